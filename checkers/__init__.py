@@ -1,0 +1,86 @@
+"""The vocabulary exercise checks are written in.
+
+A check is a short script that runs in the worker child after the learner's
+code, with the learner's variables in scope. Each ``expect_*`` call adds a line
+to the checklist the learner sees; the first one that fails ends the check with
+a message that names the mistake::
+
+    expect_tensor(x, name="x", shape=(5, 3), dtype=torch.long)
+    expect_printed(x, what="x")
+
+Messages come in English and Chinese: use ``t(en, zh)`` for your own.
+"""
+
+from checkers._core import (
+    CheckFailed,
+    NotAttempted,
+    detail,
+    device,
+    emit,
+    expect,
+    fail,
+    lang,
+    learner,
+    not_attempted,
+    printed,
+    progress,
+    seed,
+    step,
+    t,
+)
+from checkers._format import dtype_name, dtype_wanted, shape_str
+from checkers.autograd import expect_grad, expect_grad_fn, grad_fn_kind
+from checkers.images import show_image
+from checkers.modules import count_parameters, expect_module
+from checkers.output import expect_printed, was_printed
+from checkers.tensors import (
+    Mismatch,
+    as_cpu,
+    expect_close,
+    expect_same_memory,
+    expect_separate_memory,
+    expect_tensor,
+    expect_type,
+    expect_values,
+    shares_memory,
+    value_mismatch,
+)
+
+__all__ = [
+    "CheckFailed",
+    "Mismatch",
+    "NotAttempted",
+    "as_cpu",
+    "count_parameters",
+    "detail",
+    "device",
+    "dtype_name",
+    "dtype_wanted",
+    "emit",
+    "expect",
+    "expect_close",
+    "expect_grad",
+    "expect_grad_fn",
+    "expect_module",
+    "expect_printed",
+    "expect_same_memory",
+    "expect_separate_memory",
+    "expect_tensor",
+    "expect_type",
+    "expect_values",
+    "fail",
+    "grad_fn_kind",
+    "lang",
+    "learner",
+    "not_attempted",
+    "printed",
+    "progress",
+    "seed",
+    "shape_str",
+    "shares_memory",
+    "show_image",
+    "step",
+    "t",
+    "value_mismatch",
+    "was_printed",
+]

@@ -1,0 +1,167 @@
+"""The machinery under every check: outcomes, the checklist and bilingual text.
+
+A check is a plain script. Each ``expect_*`` call adds one line to the
+checklist the learner sees; the first failing one raises :class:`CheckFailed`,
+which ends the check with its message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, NoReturn
+
+Lang = Literal["en", "zh"]
+
+
+class CheckFailed(AssertionError):
+    """The learner's answer is wrong; the message says what and why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAttempted(Exception):
+    """The learner has not written an answer yet."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class _State:
+    lang: Lang = "en"
+    items: list[dict[str, str]] = field(default_factory=list)
+    step_depth: int = 0
+    namespace: dict[str, Any] = field(default_factory=dict)
+    stdout: Callable[[], str] = lambda: ""
+    events_fd: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    device: str = "cpu"
+    data_root: str = ""
+    data_kind: str = "practice"
+
+
+_state = _State()
+
+
+def _reset(**kwargs: Any) -> _State:
+    """Start a fresh check (called by the worker in each child)."""
+    global _state
+    _state = _State(**kwargs)
+    return _state
+
+
+def t(en: str, zh: str | None = None) -> str:
+    """Pick the learner's language; Chinese falls back to English when missing."""
+    if _state.lang == "zh" and zh:
+        return zh
+    return en
+
+
+def lang() -> Lang:
+    return _state.lang
+
+
+def _record(name: str, ok: bool, message: str = "") -> None:
+    if _state.step_depth:
+        return
+    _state.items.append({"name": name, "status": "pass" if ok else "fail", "message": message})
+
+
+def fail(en: str, zh: str | None = None) -> NoReturn:
+    """End the check: the answer is wrong, for the reason given."""
+    raise CheckFailed(t(en, zh))
+
+
+def not_attempted(en: str, zh: str | None = None) -> NoReturn:
+    """End the check: there is no answer to judge yet."""
+    raise NotAttempted(t(en, zh))
+
+
+def expect(condition: object, en: str, zh: str | None = None, *, name: str | None = None) -> None:
+    """A custom check: ``condition`` must be true, else fail with the message."""
+    label = name or t("custom check", "自定义检查")
+    if condition:
+        _record(label, True)
+        return
+    message = t(en, zh)
+    _record(label, False, message)
+    raise CheckFailed(message)
+
+
+def _check(ok: bool, name: str, message: str) -> None:
+    """Record a named check item and raise when it failed."""
+    _record(name, ok, "" if ok else message)
+    if not ok:
+        raise CheckFailed(message)
+
+
+@contextlib.contextmanager
+def step(en: str, zh: str | None = None) -> Iterator[None]:
+    """Group several expectations into one checklist line named ``en``/``zh``."""
+    name = t(en, zh)
+    _state.step_depth += 1
+    try:
+        yield
+    except CheckFailed as exc:
+        _state.step_depth -= 1
+        _record(name, False, exc.message)
+        raise
+    else:
+        _state.step_depth -= 1
+        _record(name, True)
+
+
+def learner(name: str) -> Any:
+    """The value the learner's code bound to ``name``; fails clearly if missing."""
+    ns = _state.namespace
+    if name not in ns or ns[name] is Ellipsis:
+        fail(
+            f"Your code does not define `{name}`. The task asks you to store the answer in `{name}`.",
+            f"你的代码没有定义 `{name}`。题目要求把结果存到 `{name}` 中。",
+        )
+    return ns[name]
+
+
+def printed() -> str:
+    """Everything the learner's code printed with ``print`` so far."""
+    return _state.stdout()
+
+
+def detail(key: str, value: Any) -> None:
+    """Attach a fact to the result (e.g. accuracy) for the learner and for tests."""
+    _state.details[key] = value
+
+
+def emit(event: dict[str, Any]) -> None:
+    """Send an event (progress, image) to the app while the check runs."""
+    fd = _state.events_fd
+    if fd is None:
+        return
+    data = (json.dumps(event, ensure_ascii=True) + "\n").encode()
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def progress(fraction: float, text: str = "", **values: float) -> None:
+    """Report how far a long check is (0..1), with optional figures such as loss."""
+    emit({"type": "progress", "fraction": max(0.0, min(1.0, fraction)), "text": text, **values})
+
+
+def seed() -> int:
+    """The seed this run started from (torch, NumPy and random were seeded with it)."""
+    return _state.seed
+
+
+def device() -> str:
+    """The device the learner's code was asked to use: ``"cpu"`` or ``"cuda"``."""
+    return _state.device

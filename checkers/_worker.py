@@ -1,0 +1,629 @@
+"""The worker: the only process that runs exercise and learner code.
+
+Two ways to start it (see ``quiz_tui.core.runner``):
+
+``python -m checkers._worker zygote --socket FD``
+    Imports torch, torchvision and the checkers once, then waits on a Unix
+    socket. For every job it receives (with the job's pipe ends passed as file
+    descriptors) it forks one fresh child, so nothing leaks from one check to
+    the next and a check starts in tens of milliseconds. The zygote itself does
+    no tensor work, starts no thread and never touches CUDA: forking after any
+    of those can hang or break the child.
+
+``python -m checkers._worker once``
+    Reads one job from stdin and runs it in this process: the cold path, used
+    when the zygote cannot start and by the latency benchmark.
+
+A job child puts itself in a new session (so the whole group can be killed),
+joins its cgroups when the app made some, closes stdin, runs the setup, the
+learner's code and the check, and writes JSON-line events to its events pipe:
+``started``, then any ``progress``/``image``, then one ``result``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import ctypes
+import errno
+import faulthandler
+import io
+import json
+import linecache
+import os
+import random
+import resource
+import selectors
+import signal
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from types import CodeType, TracebackType
+from typing import Any
+
+LEARNER_FILE = "<your code>"
+CHECK_FILE = "<check>"
+KEEP_PRINTED = 1 << 20
+"""Bytes of printed text kept in the child for ``expect_printed`` (the app shows 64 KB)."""
+PR_SET_CHILD_SUBREAPER = 36
+MAX_MESSAGE = 1 << 16
+"""Control messages are small: the job itself travels as a file (``job_path``)."""
+
+
+# ---------------------------------------------------------------------------
+# The child: runs one job
+
+
+class _NoStdin(io.TextIOBase):
+    """``sys.stdin`` in a check: reading explains why there is no keyboard."""
+
+    def readable(self) -> bool:
+        return True
+
+    def _refuse(self) -> str:
+        raise EOFError(
+            "input() cannot read anything here: quiz-tui runs your code without a keyboard. "
+            "Put the value in your code instead."
+        )
+
+    def read(self, size: int | None = -1) -> str:
+        return self._refuse()
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        return self._refuse()
+
+    def fileno(self) -> int:
+        return 0
+
+
+class _Tee(io.TextIOBase):
+    """``sys.stdout`` in a check: writes through to the pipe and keeps a copy for checks."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._kept: list[str] = []
+        self._kept_len = 0
+        self.buffer = io.FileIO(fd, "wb", closefd=False)
+
+    encoding = "utf-8"
+    errors = "backslashreplace"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        if not isinstance(s, str):
+            raise TypeError(f"write() argument must be str, not {type(s).__name__}")
+        if self._kept_len < KEEP_PRINTED:
+            piece = s[: KEEP_PRINTED - self._kept_len]
+            self._kept.append(piece)
+            self._kept_len += len(piece)
+        data = memoryview(s.encode("utf-8", "backslashreplace"))
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+        except BrokenPipeError:
+            pass
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return False
+
+    def getvalue(self) -> str:
+        return "".join(self._kept)
+
+
+def _text_stream(fd: int) -> io.TextIOWrapper:
+    return io.TextIOWrapper(
+        io.FileIO(fd, "wb", closefd=False),
+        encoding="utf-8",
+        errors="backslashreplace",
+        write_through=True,
+        line_buffering=True,
+    )
+
+
+def _write_event(fd: int, event: dict[str, Any]) -> None:
+    data = memoryview((json.dumps(event, ensure_ascii=True, default=str) + "\n").encode())
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _join_cgroups(paths: list[str]) -> None:
+    for path in paths:
+        with open(os.path.join(path, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+
+def _user_task_count() -> int:
+    """Threads of this user, for RLIMIT_NPROC (which counts them per user)."""
+    uid = os.getuid()
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:
+                continue
+            with open(f"/proc/{name}/stat", "rb") as f:
+                total += int(f.read().rsplit(b")", 1)[1].split()[17])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _apply_rlimits(job: dict[str, Any]) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    fsize = int(job.get("file_mb", 512)) << 20
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if hard == resource.RLIM_INFINITY or hard > fsize:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    # A too-large write then fails with OSError(EFBIG) instead of killing the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    if not job.get("cgroups") and os.getuid() != 0:
+        # Without a pids cgroup, cap new threads and processes through the per-user limit
+        # (root ignores it; the app's watcher covers that case).
+        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        want = _user_task_count() + int(job.get("tasks", 128))
+        if hard != resource.RLIM_INFINITY:
+            want = min(want, hard)
+        if soft == resource.RLIM_INFINITY or want < soft:
+            resource.setrlimit(resource.RLIMIT_NPROC, (want, hard))
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _resolve_device(requested: str) -> str:
+    import torch
+
+    if requested == "cpu":
+        return "cpu"
+    available = torch.cuda.is_available()
+    if requested == "cuda" and not available:
+        raise RuntimeError("CUDA was asked for, but torch finds no usable GPU on this machine")
+    return "cuda" if available else "cpu"
+
+
+def _learner_frames(tb: TracebackType | None) -> traceback.StackSummary:
+    frames = [f for f in traceback.extract_tb(tb) if f.filename == LEARNER_FILE]
+    return traceback.StackSummary.from_list(frames[-12:])
+
+
+def _explain(exc: BaseException, job: dict[str, Any]) -> str:
+    """A sentence for errors whose Python message does not say what to do."""
+    if isinstance(exc, RecursionError):
+        return " A function keeps calling itself without stopping."
+    if isinstance(exc, MemoryError):
+        return " Your code asked for more memory than this machine can give."
+    if isinstance(exc, BlockingIOError | PermissionError) and exc.errno in (
+        errno.EAGAIN,
+        errno.EPERM,
+    ):
+        return (
+            f" Your code tried to start too many processes or threads "
+            f"(at most {job.get('tasks', 128)} may run at once in a check)."
+        )
+    if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
+        return (
+            f" Your code tried to start too many threads "
+            f"(at most {job.get('tasks', 128)} may run at once in a check)."
+        )
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        return f" Files written by a check may be at most {job.get('file_mb', 512)} MB."
+    name = getattr(exc, "name", None) if isinstance(exc, NameError) else None
+    if name in {"torch", "np", "nn", "F"}:
+        module = {"torch": "torch", "np": "numpy as np", "nn": "torch.nn as nn"}.get(
+            name, "torch.nn.functional as F"
+        )
+        return f" Add `import {module}` first."
+    return ""
+
+
+def _error_result(exc: BaseException, job: dict[str, Any], *, during: str) -> dict[str, Any]:
+    """Turn an exception raised by the learner's code into an ``error`` result."""
+    if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
+        return {
+            "status": "error",
+            "message": f"SyntaxError on line {exc.lineno}: {exc.msg}",
+            "traceback": detail,
+            "line": exc.lineno,
+        }
+    if isinstance(exc, SystemExit):
+        return {
+            "status": "error",
+            "message": "Your code called sys.exit() or exit(). The checks need your code to run to "
+            "its end; remove the call.",
+            "line": _last_line(exc.__traceback__),
+        }
+    frames = _learner_frames(exc.__traceback__)
+    line = frames[-1].lineno if frames else None
+    header = "Traceback (most recent call last):\n" if frames else ""
+    text = (
+        header + "".join(frames.format()) + "".join(traceback.format_exception_only(type(exc), exc))
+    )
+    summary = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
+    where = f" on line {line}" if line else ""
+    if during == "check" and line:
+        where = f" on line {line} (while the check was using your code)"
+    name = type(exc).__name__
+    message = summary if summary.startswith(name) else f"{name}: {summary}"
+    message = (
+        message.replace(f"{name}:", f"{name}{where}:", 1) if ":" in message else (f"{name}{where}")
+    )
+    hint = _explain(exc, job)
+    if hint and not message.rstrip().endswith((".", "!", "?", ")")):
+        message = message.rstrip() + "."
+    return {
+        "status": "error",
+        "message": message + hint,
+        "traceback": text.rstrip(),
+        "line": line,
+    }
+
+
+def _last_line(tb: TracebackType | None) -> int | None:
+    frames = _learner_frames(tb)
+    return frames[-1].lineno if frames else None
+
+
+def _has_learner_frame(tb: TracebackType | None) -> bool:
+    return any(f.filename == LEARNER_FILE for f in traceback.extract_tb(tb))
+
+
+def _checker_error(what: str, exc: BaseException) -> dict[str, Any]:
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {
+        "status": "checker_error",
+        "message": f"The task's {what} failed; this is a bug in the exercise, not in your "
+        f"code. {type(exc).__name__}: {exc}",
+        "traceback": detail.rstrip(),
+    }
+
+
+def _compile_learner(code: str) -> CodeType:
+    linecache.cache[LEARNER_FILE] = (len(code), None, code.splitlines(True), LEARNER_FILE)
+    return compile(code, LEARNER_FILE, "exec", dont_inherit=True)
+
+
+def _is_placeholder(code: str) -> bool:
+    """True when the code holds nothing but ``...``, ``pass`` and ``name = ...``."""
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Pass):
+            continue
+        value = node.value if isinstance(node, ast.Expr | ast.Assign | ast.AnnAssign) else None
+        if not (isinstance(value, ast.Constant) and value.value is Ellipsis):
+            return False
+    return True
+
+
+def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
+    import checkers
+    from checkers import _core
+
+    for name, code in job.get("setup", []):
+        try:
+            exec(compile(code, f"<{name}>", "exec", dont_inherit=True), ns)
+        except BaseException as exc:
+            return _checker_error("setup", exc)
+
+    try:
+        exec(_compile_learner(job["code"]), ns)
+    except BaseException as exc:
+        if os.getpid() != me:
+            os._exit(0)
+        return _error_result(exc, job, during="code")
+    if os.getpid() != me:
+        # A process the learner forked must not go on to run the check.
+        os._exit(0)
+
+    if job.get("mode") == "run":
+        return {"status": "ran", "message": "Your code ran to the end."}
+
+    missing = [n for n in job.get("names", []) if n not in ns or ns[n] is Ellipsis]
+    if missing:
+        names = ", ".join(f"`{n}`" for n in missing)
+        if _core.lang() == "zh":
+            msg = f"你的代码还没有定义 {names}：题目要求把答案存到这些变量里。"
+        else:
+            msg = f"Your code does not define {names} yet: the task asks you to store the answer there."
+        status = "not_attempted" if _is_placeholder(job["code"]) else "fail"
+        return {"status": status, "message": msg}
+
+    import numpy as np
+    import torch
+
+    scope: dict[str, Any] = dict(ns)
+    scope.update({name: getattr(checkers, name) for name in checkers.__all__})
+    scope.update(
+        {
+            "__name__": "__check__",
+            "torch": torch,
+            "nn": torch.nn,
+            "F": torch.nn.functional,
+            "np": np,
+            "ns": ns,
+        }
+    )
+    try:
+        exec(compile(job["check"], CHECK_FILE, "exec", dont_inherit=True), scope)
+    except checkers.CheckFailed as exc:
+        return {"status": "fail", "message": exc.message}
+    except checkers.NotAttempted as exc:
+        return {"status": "not_attempted", "message": exc.message}
+    except BaseException as exc:
+        if os.getpid() != me:
+            os._exit(0)
+        if _has_learner_frame(exc.__traceback__):
+            return _error_result(exc, job, during="check")
+        return _checker_error("check", exc)
+    if os.getpid() != me:
+        os._exit(0)
+    return {
+        "status": "pass",
+        "message": "All checks passed." if _core.lang() != "zh" else "全部检查通过。",
+    }
+
+
+def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
+    """Run one job in this process, writing events to ``fds["events"]``."""
+    with contextlib.suppress(OSError):  # already a leader when started with start_new_session
+        os.setsid()
+    _join_cgroups(job.get("cgroups", []))
+
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(fds["stdout"], 1)
+    os.dup2(fds["stderr"], 2)
+    # Events and traces on fixed low numbers, every other descriptor closed.
+    events_fd, trace_fd = 3, 4
+    moved = {}
+    for name, target in (("events", events_fd), ("trace", trace_fd)):
+        temp = os.dup(fds[name])
+        moved[name] = (temp, target)
+    for temp, target in moved.values():
+        os.dup2(temp, target)
+    os.closerange(5, 65536)
+    os.set_inheritable(events_fd, True)
+
+    me = os.getpid()
+    _write_event(events_fd, {"type": "started", "pid": me})
+    faulthandler.enable(file=trace_fd, all_threads=True)
+    faulthandler.register(signal.SIGTERM, file=trace_fd, all_threads=True, chain=False)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _apply_rlimits(job)
+    os.chdir(job["cwd"])
+
+    tee = _Tee(1)
+    sys.stdout = tee
+    sys.stderr = _text_stream(2)
+    sys.stdin = _NoStdin()
+    sys.argv = ["solution.py"]
+
+    from checkers import _core
+
+    data = job.get("data") or {}
+    state = _core._reset(
+        lang=job.get("lang", "en"),
+        stdout=tee.getvalue,
+        events_fd=events_fd,
+        seed=int(job.get("seed", 0)),
+        data_root=data.get("root", ""),
+        data_kind=data.get("kind", "practice"),
+    )
+    started = time.perf_counter()
+    result: dict[str, Any]
+    try:
+        import torch
+
+        torch.set_num_threads(max(1, int(job.get("threads", 1))))
+        state.device = _resolve_device(job.get("device", "cpu"))
+        _seed_everything(state.seed)
+        if job.get("mode") == "probe":
+            result = _probe()
+        else:
+            ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+            state.namespace = ns
+            result = _execute(job, ns, me)
+    except BaseException as exc:
+        result = _checker_error("runner", exc)
+    result["type"] = "result"
+    result["device"] = state.device
+    result["checks"] = state.items
+    result["details"] = state.details
+    result["seconds"] = time.perf_counter() - started
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    _write_event(events_fd, result)
+
+
+def _probe() -> dict[str, Any]:
+    import torch
+    import torchvision
+
+    info: dict[str, Any] = {
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "cuda": torch.cuda.is_available(),
+        "cpus": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+    }
+    if info["cuda"]:
+        info["cuda_name"] = torch.cuda.get_device_name(0)
+        info["cuda_count"] = torch.cuda.device_count()
+    return {"status": "ran", "message": "probe", "details": info}
+
+
+# ---------------------------------------------------------------------------
+# The zygote: imports once, forks per job
+
+
+def preload() -> None:
+    """Import everything a check may need, and nothing that starts threads or CUDA."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
+    import numpy  # noqa: F401
+    import torch
+    import torch.nn
+    import torch.nn.functional
+    import torch.optim
+    import torch.utils.data  # noqa: F401
+    import torchvision
+    import torchvision.datasets
+    import torchvision.transforms
+    import torchvision.utils  # noqa: F401
+
+    import checkers  # noqa: F401
+
+
+def _set_subreaper() -> None:
+    """Orphaned grandchildren of a job come back to the zygote, which kills them."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                found.update(int(p) for p in f.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _kill_tree(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(OSError):
+            kill(pid, signal.SIGKILL)
+
+
+def serve(sock: socket.socket) -> None:
+    """The zygote's loop: fork a child per ``run`` message, report exits."""
+    _set_subreaper()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in the app's terminal is the app's
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ, "sock")
+    sel.register(wake_r, selectors.EVENT_READ, "wake")
+    jobs: dict[int, str] = {}
+
+    def send(event: dict[str, Any]) -> None:
+        try:
+            sock.send(json.dumps(event).encode())
+        except OSError:
+            os._exit(0)
+
+    send({"event": "ready", "pid": os.getpid()})
+    while True:
+        for key, _ in sel.select(timeout=1.0):
+            if key.data == "sock":
+                try:
+                    msg, fd_list, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 8)
+                except OSError:
+                    msg, fd_list = b"", []
+                if not msg:
+                    for pid in list(jobs):
+                        _kill_tree(pid)
+                    os._exit(0)
+                request = json.loads(msg)
+                op = request.get("op")
+                if op == "run":
+                    job = _read_job(request["job_path"])
+                    fds = dict(zip(("stdout", "stderr", "events", "trace"), fd_list, strict=True))
+                    pid = os.fork()
+                    if pid == 0:
+                        _child_after_fork(sock, sel, wake_r, wake_w)
+                        try:
+                            run_job(job, fds)
+                        finally:
+                            os._exit(0)
+                    for fd in fd_list:
+                        os.close(fd)
+                    jobs[pid] = job.get("id", "")
+                    send({"event": "started", "id": job.get("id", ""), "pid": pid})
+                elif op == "ping":
+                    for fd in fd_list:
+                        os.close(fd)
+                    send({"event": "pong"})
+            else:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_r, 4096)
+        _reap(jobs, send)
+
+
+def _reap(jobs: dict[int, str], send: Callable[[dict[str, Any]], None]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        job_id = jobs.pop(pid, None)
+        if job_id is not None:
+            send({"event": "exited", "id": job_id, "pid": pid, "status": status})
+    # Anything else parented to us is an orphan a job left behind: stop it.
+    for pid in _children() - set(jobs):
+        _kill_tree(pid)
+
+
+def _child_after_fork(
+    sock: socket.socket, sel: selectors.BaseSelector, wake_r: int, wake_w: int
+) -> None:
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    sel.close()
+    sock.close()
+    os.close(wake_r)
+    os.close(wake_w)
+
+
+def _read_job(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        job: dict[str, Any] = json.load(f)
+    return job
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["zygote"]:
+        fd = int(argv[argv.index("--socket") + 1])
+        sock = socket.socket(fileno=fd)
+        preload()
+        serve(sock)
+    elif argv[:1] == ["once"]:
+        request = json.loads(sys.stdin.buffer.read())
+        preload()
+        run_job(_read_job(request["job_path"]), request["fds"])
+        os._exit(0)
+    else:
+        print("usage: python -m checkers._worker zygote --socket FD | once", file=sys.stderr)
+        raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,331 @@
+"""Checks on tensors and arrays: type, shape, dtype, device, values, shared memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from checkers._core import _check, t
+from checkers._format import brief, dtype_name, dtype_wanted, index_str, num, shape_str
+
+
+def _why(why: Mapping[str, str] | None, key: str) -> str:
+    if why and key in why:
+        return " " + why[key]
+    return ""
+
+
+def as_cpu(value: Any) -> torch.Tensor:
+    """A detached CPU tensor from a tensor, array, list or number (checks compare on the CPU)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.array(value))
+    return torch.as_tensor(value)
+
+
+def expect_tensor(
+    value: Any,
+    *,
+    name: str = "x",
+    shape: Sequence[int] | None = None,
+    dtype: torch.dtype | None = None,
+    device: str | None = None,
+    requires_grad: bool | None = None,
+    values: Any = None,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    why: Mapping[str, str] | None = None,
+) -> torch.Tensor:
+    """Check that ``value`` is a tensor with the given properties, in this order.
+
+    ``why`` adds a sentence to the message of a failing property, keyed by
+    ``"type"``, ``"shape"``, ``"dtype"``, ``"device"``, ``"requires_grad"`` or ``"values"``.
+    """
+    if isinstance(value, np.ndarray):
+        message = t(
+            f"`{name}` is a NumPy array, the task asks for a torch tensor.",
+            f"`{name}` 是 NumPy 数组，题目要求的是 torch 张量。",
+        )
+    else:
+        message = t(
+            f"`{name}` is a {brief(value)}, the task asks for a torch tensor.",
+            f"`{name}` 是 {brief(value)}，题目要求的是 torch 张量。",
+        )
+    _check(
+        isinstance(value, torch.Tensor),
+        t(f"`{name}` is a tensor", f"`{name}` 是张量"),
+        message + _why(why, "type"),
+    )
+    tensor: torch.Tensor = value
+    if shape is not None:
+        want = tuple(int(d) for d in shape)
+        got = tuple(tensor.shape)
+        _check(
+            got == want,
+            t(f"`{name}` has shape {shape_str(want)}", f"`{name}` 的形状是 {shape_str(want)}"),
+            t(
+                f"`{name}` has shape {shape_str(got)}, the task asks for {shape_str(want)}.",
+                f"`{name}` 的形状是 {shape_str(got)}，题目要求 {shape_str(want)}。",
+            )
+            + _why(why, "shape"),
+        )
+    if dtype is not None:
+        _check(
+            tensor.dtype == dtype,
+            t(
+                f"`{name}` has dtype {dtype_wanted(dtype)}",
+                f"`{name}` 的类型是 {dtype_wanted(dtype)}",
+            ),
+            t(
+                f"`{name}` has dtype {dtype_name(tensor.dtype)}, "
+                f"the task asks for {dtype_wanted(dtype)}.",
+                f"`{name}` 的 dtype 是 {dtype_name(tensor.dtype)}，题目要求 {dtype_wanted(dtype)}。",
+            )
+            + _why(why, "dtype"),
+        )
+    if device is not None:
+        _check(
+            tensor.device.type == torch.device(device).type,
+            t(f"`{name}` is on {device}", f"`{name}` 在 {device} 上"),
+            t(
+                f"`{name}` is on {tensor.device.type}, the task asks for {device}.",
+                f"`{name}` 在 {tensor.device.type} 上，题目要求 {device}。",
+            )
+            + _why(why, "device"),
+        )
+    if requires_grad is not None:
+        hint = (
+            t(" Create it with requires_grad=True.", " 创建时传入 requires_grad=True。")
+            if requires_grad
+            else ""
+        )
+        _check(
+            tensor.requires_grad == requires_grad,
+            t(
+                f"`{name}.requires_grad` is {requires_grad}",
+                f"`{name}.requires_grad` 为 {requires_grad}",
+            ),
+            t(
+                f"`{name}.requires_grad` is {tensor.requires_grad}, the task needs {requires_grad}.",
+                f"`{name}.requires_grad` 是 {tensor.requires_grad}，题目需要 {requires_grad}。",
+            )
+            + hint
+            + _why(why, "requires_grad"),
+        )
+    if values is not None:
+        expect_values(tensor, values, name=name, atol=atol, rtol=rtol, why=_why(why, "values"))
+    return tensor
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """How two tensors' values differ, worst element first."""
+
+    count: int
+    total: int
+    index: tuple[int, ...]
+    got: float
+    want: float
+    max_abs: float
+    max_rel: float
+
+    def describe(self) -> str:
+        where_en = f" at index {index_str(self.index)}" if self.index else ""
+        where_zh = f"（下标 {index_str(self.index)}）" if self.index else ""
+        return t(
+            f"{self.count} of {self.total} values differ; the worst{where_en} is "
+            f"{num(self.got)} where {num(self.want)} was expected "
+            f"(max abs error {num(self.max_abs)}, max rel error {num(self.max_rel)})",
+            f"{self.total} 个值中有 {self.count} 个不同；差得最多的{where_zh}是 "
+            f"{num(self.got)}，期望 {num(self.want)}"
+            f"（最大绝对误差 {num(self.max_abs)}，最大相对误差 {num(self.max_rel)}）",
+        )
+
+
+def value_mismatch(
+    got: Any, want: Any, *, atol: float = 1e-6, rtol: float = 1e-5
+) -> Mismatch | None:
+    """How ``got`` differs from ``want`` (same shape), or None when they match.
+
+    Integers and bools must match exactly; floats within ``atol + rtol * |want|``.
+    """
+    g = as_cpu(got)
+    w = as_cpu(want)
+    if g.numel() == 0:
+        return None
+    exact = not (g.is_floating_point() or w.is_floating_point())
+    g64 = g.to(torch.float64)
+    w64 = w.to(torch.float64)
+    both_nan = torch.isnan(g64) & torch.isnan(w64)
+    diff = (g64 - w64).abs()
+    diff = torch.where(both_nan, torch.zeros_like(diff), diff)
+    diff = torch.nan_to_num(diff, nan=float("inf"))
+    allowed = torch.zeros_like(w64) if exact else atol + rtol * w64.abs()
+    bad = diff > allowed
+    if not bool(bad.any()):
+        return None
+    flat = int(torch.argmax(torch.where(bad, diff, torch.zeros_like(diff))))
+    index = tuple(int(i) for i in np.unravel_index(flat, tuple(g.shape))) if g.dim() else ()
+    rel = diff / w64.abs().clamp_min(1e-12)
+    return Mismatch(
+        count=int(bad.sum()),
+        total=g.numel(),
+        index=index,
+        got=g64.reshape(-1)[flat].item(),
+        want=w64.reshape(-1)[flat].item(),
+        max_abs=diff.max().item(),
+        max_rel=torch.where(bad, rel, torch.zeros_like(rel)).max().item(),
+    )
+
+
+def expect_values(
+    value: Any,
+    expected: Any,
+    *,
+    name: str = "x",
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    why: str = "",
+) -> None:
+    """Check element values (on the CPU, in float64) and say where they differ most."""
+    g = as_cpu(value)
+    w = as_cpu(expected)
+    label = t(f"`{name}` has the expected values", f"`{name}` 的值正确")
+    if tuple(g.shape) != tuple(w.shape):
+        _check(
+            False,
+            label,
+            t(
+                f"`{name}` has shape {shape_str(g.shape)}, the expected values have "
+                f"shape {shape_str(w.shape)}.",
+                f"`{name}` 的形状是 {shape_str(g.shape)}，期望的值的形状是 {shape_str(w.shape)}。",
+            )
+            + why,
+        )
+    mismatch = value_mismatch(g, w, atol=atol, rtol=rtol)
+    _check(
+        mismatch is None,
+        label,
+        ""
+        if mismatch is None
+        else t(f"`{name}` has the wrong values: ", f"`{name}` 的值不对：")
+        + mismatch.describe()
+        + t(".", "。")
+        + why,
+    )
+
+
+def _memory_range(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, torch.Tensor):
+        if value.device.type != "cpu":
+            return None
+        storage = value.untyped_storage()
+        start = storage.data_ptr()
+        return start, start + storage.nbytes()
+    if isinstance(value, np.ndarray):
+        base = value
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        start = base.__array_interface__["data"][0]
+        return start, start + base.nbytes
+    return None
+
+
+def shares_memory(a: Any, b: Any) -> bool:
+    """True when two tensors/arrays are views of the same memory."""
+    ra, rb = _memory_range(a), _memory_range(b)
+    if ra is None or rb is None or ra[0] == ra[1] or rb[0] == rb[1]:
+        return False
+    return ra[0] < rb[1] and rb[0] < ra[1]
+
+
+def expect_same_memory(
+    a: Any, b: Any, *, names: tuple[str, str] = ("a", "b"), why: str = ""
+) -> None:
+    """Check that ``a`` and ``b`` (tensor or ndarray) share memory."""
+    na, nb = names
+    _check(
+        shares_memory(a, b),
+        t(f"`{na}` and `{nb}` share memory", f"`{na}` 和 `{nb}` 共享内存"),
+        t(
+            f"`{na}` and `{nb}` do not share memory, so a change to one is not seen in the other.",
+            f"`{na}` 和 `{nb}` 不共享内存，修改其中一个，另一个看不到变化。",
+        )
+        + (" " + why if why else ""),
+    )
+
+
+def expect_separate_memory(
+    a: Any, b: Any, *, names: tuple[str, str] = ("a", "b"), why: str = ""
+) -> None:
+    """Check that ``a`` and ``b`` do not share memory (e.g. after ``.clone()``)."""
+    na, nb = names
+    _check(
+        not shares_memory(a, b),
+        t(f"`{na}` and `{nb}` are separate copies", f"`{na}` 和 `{nb}` 是独立的副本"),
+        t(
+            f"`{na}` and `{nb}` share memory: changing one changes the other.",
+            f"`{na}` 和 `{nb}` 共享内存：修改一个会改变另一个。",
+        )
+        + (" " + why if why else ""),
+    )
+
+
+def expect_close(
+    value: Any,
+    expected: float,
+    *,
+    name: str = "value",
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    why: str = "",
+) -> None:
+    """Check a single number (Python number or one-element tensor)."""
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    is_scalar_tensor = isinstance(value, torch.Tensor) and value.numel() == 1
+    _check(
+        is_number or is_scalar_tensor,
+        t(f"`{name}` is a number", f"`{name}` 是一个数"),
+        t(
+            f"`{name}` is a {brief(value)}, the task asks for a single number.",
+            f"`{name}` 是 {brief(value)}，题目要求的是一个数。",
+        )
+        + (" " + why if why else ""),
+    )
+    got = float(value.item() if isinstance(value, torch.Tensor) else value)
+    _check(
+        abs(got - expected) <= atol + rtol * abs(expected),
+        t(f"`{name}` is {num(expected)}", f"`{name}` 等于 {num(expected)}"),
+        t(
+            f"`{name}` is {num(got)}, expected {num(expected)}.",
+            f"`{name}` 是 {num(got)}，期望 {num(expected)}。",
+        )
+        + (" " + why if why else ""),
+    )
+
+
+def expect_type(
+    value: Any, kind: type | tuple[type, ...], *, name: str = "x", why: str = ""
+) -> None:
+    """Check the Python type of a value (e.g. a NumPy array, a float)."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    want = " or ".join(
+        "NumPy array"
+        if k is np.ndarray
+        else f"{k.__module__}.{k.__qualname__}".removeprefix("builtins.")
+        for k in kinds
+    )
+    _check(
+        isinstance(value, kinds),
+        t(f"`{name}` is a {want}", f"`{name}` 是 {want}"),
+        t(
+            f"`{name}` is a {brief(value)}, the task asks for a {want}.",
+            f"`{name}` 是 {brief(value)}，题目要求的是 {want}。",
+        )
+        + (" " + why if why else ""),
+    )

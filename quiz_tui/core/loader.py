@@ -1,0 +1,501 @@
+"""Reads pack and exercise files as text and validates them.
+
+Nothing here runs exercise code: Python snippets are only compiled to find syntax
+errors. Every problem is reported as ``file:line: what is wrong``, and a bad
+exercise file never stops the others in its pack from loading.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quiz_tui.core.errors import ExerciseFileError, PackError, Problem
+from quiz_tui.core.model import (
+    LANGS,
+    MAX_MEMORY_MB,
+    MAX_SECONDS,
+    BrokenExercise,
+    CodeExample,
+    Exercise,
+    Limits,
+    Pack,
+    Section,
+    SetupPiece,
+    Text,
+)
+from quiz_tui.core.tomlmap import KeyLines, KeyPath
+
+FORMAT_VERSION = 1
+"""The exercise-file format this version reads (``format = 1`` in each file)."""
+PACK_FILE = "pack.toml"
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+PACK_KEYS = {"format", "id", "name", "description", "sections", "fixtures"}
+EXERCISE_KEYS = {
+    "format", "id", "number", "section", "title", "prompt", "fixtures", "setup",
+    "starter", "solution", "check", "hints", "names", "limits", "alternatives",
+    "wrong", "data",
+}  # fmt: skip
+LIMIT_KEYS = {"seconds", "memory_mb", "tasks"}
+WRONG_KEYS = {"code", "message", "status", "note"}
+ALTERNATIVE_KEYS = {"code", "note"}
+
+
+class _Collector:
+    """Gathers problems for one file, located through its key map."""
+
+    def __init__(self, path: Path, lines: KeyLines | None) -> None:
+        self.path = path
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def add(self, where: KeyPath | int, message: str) -> None:
+        line = where if isinstance(where, int) else self.lines.line(where) if self.lines else 1
+        self.problems.append(Problem(self.path, line, message))
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], KeyLines]:
+    """Parse one file or raise ExerciseFileError with a located message."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ExerciseFileError(
+            [Problem(path, 1, f"cannot read the file: {exc.strerror}")]
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ExerciseFileError(
+            [Problem(path, line, "the file is not valid UTF-8 text (save it as UTF-8)")]
+        ) from exc
+    if not text.strip():
+        raise ExerciseFileError([Problem(path, 1, "the file is empty")])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line = int(match.group(1)) if match else 1
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ExerciseFileError([Problem(path, line, f"TOML syntax error: {message}")]) from exc
+    return data, KeyLines(text)
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_keys(c: _Collector, table: dict[str, Any], known: set[str], where: KeyPath) -> None:
+    for key in table:
+        if key not in known:
+            c.add((*where, key), f"unknown key {key!r}{_suggest(key, known)}")
+
+
+def _text(c: _Collector, data: dict[str, Any], key: str, *, required: bool = True) -> Text | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            c.add((), f"missing {key!r}: give it as {key}.en and {key}.zh")
+        return None
+    if not isinstance(value, dict):
+        c.add((key,), f"{key!r} must be a table with 'en' and 'zh' texts")
+        return None
+    ok = True
+    for lang in LANGS:
+        item = value.get(lang)
+        if not isinstance(item, str) or not item.strip():
+            c.add((key, lang), f"{key}.{lang} must be a non-empty string")
+            ok = False
+    for extra in set(value) - set(LANGS):
+        c.add((key, extra), f"{key} has unknown language {extra!r} (use 'en' and 'zh')")
+    return Text(en=value["en"].strip(), zh=value["zh"].strip()) if ok else None
+
+
+def _string(
+    c: _Collector, data: dict[str, Any], key: str, where: KeyPath, *, required: bool = True
+) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            c.add(where, f"missing {key!r}")
+        return None
+    if not isinstance(value, str):
+        c.add((*where, key), f"{key!r} must be a string, not {type(value).__name__}")
+        return None
+    return value
+
+
+def _compile(c: _Collector, code: str, label: str, start_line: int) -> None:
+    """Report a syntax error in a Python snippet at its line in the file."""
+    try:
+        compile(code, label, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        line = start_line + max((exc.lineno or 1) - 1, 0)
+        c.add(line, f"Python syntax error in {label}: {exc.msg}")
+    except ValueError as exc:  # e.g. NUL bytes
+        c.add(start_line, f"{label} cannot be compiled: {exc}")
+
+
+@dataclass(frozen=True)
+class PackFile:
+    """What ``pack.toml`` says: identity, sections and shared setup snippets."""
+
+    id: str
+    name: Text
+    sections: tuple[Section, ...]
+    fixtures: dict[str, str]
+    path: Path
+
+
+def read_pack_file(path: Path) -> PackFile:
+    """Parse and validate a ``pack.toml``; raise ExerciseFileError listing every problem."""
+    data, lines = _read_toml(path)
+    c = _Collector(path, lines)
+    _check_keys(c, data, PACK_KEYS, ())
+    _check_format(c, data)
+    pack_id = _string(c, data, "id", ())
+    if pack_id is not None and not _ID.match(pack_id):
+        c.add(("id",), f"pack id {pack_id!r} must be lowercase letters, digits and '-'")
+    name = _text(c, data, "name")
+    sections: list[Section] = []
+    raw_sections = data.get("sections", [])
+    if not isinstance(raw_sections, list) or not raw_sections:
+        c.add(("sections",), "a pack needs at least one [[sections]] entry with id and title")
+        raw_sections = []
+    seen: set[str] = set()
+    for i, sec in enumerate(raw_sections):
+        if not isinstance(sec, dict):
+            c.add(("sections",), "each [[sections]] entry must be a table")
+            continue
+        sc = _Collector(path, lines)
+        sid = _string(sc, sec, "id", ("sections", i))
+        title = _text(_Prefixed(sc, ("sections", i)), sec, "title")
+        _check_keys(sc, sec, {"id", "title"}, ("sections", i))
+        c.problems.extend(sc.problems)
+        if sid is None or title is None:
+            continue
+        if sid in seen:
+            c.add(("sections", i, "id"), f"section id {sid!r} is used twice")
+        seen.add(sid)
+        sections.append(Section(sid, title))
+    fixtures: dict[str, str] = {}
+    raw_fixtures = data.get("fixtures", {})
+    if not isinstance(raw_fixtures, dict):
+        c.add(("fixtures",), "[fixtures] must be a table of name = '''python code'''")
+        raw_fixtures = {}
+    for fname, code in raw_fixtures.items():
+        if not isinstance(code, str):
+            c.add(("fixtures", fname), f"fixture {fname!r} must be a string of Python code")
+            continue
+        if not _NAME.match(fname):
+            c.add(("fixtures", fname), f"fixture name {fname!r} must be a Python identifier")
+        _compile(c, code, f"fixture {fname!r}", lines.string_start(("fixtures", fname)))
+        fixtures[fname] = code
+    if c.problems:
+        raise ExerciseFileError(c.problems)
+    assert pack_id is not None and name is not None
+    return PackFile(pack_id, name, tuple(sections), fixtures, path)
+
+
+class _Prefixed(_Collector):
+    """A collector view that reports keys of a nested table at their real place."""
+
+    def __init__(self, inner: _Collector, prefix: KeyPath) -> None:
+        super().__init__(inner.path, inner.lines)
+        self.problems = inner.problems
+        self._prefix = prefix
+
+    def add(self, where: KeyPath | int, message: str) -> None:
+        if isinstance(where, int):
+            super().add(where, message)
+        else:
+            super().add((*self._prefix, *where), message)
+
+
+def _check_format(c: _Collector, data: dict[str, Any]) -> None:
+    fmt = data.get("format")
+    if fmt is None:
+        c.add(1, f"missing 'format' (write format = {FORMAT_VERSION} at the top)")
+    elif not isinstance(fmt, int) or isinstance(fmt, bool):
+        c.add(("format",), "'format' must be an integer")
+    elif fmt > FORMAT_VERSION:
+        c.add(
+            ("format",),
+            f"format {fmt} is newer than this quiz-tui understands ({FORMAT_VERSION}); "
+            "upgrade quiz-tui",
+        )
+    elif fmt < 1:
+        c.add(("format",), f"format must be {FORMAT_VERSION}")
+
+
+def _limits(c: _Collector, data: dict[str, Any]) -> Limits:
+    raw = data.get("limits", {})
+    if not isinstance(raw, dict):
+        c.add(("limits",), "[limits] must be a table (seconds, memory_mb, tasks)")
+        return Limits()
+    _check_keys(c, raw, LIMIT_KEYS, ("limits",))
+    limits = Limits()
+    seconds = raw.get("seconds", limits.seconds)
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        c.add(("limits", "seconds"), "limits.seconds must be a number")
+        seconds = limits.seconds
+    elif not 0 < seconds <= MAX_SECONDS:
+        c.add(("limits", "seconds"), f"limits.seconds must be above 0 and at most {MAX_SECONDS:g}")
+        seconds = limits.seconds
+    memory = raw.get("memory_mb", limits.memory_mb)
+    if isinstance(memory, bool) or not isinstance(memory, int):
+        c.add(("limits", "memory_mb"), "limits.memory_mb must be a whole number of megabytes")
+        memory = limits.memory_mb
+    elif not 256 <= memory <= MAX_MEMORY_MB:
+        c.add(("limits", "memory_mb"), f"limits.memory_mb must be between 256 and {MAX_MEMORY_MB}")
+        memory = limits.memory_mb
+    tasks = raw.get("tasks", limits.tasks)
+    if isinstance(tasks, bool) or not isinstance(tasks, int) or not 16 <= tasks <= 4096:
+        c.add(("limits", "tasks"), "limits.tasks must be a whole number between 16 and 4096")
+        tasks = limits.tasks
+    return Limits(seconds=float(seconds), memory_mb=memory, tasks=tasks)
+
+
+def _examples(
+    c: _Collector, lines: KeyLines, data: dict[str, Any], key: str, known: set[str]
+) -> tuple[CodeExample, ...]:
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        c.add((key,), f"{key!r} must be written as [[{key}]] tables")
+        return ()
+    out: list[CodeExample] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            c.add((key,), f"each [[{key}]] entry must be a table")
+            continue
+        _check_keys(c, item, known, (key, i))
+        code = _string(c, item, "code", (key, i))
+        if code is None:
+            continue
+        start = lines.string_start((key, i, "code"))
+        _compile(c, code, f"{key}[{i}].code", start)
+        message = ""
+        status = "fail"
+        if key == "wrong":
+            message = _string(c, item, "message", (key, i)) or ""
+            status = _string(c, item, "status", (key, i), required=False) or "fail"
+            if status not in {"fail", "error", "timeout"}:
+                c.add((key, i, "status"), "wrong.status must be 'fail', 'error' or 'timeout'")
+        note = _string(c, item, "note", (key, i), required=False) or ""
+        out.append(CodeExample(code=code, line=start, message=message, status=status, note=note))
+    return tuple(out)
+
+
+def read_exercise(path: Path, pack: PackFile) -> Exercise:
+    """Parse and validate one exercise file against its pack."""
+    data, lines = _read_toml(path)
+    c = _Collector(path, lines)
+    _check_keys(c, data, EXERCISE_KEYS, ())
+    _check_format(c, data)
+
+    ex_id = _string(c, data, "id", ())
+    if ex_id is not None and not _ID.match(ex_id):
+        c.add(("id",), f"id {ex_id!r} must be lowercase letters, digits and '-' (it never changes)")
+    number = data.get("number")
+    if number is None:
+        c.add((), "missing 'number' (the task's number in the pack)")
+    elif isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        c.add(("number",), "'number' must be a positive whole number")
+        number = None
+    section = _string(c, data, "section", ())
+    if section is not None and pack.sections and section not in {s.id for s in pack.sections}:
+        known = {s.id for s in pack.sections}
+        c.add(("section",), f"unknown section {section!r}{_suggest(section, known)}")
+    title = _text(c, data, "title")
+    prompt = _text(c, data, "prompt")
+
+    codes: dict[str, str] = {}
+    for key in ("starter", "solution", "check"):
+        value = _string(c, data, key, ())
+        if value is not None:
+            if not value.strip() and key != "starter":
+                c.add((key,), f"{key!r} is empty")
+            _compile(c, value, key, lines.string_start((key,)))
+            codes[key] = value
+    setup_code = _string(c, data, "setup", (), required=False) or ""
+    _compile(c, setup_code, "setup", lines.string_start(("setup",)))
+
+    setup: list[SetupPiece] = []
+    raw_fixtures = data.get("fixtures", [])
+    if not isinstance(raw_fixtures, list) or not all(isinstance(f, str) for f in raw_fixtures):
+        c.add(("fixtures",), "'fixtures' must be a list of fixture names from pack.toml")
+        raw_fixtures = []
+    for name in raw_fixtures:
+        if name not in pack.fixtures:
+            c.add(
+                ("fixtures",),
+                f"unknown fixture {name!r}{_suggest(name, pack.fixtures)}; "
+                f"pack.toml defines: {', '.join(sorted(pack.fixtures)) or 'none'}",
+            )
+        else:
+            setup.append(SetupPiece(f"fixture:{name}", pack.fixtures[name]))
+    if setup_code.strip():
+        setup.append(SetupPiece("setup", setup_code))
+
+    hints: list[Text] = []
+    raw_hints = data.get("hints")
+    if not isinstance(raw_hints, list) or not raw_hints:
+        c.add(("hints",), "at least one [[hints]] entry (with en and zh) is required")
+    else:
+        for i, hint in enumerate(raw_hints):
+            if not isinstance(hint, dict):
+                c.add(("hints",), "each [[hints]] entry must be a table with en and zh")
+                continue
+            got = _text(_Prefixed(c, ("hints", i)), {"hint": hint}, "hint")
+            if got is not None:
+                hints.append(got)
+
+    names = data.get("names", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and _NAME.match(n) for n in names):
+        c.add(("names",), "'names' must be a list of Python variable names")
+        names = []
+
+    limits = _limits(c, data)
+    alternatives = _examples(c, lines, data, "alternatives", ALTERNATIVE_KEYS)
+    wrong = _examples(c, lines, data, "wrong", WRONG_KEYS)
+    uses_data = data.get("data", False)
+    if not isinstance(uses_data, bool):
+        c.add(("data",), "'data' must be true or false")
+        uses_data = False
+
+    if (
+        "starter" in codes
+        and "solution" in codes
+        and codes["starter"].strip() == codes["solution"].strip()
+    ):
+        c.add(("solution",), "the solution is the same as the starter")
+
+    if c.problems:
+        raise ExerciseFileError(c.problems)
+    assert ex_id and isinstance(number, int) and section and title and prompt
+    return Exercise(
+        pack_id=pack.id,
+        id=ex_id,
+        number=number,
+        section=section,
+        title=title,
+        prompt=prompt,
+        setup=tuple(setup),
+        starter=codes["starter"],
+        solution=codes["solution"],
+        check=codes["check"],
+        hints=tuple(hints),
+        names=tuple(names),
+        limits=limits,
+        alternatives=alternatives,
+        wrong=wrong,
+        path=path,
+        uses_data=uses_data,
+    )
+
+
+def exercise_files(root: Path) -> list[Path]:
+    """The exercise files of a pack folder, in name order."""
+    return sorted(p for p in root.glob("*.toml") if p.name != PACK_FILE and p.is_file())
+
+
+def load_pack(root: Path, *, builtin: bool = False) -> Pack:
+    """Load a pack folder. Bad exercise files become ``Pack.broken`` entries.
+
+    Raises PackError when the folder has no usable ``pack.toml``.
+    """
+    root = Path(root)
+    pack_path = root / PACK_FILE
+    if not root.is_dir():
+        raise PackError(f"{root}: not a folder")
+    if not pack_path.is_file():
+        raise PackError(f"{root}: no {PACK_FILE} here, so this is not a quiz-tui pack")
+    try:
+        pack_file = read_pack_file(pack_path)
+    except ExerciseFileError as exc:
+        raise PackError(str(exc), exc.problems) from exc
+
+    exercises: list[Exercise] = []
+    broken: list[BrokenExercise] = []
+    for path in exercise_files(root):
+        try:
+            exercises.append(read_exercise(path, pack_file))
+        except ExerciseFileError as exc:
+            broken.append(BrokenExercise(path, tuple(exc.problems)))
+    _cross_check(exercises, broken)
+    exercises.sort(key=lambda e: (e.number, e.id))
+    return Pack(
+        id=pack_file.id,
+        name=pack_file.name,
+        root=root,
+        sections=pack_file.sections,
+        exercises=tuple(exercises),
+        broken=tuple(broken),
+        builtin=builtin,
+    )
+
+
+def _cross_check(exercises: list[Exercise], broken: list[BrokenExercise]) -> None:
+    """Duplicate ids or numbers: every file after the first one becomes broken."""
+    _demote_duplicates(exercises, broken, lambda e: e.id, "id")
+    _demote_duplicates(exercises, broken, lambda e: e.number, "number")
+
+
+def _demote_duplicates(
+    exercises: list[Exercise],
+    broken: list[BrokenExercise],
+    key: Callable[[Exercise], object],
+    what: str,
+) -> None:
+    first: dict[object, Exercise] = {}
+    for ex in list(exercises):
+        k = key(ex)
+        if k in first:
+            exercises.remove(ex)
+            message = f"{what} {k!r} is already used by {first[k].path.name}"
+            problem = Problem(ex.path, _line_of(ex.path, what), message)
+            broken.append(BrokenExercise(ex.path, (problem,)))
+        else:
+            first[k] = ex
+
+
+def _line_of(path: Path, key: str) -> int:
+    try:
+        return KeyLines(path.read_text("utf-8")).line((key,))
+    except (OSError, UnicodeDecodeError):
+        return 1
+
+
+def validate_path(path: Path) -> list[Problem]:
+    """Format-only validation of a pack folder or a single exercise file."""
+    path = Path(path)
+    if path.is_dir():
+        try:
+            pack = load_pack(path)
+        except PackError as exc:
+            return exc.problems or [Problem(path / PACK_FILE, 1, str(exc).split(": ", 1)[-1])]
+        return [p for b in pack.broken for p in b.problems]
+    if not path.exists():
+        return [Problem(path, 1, "no such file or folder")]
+    pack_path = path.parent / PACK_FILE
+    try:
+        pack_file = (
+            read_pack_file(pack_path)
+            if pack_path.is_file()
+            else PackFile("standalone", Text("", ""), (), {}, pack_path)
+        )
+        if path.name == PACK_FILE:
+            return []
+        read_exercise(path, pack_file)
+    except ExerciseFileError as exc:
+        return exc.problems
+    return []

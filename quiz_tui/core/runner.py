@@ -1,0 +1,884 @@
+"""Runs a learner's code in the worker and turns what happened into a Result.
+
+The app's process never imports torch. It keeps one warm *zygote* (see
+``checkers._worker``) and asks it to fork a fresh child per check; while the
+child runs, this module drains its output pipes, enforces the wall-time limit,
+watches memory and task counts through a sandbox, and afterwards makes sure
+nothing the learner started is still running.
+
+If the zygote cannot start, checks fall back to a cold interpreter per run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import io
+import itertools
+import json
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tokenize
+from base64 import b64decode
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from quiz_tui.core.errors import RunnerError
+from quiz_tui.core.model import (
+    DEFAULT_MEMORY_MB,
+    CheckItem,
+    Exercise,
+    Image,
+    Lang,
+    Limits,
+    Result,
+    SetupPiece,
+    Status,
+)
+from quiz_tui.core.sandbox import (
+    CgroupSandbox,
+    JobLimits,
+    WatchSandbox,
+    anonymous_bytes,
+    choose_sandbox,
+    kill_group,
+)
+
+OUTPUT_LIMIT = 64 * 1024
+"""Bytes of stdout (and of stderr) kept for display; the rest is drained and counted."""
+TRACE_LIMIT = 64 * 1024
+TERM_GRACE = 0.4
+"""Seconds between SIGTERM (which dumps the stack) and SIGKILL."""
+START_TIMEOUT = 180.0
+"""How long a job may take to start (a cold interpreter imports torch first)."""
+POLL = 0.05
+LEARNER_FILE = "<your code>"
+
+Device = Literal["auto", "cpu", "cuda"]
+Mode = Literal["check", "run", "probe"]
+EventHandler = Callable[[dict[str, Any]], None]
+
+
+def _normalise(code: str) -> str:
+    """Code without comments, blank lines or layout, for comparing with the starter."""
+    try:
+        tokens = [
+            tok.string
+            for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+            if tok.type
+            not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                    tokenize.DEDENT, tokenize.ENDMARKER)
+        ]  # fmt: skip
+        return " ".join(tokens)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return "\n".join(line.rstrip() for line in code.strip().splitlines())
+
+
+def is_untouched(code: str, starter: str) -> bool:
+    """True when ``code`` is the starter (or empty) up to comments and layout."""
+    normalised = _normalise(code)
+    return not normalised or normalised == _normalise(starter)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run of some code: what to run, how to judge it and within which limits."""
+
+    task: str
+    code: str
+    check: str = ""
+    setup: tuple[SetupPiece, ...] = ()
+    names: tuple[str, ...] = ()
+    starter: str | None = None
+    """When set, code equal to the starter is ``not_attempted`` without running."""
+    limits: Limits = field(default_factory=Limits)
+    mode: Mode = "check"
+    seed: int = 0
+    lang: Lang = "en"
+    uses_data: bool = False
+
+    @classmethod
+    def for_exercise(
+        cls,
+        exercise: Exercise,
+        code: str,
+        *,
+        mode: Mode = "check",
+        lang: Lang = "en",
+        seed: int = 0,
+    ) -> Job:
+        return cls(
+            task=exercise.key,
+            code=code,
+            check=exercise.check,
+            setup=exercise.setup,
+            names=exercise.names,
+            starter=exercise.starter,
+            limits=exercise.limits,
+            mode=mode,
+            seed=seed,
+            lang=lang,
+            uses_data=exercise.uses_data,
+        )
+
+
+class _Capture:
+    """The first ``limit`` bytes of a stream, and a count of the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.total = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+
+    @property
+    def cut(self) -> int:
+        return self.total - len(self.kept)
+
+    def text(self) -> str:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # A character split by the cut is dropped rather than shown as garbage.
+        return decoder.decode(bytes(self.kept), final=not self.cut)
+
+
+class _Launched(Protocol):
+    warm: bool
+
+    @property
+    def pid(self) -> int | None:
+        """The job process, once known; its process group has the same id."""
+        ...
+
+    def status(self) -> int | None:
+        """The wait status once the process has exited, else None."""
+        ...
+
+    def lost(self) -> bool:
+        """True when the exit status can never be known (its parent died)."""
+        ...
+
+
+class _Zygote:
+    """The warm worker process and the thread that reads its messages."""
+
+    def __init__(self, python: str, log_path: Path | None, env: dict[str, str]) -> None:
+        self._python = python
+        self._log_path = log_path
+        self._env = env
+        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._exits: dict[int, int] = {}
+        self._pids: dict[str, int] = {}
+        self._ready = False
+        self._dead = False
+        self.anonymous_bytes = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+
+    def start(self) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
+        try:
+            self.proc = subprocess.Popen(
+                [self._python, "-m", "checkers._worker", "zygote", "--socket", str(child.fileno())],
+                pass_fds=[child.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+                env=self._env,
+            )
+        finally:
+            child.close()
+            if not isinstance(log, int):
+                log.close()
+        self._sock = parent
+        threading.Thread(target=self._read, name="quiz-tui-zygote", daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._sock is not None
+        while True:
+            try:
+                data = self._sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                with self._cond:
+                    self._dead = True
+                    self._cond.notify_all()
+                return
+            try:
+                event = json.loads(data)
+            except ValueError:
+                continue
+            with self._cond:
+                kind = event.get("event")
+                if kind == "ready":
+                    self._ready = True
+                    self.anonymous_bytes = anonymous_bytes(int(event.get("pid", 0)))
+                elif kind == "started":
+                    self._pids[str(event["id"])] = int(event["pid"])
+                elif kind == "exited":
+                    self._exits[int(event["pid"])] = int(event["status"])
+                self._cond.notify_all()
+
+    def wait_ready(self, timeout: float) -> bool:
+        with self._cond:
+            self._cond.wait_for(lambda: self._ready or self._dead, timeout)
+            return self._ready and not self._dead
+
+    @property
+    def ready(self) -> bool:
+        return self._ready and not self._dead
+
+    @property
+    def dead(self) -> bool:
+        return self._dead or (self.proc is not None and self.proc.poll() is not None)
+
+    def launch(self, job_id: str, job_path: Path, fds: list[int]) -> _ZygoteChild:
+        message = json.dumps({"op": "run", "id": job_id, "job_path": str(job_path)}).encode()
+        with self._lock:
+            if self._sock is None or self._dead:
+                raise RunnerError("the worker is not running")
+            try:
+                socket.send_fds(self._sock, [message], fds)
+            except OSError as exc:
+                raise RunnerError(f"could not reach the worker: {exc}") from exc
+        return _ZygoteChild(self, job_id)
+
+    def pid_of(self, job_id: str) -> int | None:
+        with self._cond:
+            return self._pids.get(job_id)
+
+    def exit_status(self, job_id: str) -> int | None:
+        with self._cond:
+            pid = self._pids.get(job_id)
+            if pid is None or pid not in self._exits:
+                return None
+            del self._pids[job_id]
+            return self._exits.pop(pid)
+
+    def close(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+            self._sock.close()
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                kill_group(self.proc.pid)
+                self.proc.wait()
+
+
+class _ZygoteChild:
+    warm = True
+
+    def __init__(self, zygote: _Zygote, job_id: str) -> None:
+        self._zygote = zygote
+        self._job_id = job_id
+        self._pid: int | None = None
+        self._status: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        if self._pid is None:
+            self._pid = self._zygote.pid_of(self._job_id)
+        return self._pid
+
+    def status(self) -> int | None:
+        if self._status is None:
+            self.pid  # noqa: B018 - remember the pid before the exit consumes it
+            self._status = self._zygote.exit_status(self._job_id)
+        return self._status
+
+    def lost(self) -> bool:
+        return self._status is None and self._zygote.dead and self.status() is None
+
+
+class _Spawned:
+    """A cold interpreter running one job (``python -m checkers._worker once``)."""
+
+    warm = False
+
+    def __init__(self, python: str, job_path: Path, fds: list[int], env: dict[str, str]) -> None:
+        names = ("stdout", "stderr", "events", "trace")
+        request = json.dumps({"job_path": str(job_path), "fds": dict(zip(names, fds, strict=True))})
+        self.proc = subprocess.Popen(
+            [python, "-m", "checkers._worker", "once"],
+            pass_fds=fds,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(request.encode())
+        self.proc.stdin.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid
+
+    def status(self) -> int | None:
+        try:
+            pid, status = os.waitpid(self.proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            return 0
+        if pid == 0:
+            return None
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return status
+
+    def lost(self) -> bool:
+        return False
+
+
+_TRACE_LINE = re.compile(r'File "<your code>", line (\d+)')
+
+
+def _line_from_trace(trace: str) -> int | None:
+    """The learner's innermost line in a faulthandler dump (most recent call first)."""
+    current = trace.split("Current thread", 1)
+    text = ("Current thread" + current[1]) if len(current) == 2 else trace
+    match = _TRACE_LINE.search(text) or _TRACE_LINE.search(trace)
+    return int(match.group(1)) if match else None
+
+
+def _source_line(code: str, line: int | None) -> str:
+    if line is None:
+        return ""
+    lines = code.splitlines()
+    if 1 <= line <= len(lines):
+        return lines[line - 1].strip()
+    return ""
+
+
+def _at(code: str, line: int | None) -> str:
+    source = _source_line(code, line)
+    if line is None:
+        return ""
+    return f" at line {line}: `{source}`" if source else f" at line {line}"
+
+
+@dataclass
+class _Outcome:
+    """What the supervisor saw while the child ran."""
+
+    result: dict[str, Any] | None = None
+    status: int | None = None
+    lost: bool = False
+    killed: str | None = None
+    """Why we killed it: "timeout", "memory", "tasks", "cancelled", "start"."""
+    started: float | None = None
+    ended: float = 0.0
+    images: list[Image] = field(default_factory=list)
+    trace: bytearray = field(default_factory=bytearray)
+
+
+class Runner:
+    """Runs jobs in the worker; safe to share between threads.
+
+    ``warm=False`` runs every job in a fresh interpreter (the cold path).
+    """
+
+    def __init__(
+        self,
+        *,
+        device: Device = "auto",
+        warm: bool = True,
+        sandbox: str = "auto",
+        python: str | None = None,
+        data: dict[str, str] | None = None,
+        log_path: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.device = device
+        self.warm = warm
+        self.data = data
+        self._python = python or sys.executable
+        self._log_path = log_path
+        self._threads = threads or max(1, min(4, os.cpu_count() or 1))
+        self._sandbox = choose_sandbox(os.getpid(), sandbox)
+        self._zygote: _Zygote | None = None
+        self._zygote_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._restarts = 0
+        self._probe: dict[str, Any] | None = None
+        self._env = dict(os.environ)
+        self._env.setdefault("PYTHONUNBUFFERED", "1")
+        self._env["PYTHONDONTWRITEBYTECODE"] = "1"
+        self._env.pop("PYTHONSTARTUP", None)
+        self.worker_restarted = False
+        """Set when the last run found the worker dead and started a new one."""
+
+    @property
+    def sandbox_name(self) -> str:
+        return self._sandbox.name
+
+    # -- the warm worker -------------------------------------------------
+
+    def start(self) -> None:
+        """Start the warm worker in the background; returns at once."""
+        if self.warm:
+            self._ensure_zygote()
+
+    def _ensure_zygote(self) -> _Zygote:
+        with self._zygote_lock:
+            if self._zygote is None or self._zygote.dead:
+                if self._zygote is not None:
+                    self._zygote.close()
+                    self._restarts += 1
+                zygote = _Zygote(self._python, self._log_path, self._env)
+                zygote.start()
+                self._zygote = zygote
+            return self._zygote
+
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
+        """Block until the warm worker can take jobs (True), or it failed (False)."""
+        if not self.warm:
+            return False
+        return self._ensure_zygote().wait_ready(timeout)
+
+    @property
+    def worker_pid(self) -> int | None:
+        z = self._zygote
+        return z.proc.pid if z and z.proc and not z.dead else None
+
+    @property
+    def restarts(self) -> int:
+        """How many times the warm worker died and was started again."""
+        return self._restarts
+
+    def close(self) -> None:
+        with self._zygote_lock:
+            if self._zygote is not None:
+                self._zygote.close()
+                self._zygote = None
+        if isinstance(self._sandbox, CgroupSandbox):
+            self._sandbox.close()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- running ---------------------------------------------------------
+
+    def probe(self) -> dict[str, Any]:
+        """Versions and devices, as the worker sees them (cached)."""
+        if self._probe is None:
+            result = self.run(Job(task="probe", code="", mode="probe"))
+            if result.status is not Status.RAN:
+                raise RunnerError(f"the worker could not start: {result.message}")
+            self._probe = dict(result.details)
+        return self._probe
+
+    def run(
+        self,
+        job: Job,
+        *,
+        on_event: EventHandler | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Result:
+        """Run ``job`` and judge it. Never raises for anything the learner's code does."""
+        if job.mode == "check" and job.starter is not None and is_untouched(job.code, job.starter):
+            return Result(
+                task=job.task,
+                status=Status.NOT_ATTEMPTED,
+                message=(
+                    "你还没有修改初始代码：写下你的答案，再检查。"
+                    if job.lang == "zh"
+                    else "You haven't changed the starter code yet: write your answer, then check."
+                ),
+                device=self.device,
+            )
+        job_id = f"job-{next(self._ids)}"
+        workdir = Path(tempfile.mkdtemp(prefix="quiz-tui-"))
+        try:
+            return self._run_in(job, job_id, workdir, on_event, cancel)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _payload(self, job: Job, job_id: str, workdir: Path, cgroups: list[str]) -> dict[str, Any]:
+        cwd = workdir / "work"
+        cwd.mkdir()
+        return {
+            "id": job_id,
+            "task": job.task,
+            "mode": job.mode,
+            "code": job.code,
+            "check": job.check,
+            "setup": [[p.name, p.code] for p in job.setup],
+            "names": list(job.names),
+            "seed": job.seed,
+            "lang": job.lang,
+            "device": self.device,
+            "threads": self._threads,
+            "cwd": str(cwd),
+            "cgroups": cgroups,
+            "tasks": job.limits.tasks,
+            "data": self.data,
+        }
+
+    def _launch(self, job_path: Path, job_id: str, fds: list[int]) -> _Launched:
+        if self.warm:
+            zygote = self._ensure_zygote()
+            restarted_before = self._restarts
+            if zygote.wait_ready(START_TIMEOUT):
+                try:
+                    return zygote.launch(job_id, job_path, fds)
+                except RunnerError:
+                    pass
+            # The worker died or never became ready: try a fresh one once.
+            zygote = self._ensure_zygote()
+            self.worker_restarted = self._restarts > restarted_before
+            if zygote.wait_ready(START_TIMEOUT):
+                with contextlib.suppress(RunnerError):
+                    return zygote.launch(job_id, job_path, fds)
+        return _Spawned(self._python, job_path, fds, self._env)
+
+    def _run_in(
+        self,
+        job: Job,
+        job_id: str,
+        workdir: Path,
+        on_event: EventHandler | None,
+        cancel: threading.Event | None,
+    ) -> Result:
+        self.worker_restarted = False
+        limits = JobLimits(
+            memory_bytes=(job.limits.memory_mb or DEFAULT_MEMORY_MB) << 20, tasks=job.limits.tasks
+        )
+        sandbox = self._sandbox
+        try:
+            cgroups = sandbox.prepare(job_id, limits)
+        except OSError:
+            sandbox = WatchSandbox()
+            cgroups = sandbox.prepare(job_id, limits)
+        if isinstance(sandbox, WatchSandbox) and self._zygote is not None:
+            sandbox.set_baseline(self._zygote.anonymous_bytes)
+        job_path = workdir / "job.json"
+        job_path.write_text(json.dumps(self._payload(job, job_id, workdir, cgroups)), "utf-8")
+
+        pipes = [os.pipe() for _ in range(4)]
+        read_ends = [r for r, _ in pipes]
+        write_ends = [w for _, w in pipes]
+        try:
+            launched = self._launch(job_path, job_id, write_ends)
+        finally:
+            for w in write_ends:
+                os.close(w)
+        outcome = _Outcome()
+        captures = (_Capture(OUTPUT_LIMIT), _Capture(OUTPUT_LIMIT))
+        pid: int | None = None
+        try:
+            pid = self._supervise(
+                job, job_id, launched, read_ends, captures, outcome, sandbox, on_event, cancel
+            )
+        finally:
+            for r in read_ends:
+                with contextlib.suppress(OSError):
+                    os.close(r)
+            if pid is not None:
+                sandbox.kill_all(job_id, pid)
+            breach = sandbox.breached(job_id)
+            if breach and outcome.killed is None:
+                outcome.killed = breach
+            sandbox.release(job_id)
+        return self._result(job, outcome, captures, launched.warm)
+
+    def _supervise(
+        self,
+        job: Job,
+        job_id: str,
+        launched: _Launched,
+        read_ends: list[int],
+        captures: tuple[_Capture, _Capture],
+        outcome: _Outcome,
+        sandbox: CgroupSandbox | WatchSandbox,
+        on_event: EventHandler | None,
+        cancel: threading.Event | None,
+    ) -> int | None:
+        out_r, err_r, ev_r, tr_r = read_ends
+        sel = selectors.DefaultSelector()
+        for fd in read_ends:
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ)
+        open_fds = set(read_ends)
+        events = bytearray()
+        pid: int | None = None
+        launched_at = time.monotonic()
+        term_at: float | None = None
+        exited_at: float | None = None
+
+        def handle_event(event: dict[str, Any]) -> None:
+            nonlocal pid
+            kind = event.get("type")
+            if kind == "started":
+                pid = int(event["pid"])
+                outcome.started = time.monotonic()
+            elif kind == "result":
+                outcome.result = event
+            elif kind == "image":
+                with contextlib.suppress(KeyError, ValueError, TypeError):
+                    outcome.images.append(
+                        Image(
+                            width=int(event["width"]),
+                            height=int(event["height"]),
+                            rgb=b64decode(event["rgb"]),
+                            title=str(event.get("title", "")),
+                        )
+                    )
+                    if on_event:
+                        on_event({"type": "image", "index": len(outcome.images) - 1})
+            elif on_event is not None:
+                on_event(event)
+
+        def stop(reason: str) -> None:
+            nonlocal term_at
+            if outcome.killed is None:
+                outcome.killed = reason
+            if term_at is None and pid is not None:
+                kill_group(pid, signal.SIGTERM)  # faulthandler dumps the stack on SIGTERM
+                term_at = time.monotonic()
+
+        while True:
+            now = time.monotonic()
+            for key, _ in sel.select(POLL):
+                fd = key.fd
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(fd)
+                    open_fds.discard(fd)
+                    continue
+                if fd == out_r:
+                    captures[0].feed(data)
+                elif fd == err_r:
+                    captures[1].feed(data)
+                elif fd == tr_r:
+                    if len(outcome.trace) < TRACE_LIMIT:
+                        outcome.trace += data[: TRACE_LIMIT - len(outcome.trace)]
+                else:
+                    events += data
+                    while b"\n" in events:
+                        line, _, rest = events.partition(b"\n")
+                        events = bytearray(rest)
+                        with contextlib.suppress(ValueError):
+                            handle_event(json.loads(line))
+            now = time.monotonic()
+
+            if outcome.status is None and not outcome.lost:
+                outcome.status = launched.status()
+                if outcome.status is None and launched.lost():
+                    outcome.lost = True
+                if outcome.status is not None or outcome.lost:
+                    exited_at = now
+            done = outcome.status is not None or outcome.lost
+            # Output may still be in flight from processes the job left behind.
+            settled = not open_fds or (exited_at is not None and now - exited_at > 0.3)
+            if done and (ev_r not in open_fds or outcome.result is not None) and settled:
+                break
+            if done and exited_at is not None and now - exited_at > 0.3 and pid is not None:
+                sandbox.kill_all(job_id, pid)
+                if now - exited_at > 1.0:
+                    break
+
+            if pid is None:
+                pid = launched.pid
+            if term_at is not None and now - term_at > TERM_GRACE and pid is not None:
+                sandbox.kill_all(job_id, pid)
+            if outcome.killed is None:
+                if cancel is not None and cancel.is_set():
+                    stop("cancelled")
+                elif outcome.started is None:
+                    if now - launched_at > START_TIMEOUT:
+                        outcome.killed = "start"
+                        break
+                elif now - outcome.started > job.limits.seconds:
+                    stop("timeout")
+                elif pid is not None:
+                    breach = sandbox.breach(job_id, pid)
+                    if breach:
+                        stop(breach)
+            if outcome.killed and outcome.started is None and pid is None:
+                break  # cancelled before the job even started
+        outcome.ended = time.monotonic()
+        sel.close()
+        if outcome.lost:
+            # The zygote died during the job; start a new one for the next check.
+            self.worker_restarted = True
+            threading.Thread(target=self._ensure_zygote, daemon=True).start()
+        return pid
+
+    def _result(
+        self,
+        job: Job,
+        outcome: _Outcome,
+        captures: tuple[_Capture, _Capture],
+        warm: bool,
+    ) -> Result:
+        out, err = captures
+        seconds = (outcome.ended - outcome.started) if outcome.started else 0.0
+        trace = outcome.trace.decode("utf-8", "replace")
+        common: dict[str, Any] = {
+            "task": job.task,
+            "stdout": out.text(),
+            "stderr": err.text(),
+            "stdout_cut": out.cut,
+            "stderr_cut": err.cut,
+            "truncated": bool(out.cut or err.cut),
+            "seconds": seconds,
+            "images": tuple(outcome.images),
+            "warm": warm,
+        }
+        raw = outcome.result or {}
+        device = str(raw.get("device", self.device if self.device != "auto" else "cpu"))
+        common["device"] = device
+        common["details"] = dict(raw.get("details") or {})
+        checks = tuple(
+            CheckItem(name=str(c.get("name", "")), status=c.get("status", "fail"),
+                      message=str(c.get("message", "")))
+            for c in raw.get("checks") or []
+        )  # fmt: skip
+        common["checks"] = checks
+
+        killed = outcome.killed
+        if killed == "tasks" and raw.get("status") == "error":
+            killed = None  # the code already stopped with its own exception, explained
+        if killed is not None:
+            return self._killed(job, killed, trace, common, has_result=bool(raw))
+        if raw.get("status"):
+            status = Status(raw["status"])
+            line = raw.get("line")
+            return Result(
+                status=status,
+                message=str(raw.get("message", "")),
+                traceback=str(raw.get("traceback", "")),
+                line=int(line) if isinstance(line, int) else None,
+                **common,
+            )
+
+        return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
+
+    def _killed(
+        self, job: Job, reason: str, trace: str, common: dict[str, Any], *, has_result: bool
+    ) -> Result:
+        """The result of a job this runner stopped (time, memory, tasks, cancel)."""
+        zh = job.lang == "zh"
+        line = _line_from_trace(trace)
+        at = _at(job.code, line)
+        excerpt = _trace_excerpt(trace)
+        if reason == "timeout":
+            limit = f"{job.limits.seconds:g} s"
+            message = (
+                f"你的代码运行超过 {limit}（本题的时间上限），已被停止{at}。"
+                if zh
+                else f"Your code was still running after {limit} (the limit for this task) "
+                f"and was stopped{at}."
+            )
+            if line is None and not has_result and not zh:
+                message += (
+                    " It may be waiting for something that never happens, or doing far more "
+                    "work than the task needs."
+                )
+            return Result(status=Status.TIMEOUT, message=message, line=line, traceback=excerpt,
+                          **common)  # fmt: skip
+        if reason == "memory":
+            gb = (job.limits.memory_mb or DEFAULT_MEMORY_MB) / 1024
+            message = (
+                f"你的代码使用了超过 {gb:.1f} GB 内存（本题的上限），已被停止{at}。"
+                if zh
+                else f"Your code used more than {gb:.1f} GB of memory (the limit for this task) "
+                f"and was stopped{at}."
+            )
+            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
+                          **common)  # fmt: skip
+        if reason == "tasks":
+            message = (
+                f"你的代码同时启动了超过 {job.limits.tasks} 个进程或线程（检查的上限），已被停止{at}。"
+                if zh
+                else f"Your code started more than {job.limits.tasks} processes or threads at "
+                f"once (the limit for a check) and was stopped{at}."
+            )
+            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
+                          **common)  # fmt: skip
+        if reason == "cancelled":
+            message = "已取消。" if zh else "Cancelled before it finished."
+            return Result(status=Status.CANCELLED, message=message, line=line, **common)
+        return Result(
+            status=Status.CHECKER_ERROR,
+            message="The worker did not start in time; see the worker log in quiz-tui's cache "
+            "folder.",
+            **common,
+        )
+
+    def _death(self, job: Job, outcome: _Outcome, trace: str) -> dict[str, Any]:
+        """Explain a child that ended without writing a result."""
+        line = _line_from_trace(trace)
+        at = _at(job.code, line)
+        if outcome.lost:
+            message = (
+                "The worker process stopped during the check (did your code kill its parent "
+                "process?). A new worker has been started; check again."
+            )
+            return {"message": message, "line": line}
+        status = outcome.status
+        if status is None:
+            return {"message": "The check ended without a result.", "line": line}
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            name = (
+                signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+            )
+            if sig == signal.SIGSEGV:
+                what = "crashed Python with a segmentation fault (SIGSEGV)"
+            elif sig == signal.SIGABRT:
+                what = "aborted the Python process (SIGABRT: os.abort() or a failed C assertion)"
+            elif sig == signal.SIGKILL:
+                what = (
+                    "was killed (SIGKILL) from outside quiz-tui; the system may have run out "
+                    "of memory"
+                )
+            else:
+                what = f"ended the Python process with signal {name}"
+            return {
+                "message": f"Your code {what}{at}.",
+                "line": line,
+                "traceback": _trace_excerpt(trace),
+            }
+        code = os.WEXITSTATUS(status)
+        return {
+            "message": f"Your code ended the process (exit code {code}, e.g. with os._exit) "
+            f"before the checks could run{at}. Remove that call.",
+            "line": line,
+        }
+
+
+def _trace_excerpt(trace: str) -> str:
+    """The learner's frames from a faulthandler dump, most recent call first."""
+    lines = [ln.strip() for ln in trace.splitlines() if "<your code>" in ln]
+    return "\n".join(dict.fromkeys(lines))

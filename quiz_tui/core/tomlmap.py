@@ -1,0 +1,82 @@
+"""Finds the line where each key of a TOML document is defined.
+
+``tomllib`` parses TOML into plain dicts without positions, but authors need
+``file:line: what is wrong``. This scanner walks the text once and records, for
+each key path such as ``("limits", "seconds")`` or ``("wrong", 1, "code")``,
+the line where it is assigned. It understands exactly as much TOML as needed to
+stay in step: table headers, arrays of tables, dotted and quoted keys, and
+multi-line strings (whose contents are skipped).
+"""
+
+from __future__ import annotations
+
+import re
+
+KeyPath = tuple[str | int, ...]
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
+
+
+def _split_key(raw: str) -> list[str]:
+    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", raw)
+    return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
+
+
+class KeyLines:
+    """Key path → 1-based line number, with lookups that fall back to the parent."""
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[KeyPath, int] = {}
+        self._string_starts: dict[KeyPath, int] = {}
+        self._scan(text)
+
+    def _scan(self, text: str) -> None:
+        table: KeyPath = ()
+        array_counts: dict[KeyPath, int] = {}
+        in_string: str | None = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if in_string is not None:
+                if line.count(in_string) % 2 == 1:
+                    in_string = None
+                continue
+            header = _HEADER.match(line)
+            if header and not _KEY.match(line):
+                path = tuple(_split_key(header.group(2)))
+                if header.group(1) == "[[":
+                    index = array_counts.get(path, -1) + 1
+                    array_counts[path] = index
+                    table = (*path, index)
+                else:
+                    table = path
+                self._lines.setdefault(table, number)
+                continue
+            key = _KEY.match(line)
+            if not key:
+                continue
+            keypath: KeyPath = (*table, *_split_key(key.group(1)))
+            self._lines.setdefault(keypath, number)
+            rest = line[key.end() :].lstrip()
+            for quote in ("'''", '"""'):
+                if rest.startswith(quote):
+                    # TOML drops a newline right after the opening quotes, so the
+                    # value's first line is the next one unless text follows here.
+                    after = rest[len(quote) :]
+                    self._string_starts[keypath] = number + (0 if after.strip() else 1)
+                    if after.count(quote) % 2 == 0:
+                        in_string = quote
+                    break
+
+    def line(self, path: KeyPath) -> int:
+        """Where ``path`` is defined, else its nearest defined parent, else line 1."""
+        while path:
+            if path in self._lines:
+                return self._lines[path]
+            path = path[:-1]
+        return 1
+
+    def string_start(self, path: KeyPath) -> int:
+        """The file line holding the first line of a multi-line string value."""
+        return self._string_starts.get(path, self.line(path))
