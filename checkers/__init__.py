@@ -14,6 +14,7 @@ Messages come in English and Chinese: use ``t(en, zh)`` for your own.
 from checkers._core import (
     CheckFailed,
     NotAttempted,
+    before,
     detail,
     device,
     emit,
@@ -25,6 +26,7 @@ from checkers._core import (
     printed,
     progress,
     seed,
+    source,
     step,
     t,
 )
@@ -51,6 +53,7 @@ __all__ = [
     "Mismatch",
     "NotAttempted",
     "as_cpu",
+    "before",
     "count_parameters",
     "detail",
     "device",
@@ -79,6 +82,7 @@ __all__ = [
     "shape_str",
     "shares_memory",
     "show_image",
+    "source",
     "step",
     "t",
     "value_mismatch",

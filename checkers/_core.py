@@ -46,6 +46,8 @@ class _State:
     device: str = "cpu"
     data_root: str = ""
     data_kind: str = "practice"
+    code: str = ""
+    replay: Callable[[], dict[str, Any]] = dict
 
 
 _state = _State()
@@ -133,6 +135,20 @@ def learner(name: str) -> Any:
 def printed() -> str:
     """Everything the learner's code printed with ``print`` so far."""
     return _state.stdout()
+
+
+def source() -> str:
+    """The learner's code as they wrote it (for checks on how, not just what)."""
+    return _state.code
+
+
+def before() -> dict[str, Any]:
+    """The names the setup made, freshly re-run with the same seed.
+
+    The learner's code may have changed them in place; this is how they were
+    when it started.
+    """
+    return _state.replay()
 
 
 def detail(key: str, value: Any) -> None:

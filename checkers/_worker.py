@@ -226,6 +226,8 @@ def _explain(exc: BaseException, job: dict[str, Any]) -> str:
         )
     if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
         return f" Files written by a check may be at most {job.get('file_mb', 512)} MB."
+    if isinstance(exc, ModuleNotFoundError) and exc.name == "pytorch":
+        return " The package is called PyTorch, but its module is `torch`: write `import torch`."
     name = getattr(exc, "name", None) if isinstance(exc, NameError) else None
     if name in {"torch", "np", "nn", "F"}:
         module = {"torch": "torch", "np": "numpy as np", "nn": "torch.nn as nn"}.get(
@@ -317,11 +319,22 @@ def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]
     import checkers
     from checkers import _core
 
-    for name, code in job.get("setup", []):
-        try:
-            exec(compile(code, f"<{name}>", "exec", dont_inherit=True), ns)
-        except BaseException as exc:
-            return _checker_error("setup", exc)
+    def run_setup(target: dict[str, Any]) -> None:
+        for name, code in job.get("setup", []):
+            exec(compile(code, f"<{name}>", "exec", dont_inherit=True), target)
+
+    def replay() -> dict[str, Any]:
+        fresh: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        _seed_everything(int(job.get("seed", 0)))
+        run_setup(fresh)
+        return fresh
+
+    _core._state.replay = replay
+    _core._state.code = job.get("code", "")
+    try:
+        run_setup(ns)
+    except BaseException as exc:  # the setup is not the learner's code
+        return _checker_error("setup", exc)
 
     try:
         exec(_compile_learner(job["code"]), ns)

@@ -1,0 +1,579 @@
+"""The ``quiz-tui`` command: the app, and commands for scripts, instructors and CI.
+
+Exit codes: 0 success (a check passed), 1 the answer or pack is not right,
+2 a usage error (unknown task, unreadable file, bad option).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from quiz_tui import __version__
+from quiz_tui.core import paths
+from quiz_tui.core.config import Config, load_config
+from quiz_tui.core.errors import ProgressStoreError, QuizError, UnknownTaskError
+from quiz_tui.core.loader import validate_path
+from quiz_tui.core.model import Exercise, Lang, Result, Status
+from quiz_tui.core.packs import Library, TaskRef
+from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.runner import Job, Runner
+from quiz_tui.core.verify import Outcome, verify
+from quiz_tui.textutil import human_bytes, visible
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SYMBOLS = {
+    Status.PASS: ("✓", "green"),
+    Status.FAIL: ("✗", "red"),
+    Status.ERROR: ("!", "red"),
+    Status.TIMEOUT: ("⏱", "yellow"),
+    Status.NOT_ATTEMPTED: ("○", "blue"),
+    Status.CHECKER_ERROR: ("⚠", "magenta"),
+    Status.RAN: ("▶", "cyan"),
+    Status.CANCELLED: ("■", "yellow"),
+}
+LABELS = {
+    Status.PASS: ("PASS", "通过"),
+    Status.FAIL: ("FAIL", "未通过"),
+    Status.ERROR: ("ERROR", "出错"),
+    Status.TIMEOUT: ("TIMEOUT", "超时"),
+    Status.NOT_ATTEMPTED: ("NOT ATTEMPTED", "未作答"),
+    Status.CHECKER_ERROR: ("CHECKER ERROR", "检查器出错"),
+    Status.RAN: ("RAN", "已运行"),
+    Status.CANCELLED: ("CANCELLED", "已取消"),
+}
+
+
+def status_label(status: Status, lang: Lang) -> str:
+    en, zh = LABELS[status]
+    return zh if lang == "zh" else en
+
+
+class Settings:
+    """Options shared by every command, resolved against the config file."""
+
+    def __init__(
+        self,
+        config: Config,
+        lang: str | None,
+        device: str | None,
+        packs: tuple[Path, ...],
+        data_dir: Path | None,
+    ) -> None:
+        self.config = config
+        self.lang = cast(Lang, lang or config.lang)
+        self.device = device or config.device
+        self.packs = packs
+        self.data_dir = data_dir or config.data_dir
+
+    @functools.cached_property
+    def library(self) -> Library:
+        library = Library.load(self.packs)
+        for error in library.errors:
+            click.echo(click.style(f"warning: {error}", fg="yellow"), err=True)
+        return library
+
+    def resolve(self, task: str) -> TaskRef:
+        try:
+            return self.library.resolve(task)
+        except UnknownTaskError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+    def runner(self, *, warm: bool = True) -> Runner:
+        paths.ensure(paths.cache_dir())
+        return Runner(
+            device=cast(Any, self.device),
+            warm=warm,
+            log_path=paths.cache_dir() / "worker.log",
+        )
+
+
+def common_options(func: F) -> F:
+    """--lang, --device, --pack and --data-dir, on the group and on each command."""
+
+    @click.option(
+        "--lang", type=click.Choice(["en", "zh"]), help="Language of prompts and messages."
+    )
+    @click.option(
+        "--device",
+        type=click.Choice(["auto", "cpu", "cuda"]),
+        help="Where learner code runs (checks compare on the CPU either way).",
+    )
+    @click.option(
+        "--pack",
+        "packs",
+        multiple=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="An extra pack folder (repeatable).",
+    )
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="A folder with real CIFAR-10 (torchvision's format).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        parent: Settings | None = ctx.find_object(Settings)
+        settings = Settings(
+            parent.config if parent else load_config(),
+            kwargs.pop("lang") or (parent.lang if parent else None),
+            kwargs.pop("device") or (parent.device if parent else None),
+            tuple(kwargs.pop("packs")) + (parent.packs if parent else ()),
+            kwargs.pop("data_dir") or (parent.data_dir if parent else None),
+        )
+        ctx.obj = settings
+        return func(settings, *args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+class _TaskOrCommand(click.Group):
+    """``quiz-tui 4`` opens the app at task 4; anything else is a subcommand."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            return "open", self.commands["open"], args
+        return super().resolve_command(ctx, args)
+
+
+@click.group(
+    cls=_TaskOrCommand,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, prog_name="quiz-tui")
+@common_options
+@click.pass_context
+def main(ctx: click.Context, settings: Settings) -> None:
+    """Practise PyTorch in the terminal.
+
+    With no command, opens the app where you left off; `quiz-tui 4` opens it at task 4.
+    """
+    ctx.obj = settings
+    if ctx.invoked_subcommand is None:
+        _launch_app(settings, None)
+
+
+@main.command("open", hidden=True)
+@click.argument("task", required=False)
+@common_options
+def open_command(settings: Settings, task: str | None) -> None:
+    """Open the app at TASK."""
+    _launch_app(settings, task)
+
+
+def _launch_app(settings: Settings, task: str | None) -> None:
+    if task is not None:
+        settings.resolve(task)  # a bad task is a usage error before the screen opens
+    from quiz_tui.app import QuizApp
+
+    app = QuizApp(
+        packs=settings.packs,
+        lang=settings.lang,
+        device=settings.device,
+        data_dir=settings.data_dir,
+        start_task=task,
+    )
+    app.run()
+    if app.exit_message:
+        click.echo(app.exit_message, err=True)
+
+
+# -- list / show -----------------------------------------------------------
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@common_options
+def list_command(settings: Settings, as_json: bool) -> None:
+    """List the tasks, grouped by section, with your progress."""
+    lang = settings.lang
+    store = _open_store(quiet=as_json)
+    rows: list[dict[str, Any]] = []
+    for pack in settings.library.packs:
+        states = store.task_states(pack.id) if store else {}
+        for ex in pack:
+            state = states.get(ex.id)
+            rows.append(
+                {
+                    "pack": pack.id,
+                    "number": ex.number,
+                    "id": ex.id,
+                    "section": ex.section,
+                    "title": ex.title.get(lang),
+                    "status": state.status if state else "untouched",
+                }
+            )
+        for broken in pack.broken:
+            rows.append(
+                {
+                    "pack": pack.id,
+                    "number": None,
+                    "id": broken.path.stem,
+                    "section": None,
+                    "title": broken.path.name,
+                    "status": "broken",
+                    "problems": [str(p) for p in broken.problems],
+                }
+            )
+    if as_json:
+        click.echo(json.dumps({"version": 1, "tasks": rows}, ensure_ascii=False, indent=1))
+        return
+    marks = {
+        "passed": "✓",
+        "failed": "✗",
+        "attempted": "…",
+        "solution": "◐",
+        "untouched": " ",
+        "broken": "⚠",
+    }
+    for pack in settings.library.packs:
+        click.echo(click.style(pack.name.get(lang), bold=True))
+        for section in pack.sections:
+            items = [r for r in rows if r["pack"] == pack.id and r["section"] == section.id]
+            if not items:
+                continue
+            click.echo("  " + click.style(section.title.get(lang), underline=True))
+            for r in items:
+                click.echo(f"   {marks[r['status']]} {r['number']:>3}  {r['title']}")
+        for r in rows:
+            if r["pack"] == pack.id and r["status"] == "broken":
+                click.echo(click.style(f"   ⚠ {r['title']}: {r['problems'][0]}", fg="yellow"))
+
+
+@main.command("show")
+@click.argument("task")
+@common_options
+def show_command(settings: Settings, task: str) -> None:
+    """Print a task's prompt, its setup and the starter code."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.syntax import Syntax
+
+    ref = settings.resolve(task)
+    ex, lang = ref.exercise, settings.lang
+    console = Console(highlight=False)
+    console.rule(f"{ex.number}. {ex.title.get(lang)}")
+    console.print(Markdown(ex.prompt.get(lang)))
+    if ex.setup_code.strip():
+        console.print(
+            f"\n[bold]{'已经运行的代码' if lang == 'zh' else 'Already run before your code'}[/]"
+        )
+        console.print(Syntax(ex.setup_code, "python", line_numbers=False))
+    console.print(f"\n[bold]{'初始代码' if lang == 'zh' else 'Starter'}[/]")
+    console.print(Syntax(ex.starter.strip("\n"), "python", line_numbers=True))
+
+
+# -- check / run -------------------------------------------------------------
+
+
+def _read_code(file: str) -> str:
+    try:
+        if file == "-":
+            return sys.stdin.read()
+        return Path(file).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.UsageError(f"cannot read {file}: {exc}") from exc
+
+
+def _open_store(*, quiet: bool = False) -> ProgressStore | None:
+    try:
+        store = ProgressStore()
+    except ProgressStoreError as exc:
+        if not quiet:
+            click.echo(click.style(f"warning: progress is not saved: {exc}", fg="yellow"), err=True)
+        return None
+    if store.notice and not quiet:
+        click.echo(click.style(f"note: {store.notice}", fg="yellow"), err=True)
+    return store
+
+
+def _check_device(settings: Settings, runner: Runner) -> None:
+    if settings.device != "cuda":
+        return
+    info = runner.probe()
+    if not info.get("cuda"):
+        raise click.UsageError(
+            "--device cuda: torch finds no usable CUDA GPU on this machine (use --device cpu)"
+        )
+
+
+def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
+    symbol, colour = SYMBOLS[result.status]
+    lines = [
+        click.style(f"{symbol} {status_label(result.status, lang)}", fg=colour, bold=True)
+        + f"  {ex.number}. {ex.title.get(lang)}  "
+        + click.style(f"({result.seconds:.2f} s, {result.device})", dim=True),
+        "  " + visible(result.message),
+    ]
+    for item in result.checks:
+        ok = item.status == "pass"
+        mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
+        lines.append(f"    {mark} {item.name}")
+    if result.traceback:
+        lines.append(click.style("  Traceback:" if lang == "en" else "  错误追踪：", bold=True))
+        lines.extend("    " + visible(t) for t in result.traceback.splitlines())
+    for title, text, cut in (
+        ("stdout", result.stdout, result.stdout_cut),
+        ("stderr", result.stderr, result.stderr_cut),
+    ):
+        if text:
+            lines.append(click.style(f"  --- {title} ---", dim=True))
+            lines.extend("  " + visible(t) for t in text.rstrip("\n").splitlines())
+        if cut:
+            lines.append(click.style(f"  … {human_bytes(cut)} more {title} not shown", fg="yellow"))
+    if result.images:
+        lines.append(
+            click.style(f"  ({len(result.images)} image(s): use --save-images DIR)", dim=True)
+        )
+    return "\n".join(lines)
+
+
+def _save_images(result: Result, folder: Path) -> list[Path]:
+    from quiz_tui.core.png import write_png
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, image in enumerate(result.images, start=1):
+        path = folder / f"task{result.task}-image{i}.png"
+        write_png(path, image)
+        written.append(path)
+    return written
+
+
+def _run_one(settings: Settings, task: str, file: str, mode: str, **options: Any) -> Result:
+    ref = settings.resolve(task)
+    code = _read_code(file)
+    with settings.runner(warm=not options.get("cold")) as runner:
+        _check_device(settings, runner)
+        job = Job.for_exercise(
+            ref.exercise,
+            code,
+            mode=cast(Any, mode),
+            lang=settings.lang,
+            seed=options.get("seed", 0),
+        )
+        return runner.run(job)
+
+
+@main.command("check")
+@click.argument("task")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as versioned JSON.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for torch, NumPy and random."
+)
+@click.option(
+    "--save-images",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write images the code showed (imshow) as PNG files here.",
+)
+@click.option("--no-record", is_flag=True, help="Do not record this attempt in your progress.")
+@click.option("--cold", is_flag=True, hidden=True, help="Use a fresh interpreter (benchmarks).")
+@common_options
+def check_command(
+    settings: Settings,
+    task: str,
+    file: str,
+    as_json: bool,
+    seed: int,
+    save_images: Path | None,
+    no_record: bool,
+    cold: bool,
+) -> None:
+    """Check FILE (or - for stdin) as your answer to TASK. Exit 0 on pass, 1 otherwise."""
+    ref = settings.resolve(task)
+    code = _read_code(file)
+    result = _run_one(settings, task, file, "check", seed=seed, cold=cold)
+    if not no_record and result.status is not Status.CANCELLED:
+        store = _open_store(quiet=as_json)
+        if store is not None:
+            try:
+                store.record_attempt(
+                    ref.pack.id, ref.exercise.id, result.status, result.seconds, code, source="cli"
+                )
+            except ProgressStoreError as exc:
+                click.echo(click.style(f"warning: {exc}", fg="yellow"), err=True)
+            finally:
+                store.close()
+    if save_images and result.images:
+        for path in _save_images(result, save_images):
+            if not as_json:
+                click.echo(f"saved {path}")
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_result(result, ref.exercise, settings.lang))
+    sys.exit(0 if result.status is Status.PASS else 1)
+
+
+@main.command("run")
+@click.argument("task")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True)
+@common_options
+def run_command(settings: Settings, task: str, file: str, as_json: bool) -> None:
+    """Run FILE in TASK's setup and show its output, without judging it."""
+    ref = settings.resolve(task)
+    result = _run_one(settings, task, file, "run")
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_result(result, ref.exercise, settings.lang))
+    sys.exit(0 if result.status is Status.RAN else 1)
+
+
+# -- verify / validate ----------------------------------------------------------
+
+
+def _parse_tasks(spec: str) -> set[int]:
+    """``1-25,30`` → {1..25, 30}."""
+    numbers: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                lo, hi = part.split("-", 1)
+                numbers.update(range(int(lo), int(hi) + 1))
+            else:
+                numbers.add(int(part))
+        except ValueError as exc:
+            raise click.BadParameter(f"{part!r} is not a task number or range like 1-25") from exc
+    return numbers
+
+
+@main.command("verify")
+@click.option("--tasks", "spec", help="Only these task numbers, e.g. 1-25,30.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Checks run at once.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--no-builtin", is_flag=True, help="Verify only the packs given with --pack.")
+@common_options
+def verify_command(
+    settings: Settings, spec: str | None, jobs: int | None, as_json: bool, no_builtin: bool
+) -> None:
+    """Prove every exercise's check: solutions pass, starters and wrong answers don't."""
+    library = Library.load(settings.packs, builtin=not no_builtin)
+    for error in library.errors:
+        click.echo(click.style(f"error: {error}", fg="red"), err=True)
+    wanted = _parse_tasks(spec) if spec else None
+    exercises = [ex for p in library.packs for ex in p if wanted is None or ex.number in wanted]
+    broken = [b for p in library.packs for b in p.broken]
+    started = time.perf_counter()
+    done = 0
+
+    def progress(outcome: Outcome) -> None:
+        nonlocal done
+        done += 1
+        if as_json:
+            return
+        if outcome.ok:
+            click.echo(".", nl=False)
+        else:
+            click.echo(click.style("F", fg="red"), nl=False)
+        if done % 60 == 0:
+            click.echo()
+
+    with settings.runner() as runner:
+        _check_device(settings, runner)
+        runner.start()
+        outcomes = verify(
+            exercises, runner, jobs=jobs or max(1, os.cpu_count() or 1), on_outcome=progress
+        )
+    elapsed = time.perf_counter() - started
+    failed = [o for o in outcomes if not o.ok]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "seconds": round(elapsed, 2),
+                    "exercises": len(exercises),
+                    "cases": len(outcomes),
+                    "failed": [
+                        {
+                            "case": o.case.label,
+                            "file": str(o.case.exercise.path),
+                            "line": o.case.line,
+                            "problem": o.problem,
+                        }
+                        for o in failed
+                    ],
+                    "broken": [str(p) for b in broken for p in b.problems],
+                    "errors": [str(e) for e in library.errors],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    else:
+        click.echo()
+        for o in failed:
+            where = (
+                f"{o.case.exercise.path}:{o.case.line}"
+                if o.case.line
+                else str(o.case.exercise.path)
+            )
+            click.echo(
+                click.style(f"✗ {o.case.label}", fg="red")
+                + f"  {where}\n    {visible(o.problem or '')}"
+            )
+        for b in broken:
+            for p in b.problems:
+                click.echo(click.style(f"⚠ {p}", fg="yellow"))
+        summary = (
+            f"{len(exercises)} exercises, {len(outcomes)} cases, {len(failed)} failed, "
+            f"{len(broken)} broken files in {elapsed:.1f} s"
+        )
+        click.echo(click.style(summary, fg="red" if failed or broken else "green", bold=True))
+    sys.exit(1 if failed or broken or library.errors else 0)
+
+
+@main.command("validate")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def validate_command(path: Path, as_json: bool) -> None:
+    """Check the format of a pack folder or exercise file (file:line: problem)."""
+    problems = validate_path(path)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "problems": [
+                        {"file": str(p.path), "line": p.line, "message": p.message}
+                        for p in problems
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    else:
+        for p in problems:
+            click.echo(str(p))
+        if not problems:
+            click.echo(click.style(f"{path}: no problems found", fg="green"))
+    sys.exit(1 if problems else 0)
+
+
+def run() -> None:
+    """Entry point that turns quiz-tui's own errors into one-line messages."""
+    try:
+        main(standalone_mode=True)
+    except QuizError as exc:
+        click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+        sys.exit(1)

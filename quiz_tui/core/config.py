@@ -1,0 +1,70 @@
+"""User settings: language, device and where real CIFAR-10 lives.
+
+Read from ``config.toml`` in the config folder; environment variables
+(``QUIZ_TUI_LANG``, ``QUIZ_TUI_DEVICE``, ``QUIZ_TUI_DATA_DIR``) override it, and
+command-line options override both.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from quiz_tui.core import paths
+from quiz_tui.core.model import Lang
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class Config:
+    lang: Lang = "en"
+    device: str = "auto"
+    data_dir: Path | None = None
+    """A folder holding real CIFAR-10 (``cifar-10-batches-py``), if the user has it."""
+    problems: tuple[str, ...] = ()
+    """What was wrong with the config file, to show once; the defaults were used."""
+
+
+def config_path() -> Path:
+    return paths.config_dir() / "config.toml"
+
+
+def _system_lang() -> Lang:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    try:
+        code = locale.getlocale()[0] or ""
+    except ValueError:
+        code = ""
+    return "zh" if code.lower().startswith("zh") else "en"
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or config_path()
+    raw: dict[str, object] = {}
+    problems: list[str] = []
+    if path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"{path}: ignored, it cannot be read ({exc})")
+    lang = os.environ.get("QUIZ_TUI_LANG") or raw.get("lang") or _system_lang()
+    if lang not in ("en", "zh"):
+        problems.append(f"language {lang!r} is not 'en' or 'zh'; using English")
+        lang = "en"
+    device = os.environ.get("QUIZ_TUI_DEVICE") or raw.get("device") or "auto"
+    if device not in DEVICES:
+        problems.append(f"device {device!r} is not one of {', '.join(DEVICES)}; using auto")
+        device = "auto"
+    data = os.environ.get("QUIZ_TUI_DATA_DIR") or raw.get("data_dir")
+    data_dir = Path(str(data)).expanduser() if data else None
+    return Config(
+        lang=cast(Lang, lang), device=str(device), data_dir=data_dir, problems=tuple(problems)
+    )

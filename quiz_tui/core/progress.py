@@ -1,0 +1,484 @@
+"""Saves progress: every attempt, the learner's drafts, and where they left off.
+
+One SQLite file in the user's data folder, in WAL mode with a busy timeout, so
+two terminals can run quiz-tui at once and a kill -9 loses at most the draft
+typed since the last save. A file that is not our database, or is damaged, is
+moved aside with a message, and whatever rows can still be read are carried
+over into a fresh one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from quiz_tui.core import paths
+from quiz_tui.core.errors import ProgressStoreError
+from quiz_tui.core.model import Status, code_hash
+
+APPLICATION_ID = 0x51545549  # "QTUI"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 5000
+EXPORT_FORMAT = "quiz-tui-progress"
+
+TaskStatus = Literal["untouched", "attempted", "failed", "passed", "solution"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id        INTEGER PRIMARY KEY,
+    pack      TEXT NOT NULL,
+    exercise  TEXT NOT NULL,
+    at        REAL NOT NULL,
+    status    TEXT NOT NULL,
+    seconds   REAL NOT NULL,
+    code_hash TEXT NOT NULL,
+    code      TEXT NOT NULL DEFAULT '',
+    source    TEXT NOT NULL DEFAULT 'app',
+    exam      INTEGER
+);
+CREATE INDEX IF NOT EXISTS attempts_task ON attempts (pack, exercise);
+CREATE TABLE IF NOT EXISTS drafts (
+    pack     TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    scope    TEXT NOT NULL DEFAULT '',
+    code     TEXT NOT NULL,
+    updated  REAL NOT NULL,
+    PRIMARY KEY (pack, exercise, scope)
+);
+CREATE TABLE IF NOT EXISTS solutions_shown (
+    pack     TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    at       REAL NOT NULL,
+    PRIMARY KEY (pack, exercise)
+);
+CREATE TABLE IF NOT EXISTS state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+_TABLES = ("attempts", "drafts", "solutions_shown", "state")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    pack: str
+    exercise: str
+    at: float
+    status: str
+    seconds: float
+    code_hash: str
+    code: str = ""
+    source: str = "app"
+    exam: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskState:
+    status: TaskStatus
+    attempts: int
+    last_status: str | None
+    has_draft: bool
+
+
+def default_path() -> Path:
+    return paths.data_dir() / "progress.db"
+
+
+def _is_sqlite(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(16) == b"SQLite format 3\x00"
+
+
+class ProgressStore:
+    """The progress database; methods are safe to call from several threads."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self.notice: str | None = None
+        """Set when the file had to be moved aside; show it to the user once."""
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ProgressStoreError(
+                f"cannot create the folder for progress ({self.path.parent}): {exc.strerror}"
+            ) from exc
+        self._conn = self._open()
+
+    # -- opening and recovery ---------------------------------------------
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        problem = self._diagnose()
+        if problem is not None:
+            recovered = self._move_aside_and_recover(problem)
+            return recovered
+        try:
+            conn = self._connect(self.path)
+            self._initialise(conn)
+            return conn
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ProgressStoreError(
+                    f"the progress database {self.path} is locked by another program"
+                ) from exc
+            return self._move_aside_and_recover(f"it could not be opened ({exc})")
+
+    def _diagnose(self) -> str | None:
+        """Why the file at our path is unusable, or None when it is fine (or absent)."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return None
+        try:
+            if not _is_sqlite(self.path):
+                return "it is not a SQLite database"
+        except OSError as exc:
+            return f"it cannot be read ({exc.strerror})"
+        try:
+            conn = self._connect(self.path)
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                tables = {
+                    r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                }
+                if app_id not in (0, APPLICATION_ID) or (
+                    app_id == 0 and tables and not tables & set(_TABLES)
+                ):
+                    return "it belongs to another program"
+                check = conn.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    return f"it is damaged ({check})"
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return None
+            return f"it is damaged ({exc})"
+        return None
+
+    def _move_aside_and_recover(self, why: str) -> sqlite3.Connection:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        with self._lock:
+            try:
+                shutil.move(self.path, aside)
+                for suffix in ("-wal", "-shm"):
+                    side = self.path.with_name(self.path.name + suffix)
+                    if side.exists():
+                        shutil.move(side, aside.with_name(aside.name + suffix))
+            except OSError as exc:
+                raise ProgressStoreError(
+                    f"the progress database {self.path} is unusable ({why}) and could not be "
+                    f"moved aside: {exc.strerror}"
+                ) from exc
+            conn = self._connect(self.path)
+            self._initialise(conn)
+            rows = self._salvage(aside, conn)
+        kept = f"; {rows} saved rows were recovered from it" if rows else ""
+        self.notice = (
+            f"Your progress file {self.path} could not be used because {why}. It was moved to "
+            f"{aside.name}{kept}, and a new one was started."
+        )
+        return conn
+
+    def _salvage(self, old: Path, conn: sqlite3.Connection) -> int:
+        """Copy every row that can still be read from a damaged database."""
+        try:
+            if not _is_sqlite(old):
+                return 0
+            src = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+        except (OSError, sqlite3.DatabaseError):
+            return 0
+        copied = 0
+        try:
+            for table in _TABLES:
+                try:
+                    cursor = src.execute(f"SELECT * FROM {table}")
+                    columns = [d[0] for d in cursor.description]
+                except sqlite3.DatabaseError:
+                    continue
+                marks = ", ".join("?" for _ in columns)
+                names = ", ".join(columns)
+                while True:
+                    try:
+                        row = cursor.fetchone()
+                    except sqlite3.DatabaseError:
+                        break
+                    if row is None:
+                        break
+                    try:
+                        conn.execute(
+                            f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", row
+                        )
+                        copied += 1
+                    except sqlite3.DatabaseError:
+                        continue
+            conn.commit()
+        finally:
+            src.close()
+        return copied
+
+    def _initialise(self, conn: sqlite3.Connection) -> None:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ProgressStoreError(
+                f"the progress database {self.path} was written by a newer quiz-tui "
+                f"(schema {version}); upgrade quiz-tui to use it"
+            )
+        with conn:
+            conn.executescript(_SCHEMA)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- writing -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                with self._conn:
+                    yield self._conn
+            except sqlite3.OperationalError as exc:
+                text = str(exc)
+                if "full" in text:
+                    raise ProgressStoreError(
+                        f"the disk holding {self.path} is full: your last change was not "
+                        "saved (everything saved before it is intact). Free some space."
+                    ) from exc
+                if "locked" in text or "busy" in text:
+                    raise ProgressStoreError(
+                        "another quiz-tui kept the progress database busy for more than "
+                        f"{BUSY_TIMEOUT_MS // 1000} s; try again"
+                    ) from exc
+                if "readonly" in text:
+                    raise ProgressStoreError(
+                        f"{self.path} is read-only: progress not saved"
+                    ) from exc
+                raise ProgressStoreError(f"could not save progress: {exc}") from exc
+            except sqlite3.DatabaseError as exc:
+                raise ProgressStoreError(f"could not save progress: {exc}") from exc
+
+    def record_attempt(
+        self,
+        pack: str,
+        exercise: str,
+        status: Status | str,
+        seconds: float,
+        code: str,
+        *,
+        source: str = "app",
+        exam: int | None = None,
+    ) -> None:
+        value = status.value if isinstance(status, Status) else status
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO attempts (pack, exercise, at, status, seconds, code_hash, code, "
+                "source, exam) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (pack, exercise, time.time(), value, seconds, code_hash(code), code, source, exam),
+            )
+
+    def save_draft(self, pack: str, exercise: str, code: str, *, scope: str = "") -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO drafts (pack, exercise, scope, code, updated) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (pack, exercise, scope) DO UPDATE SET code = excluded.code, "
+                "updated = excluded.updated",
+                (pack, exercise, scope, code, time.time()),
+            )
+
+    def delete_draft(self, pack: str, exercise: str, *, scope: str = "") -> None:
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
+                (pack, exercise, scope),
+            )
+
+    def mark_solution_shown(self, pack: str, exercise: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO solutions_shown (pack, exercise, at) VALUES (?, ?, ?)",
+                (pack, exercise, time.time()),
+            )
+
+    def set_state(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def reset(self, pack: str | None = None, exercise: str | None = None) -> int:
+        """Forget attempts, drafts and shown solutions (all, one pack or one task)."""
+        where, args = self._where(pack, exercise)
+        removed = 0
+        with self._write() as conn:
+            for table in ("attempts", "drafts", "solutions_shown"):
+                removed += conn.execute(f"DELETE FROM {table}{where}", args).rowcount
+        return removed
+
+    # -- reading -----------------------------------------------------------
+
+    @staticmethod
+    def _where(pack: str | None, exercise: str | None) -> tuple[str, tuple[str, ...]]:
+        clauses: list[str] = []
+        args: list[str] = []
+        if pack is not None:
+            clauses.append("pack = ?")
+            args.append(pack)
+        if exercise is not None:
+            clauses.append("exercise = ?")
+            args.append(exercise)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
+
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise ProgressStoreError(f"could not read progress: {exc}") from exc
+
+    def draft(self, pack: str, exercise: str, *, scope: str = "") -> str | None:
+        rows = self._read(
+            "SELECT code FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
+            (pack, exercise, scope),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def get_state(self, key: str) -> str | None:
+        rows = self._read("SELECT value FROM state WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def attempts(self, pack: str | None = None, exercise: str | None = None) -> list[Attempt]:
+        where, args = self._where(pack, exercise)
+        rows = self._read(
+            "SELECT pack, exercise, at, status, seconds, code_hash, code, source, exam "
+            f"FROM attempts{where} ORDER BY at, id",
+            args,
+        )
+        return [Attempt(*row) for row in rows]
+
+    def task_states(self, pack: str) -> dict[str, TaskState]:
+        """Per exercise id: passed, failed, attempted, solved after seeing the solution."""
+        shown = {
+            r[0] for r in self._read("SELECT exercise FROM solutions_shown WHERE pack = ?", (pack,))
+        }
+        drafts = {
+            r[0]
+            for r in self._read(
+                "SELECT exercise FROM drafts WHERE pack = ? AND scope = ''", (pack,)
+            )
+        }
+        stats: dict[str, tuple[int, str | None, bool]] = {}
+        for exercise, verdict in self._read(
+            "SELECT exercise, status FROM attempts WHERE pack = ? AND exam IS NULL ORDER BY at, id",
+            (pack,),
+        ):
+            count, _, passed = stats.get(exercise, (0, None, False))
+            stats[exercise] = (count + 1, verdict, passed or verdict == Status.PASS.value)
+        out: dict[str, TaskState] = {}
+        for exercise in set(stats) | shown | drafts:
+            count, last, passed = stats.get(exercise, (0, None, False))
+            status: TaskStatus
+            if exercise in shown:
+                status = "solution"
+            elif passed:
+                status = "passed"
+            elif last in (
+                None,
+                Status.NOT_ATTEMPTED.value,
+                Status.RAN.value,
+                Status.CANCELLED.value,
+            ):
+                status = "attempted"
+            else:
+                status = "failed"
+            out[exercise] = TaskState(status, count, last, exercise in drafts)
+        return out
+
+    # -- export / import -----------------------------------------------------
+
+    def export(self, path: Path) -> int:
+        """Write everything as JSON; returns the number of records written."""
+        data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": SCHEMA_VERSION}
+        count = 0
+        for table in _TABLES:
+            with self._lock:
+                cursor = self._conn.execute(f"SELECT * FROM {table}")
+                columns = [d[0] for d in cursor.description]
+                rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            data[table] = rows
+            count += len(rows)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+        tmp.replace(path)
+        return count
+
+    def import_(self, path: Path) -> int:
+        """Merge an export into this database; returns the number of new records."""
+        try:
+            data = json.loads(Path(path).read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ProgressStoreError(f"{path}: not a quiz-tui progress export ({exc})") from exc
+        if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+            raise ProgressStoreError(f"{path}: not a quiz-tui progress export")
+        added = 0
+        with self._write() as conn:
+            for table in _TABLES:
+                for row in data.get(table, []):
+                    if not isinstance(row, dict):
+                        continue
+                    row = {k: v for k, v in row.items() if k != "id"}
+                    if table == "attempts" and self._has_attempt(conn, row):
+                        continue
+                    names = ", ".join(row)
+                    marks = ", ".join("?" for _ in row)
+                    verb = "INSERT OR IGNORE" if table != "state" else "INSERT OR REPLACE"
+                    try:
+                        cursor = conn.execute(
+                            f"{verb} INTO {table} ({names}) VALUES ({marks})", tuple(row.values())
+                        )
+                    except sqlite3.DatabaseError as exc:
+                        raise ProgressStoreError(
+                            f"{path}: a {table} record is malformed ({exc})"
+                        ) from exc
+                    added += cursor.rowcount
+        return added
+
+    @staticmethod
+    def _has_attempt(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
+        found = conn.execute(
+            "SELECT 1 FROM attempts WHERE pack = ? AND exercise = ? AND at = ? AND code_hash = ?",
+            (row.get("pack"), row.get("exercise"), row.get("at"), row.get("code_hash")),
+        ).fetchone()
+        return found is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> ProgressStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
+    return asdict(attempt)
