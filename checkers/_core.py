@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, NoReturn
@@ -98,6 +99,12 @@ def expect(condition: object, en: str, zh: str | None = None, *, name: str | Non
     raise CheckFailed(message)
 
 
+def suffix(why: str | None) -> str:
+    """An explanation appended to a message: one space, then the sentence."""
+    why = (why or "").strip()
+    return " " + why if why else ""
+
+
 def _check(ok: bool, name: str, message: str) -> None:
     """Record a named check item and raise when it failed."""
     _record(name, ok, "" if ok else message)
@@ -110,15 +117,18 @@ def step(en: str, zh: str | None = None) -> Iterator[None]:
     """Group several expectations into one checklist line named ``en``/``zh``."""
     name = t(en, zh)
     _state.step_depth += 1
+    failure: CheckFailed | None = None
     try:
         yield
     except CheckFailed as exc:
-        _state.step_depth -= 1
-        _record(name, False, exc.message)
+        failure = exc
         raise
-    else:
+    finally:
         _state.step_depth -= 1
-        _record(name, True)
+        if failure is not None:
+            _record(name, False, failure.message)
+        elif sys.exc_info()[0] is None:
+            _record(name, True)
 
 
 def learner(name: str) -> Any:

@@ -465,6 +465,11 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     _write_event(events_fd, result)
+    # Close our ends now: the app has everything and need not wait for this large
+    # process to finish tearing down its memory.
+    for fd in (1, 2, events_fd, trace_fd):
+        with contextlib.suppress(OSError):
+            os.close(fd)
 
 
 def _probe() -> dict[str, Any]:
@@ -582,7 +587,7 @@ def serve(sock: socket.socket) -> None:
                 elif op == "ping":
                     for fd in fd_list:
                         os.close(fd)
-                    send({"event": "pong"})
+                    send({"event": "pong", "id": request.get("id")})
             else:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 4096)

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from checkers._core import _check, t
+from checkers._core import _check, suffix, t
 from checkers.tensors import expect_tensor, expect_values
 
 
@@ -49,7 +49,7 @@ def expect_grad_fn(value: Any, kind: str | None, *, name: str = "y", why: str = 
     _check(
         got == want,
         t(f"`{name}.grad_fn` is {want}", f"`{name}.grad_fn` 是 {want}"),
-        message + (" " + why if why else ""),
+        message + suffix(why),
     )
 
 

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from checkers._core import _check, printed, t
+from checkers._core import _check, printed, suffix, t
 from checkers._format import brief
 
 _TOKEN = re.compile(
-    r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])|\b(?:nan|inf|True|False)\b"
+    r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])|(?<![\w.])[-+]?(?:nan|inf)\b|\b(?:True|False)\b"
 )
 
 
@@ -97,5 +97,5 @@ def expect_printed(value: Any, *, what: str = "the result", why: str = "") -> No
     _check(
         was_printed(value, output),
         t(f"{what} is printed", f"打印了 {what}"),
-        message + (" " + why if why else ""),
+        message + suffix(why),
     )

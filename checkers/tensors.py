@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from checkers._core import _check, t
+from checkers._core import _check, suffix, t
 from checkers._format import brief, dtype_name, dtype_wanted, index_str, num, shape_str
 
 
@@ -158,28 +158,39 @@ def value_mismatch(
     w = as_cpu(want)
     if g.numel() == 0:
         return None
-    exact = not (g.is_floating_point() or w.is_floating_point())
-    g64 = g.to(torch.float64)
-    w64 = w.to(torch.float64)
-    both_nan = torch.isnan(g64) & torch.isnan(w64)
-    diff = (g64 - w64).abs()
-    diff = torch.where(both_nan, torch.zeros_like(diff), diff)
-    diff = torch.nan_to_num(diff, nan=float("inf"))
-    allowed = torch.zeros_like(w64) if exact else atol + rtol * w64.abs()
-    bad = diff > allowed
+    if not (g.is_floating_point() or w.is_floating_point() or g.is_complex() or w.is_complex()):
+        # Integers and bools: exact, in int64 (float64 cannot tell 2**53 from 2**53 + 1).
+        bad = g.to(torch.int64) != w.to(torch.int64)
+        diff = (g.to(torch.float64) - w.to(torch.float64)).abs()
+        diff = torch.where(bad & (diff == 0), torch.ones_like(diff), diff)
+    else:
+        g64 = g.to(torch.float64)
+        w64 = w.to(torch.float64)
+        g_nan, w_nan = torch.isnan(g64), torch.isnan(w64)
+        infinite = torch.isinf(g64) | torch.isinf(w64)
+        diff = (g64 - w64).abs()
+        close = diff <= atol + rtol * w64.abs()
+        # NaN matches only NaN, and an infinity only the same infinity.
+        bad = torch.where(g_nan | w_nan, g_nan != w_nan, torch.where(infinite, g64 != w64, ~close))
+        diff = torch.nan_to_num(
+            torch.where(g_nan & w_nan, torch.zeros_like(diff), diff), nan=float("inf")
+        )
     if not bool(bad.any()):
         return None
-    flat = int(torch.argmax(torch.where(bad, diff, torch.zeros_like(diff))))
+    g64 = g.to(torch.float64)
+    w64 = w.to(torch.float64)
+    bad_diff = torch.where(bad, diff, torch.zeros_like(diff))
+    flat = int(torch.argmax(bad_diff))
     index = tuple(int(i) for i in np.unravel_index(flat, tuple(g.shape))) if g.dim() else ()
-    rel = diff / w64.abs().clamp_min(1e-12)
+    rel = bad_diff / w64.abs().clamp_min(1e-12)
     return Mismatch(
         count=int(bad.sum()),
         total=g.numel(),
         index=index,
         got=g64.reshape(-1)[flat].item(),
         want=w64.reshape(-1)[flat].item(),
-        max_abs=diff.max().item(),
-        max_rel=torch.where(bad, rel, torch.zeros_like(rel)).max().item(),
+        max_abs=bad_diff.max().item(),
+        max_rel=torch.nan_to_num(rel, nan=float("inf"), posinf=float("inf")).max().item(),
     )
 
 
@@ -205,7 +216,7 @@ def expect_values(
                 f"shape {shape_str(w.shape)}.",
                 f"`{name}` 的形状是 {shape_str(g.shape)}，期望的值的形状是 {shape_str(w.shape)}。",
             )
-            + why,
+            + suffix(why),
         )
     mismatch = value_mismatch(g, w, atol=atol, rtol=rtol)
     _check(
@@ -216,7 +227,7 @@ def expect_values(
         else t(f"`{name}` has the wrong values: ", f"`{name}` 的值不对：")
         + mismatch.describe()
         + t(".", "。")
-        + why,
+        + suffix(why),
     )
 
 
@@ -256,7 +267,7 @@ def expect_same_memory(
             f"`{na}` and `{nb}` do not share memory, so a change to one is not seen in the other.",
             f"`{na}` 和 `{nb}` 不共享内存，修改其中一个，另一个看不到变化。",
         )
-        + (" " + why if why else ""),
+        + suffix(why),
     )
 
 
@@ -272,7 +283,7 @@ def expect_separate_memory(
             f"`{na}` and `{nb}` share memory: changing one changes the other.",
             f"`{na}` 和 `{nb}` 共享内存：修改一个会改变另一个。",
         )
-        + (" " + why if why else ""),
+        + suffix(why),
     )
 
 
@@ -295,7 +306,7 @@ def expect_close(
             f"`{name}` is a {brief(value)}, the task asks for a single number.",
             f"`{name}` 是 {brief(value)}，题目要求的是一个数。",
         )
-        + (" " + why if why else ""),
+        + suffix(why),
     )
     got = float(value.item() if isinstance(value, torch.Tensor) else value)
     _check(
@@ -305,7 +316,7 @@ def expect_close(
             f"`{name}` is {num(got)}, expected {num(expected)}.",
             f"`{name}` 是 {num(got)}，期望 {num(expected)}。",
         )
-        + (" " + why if why else ""),
+        + suffix(why),
     )
 
 
@@ -327,5 +338,5 @@ def expect_type(
             f"`{name}` is a {brief(value)}, the task asks for a {want}.",
             f"`{name}` 是 {brief(value)}，题目要求的是 {want}。",
         )
-        + (" " + why if why else ""),
+        + suffix(why),
     )

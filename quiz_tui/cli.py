@@ -315,7 +315,10 @@ def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
     lines = [
         click.style(f"{symbol} {status_label(result.status, lang)}", fg=colour, bold=True)
         + f"  {ex.number}. {ex.title.get(lang)}  "
-        + click.style(f"({result.seconds:.2f} s, {result.device})", dim=True),
+        + click.style(
+            f"({result.seconds:.2f} s, {result.device})" if result.device else "(not run)",
+            dim=True,
+        ),
         "  " + visible(result.message),
     ]
     for item in result.checks:
@@ -353,9 +356,7 @@ def _save_images(result: Result, folder: Path) -> list[Path]:
     return written
 
 
-def _run_one(settings: Settings, task: str, file: str, mode: str, **options: Any) -> Result:
-    ref = settings.resolve(task)
-    code = _read_code(file)
+def _run_one(settings: Settings, ref: TaskRef, code: str, mode: str, **options: Any) -> Result:
     with settings.runner(warm=not options.get("cold")) as runner:
         _check_device(settings, runner)
         job = Job.for_exercise(
@@ -396,7 +397,7 @@ def check_command(
     """Check FILE (or - for stdin) as your answer to TASK. Exit 0 on pass, 1 otherwise."""
     ref = settings.resolve(task)
     code = _read_code(file)
-    result = _run_one(settings, task, file, "check", seed=seed, cold=cold)
+    result = _run_one(settings, ref, code, "check", seed=seed, cold=cold)
     if not no_record and result.status is not Status.CANCELLED:
         store = _open_store(quiet=as_json)
         if store is not None:
@@ -427,7 +428,7 @@ def check_command(
 def run_command(settings: Settings, task: str, file: str, as_json: bool) -> None:
     """Run FILE in TASK's setup and show its output, without judging it."""
     ref = settings.resolve(task)
-    result = _run_one(settings, task, file, "run")
+    result = _run_one(settings, ref, _read_code(file), "run")
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:

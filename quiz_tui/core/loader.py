@@ -71,7 +71,8 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], KeyLines]:
             [Problem(path, 1, f"cannot read the file: {exc.strerror}")]
         ) from exc
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: some Windows editors start UTF-8 files with a byte-order mark.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ExerciseFileError(
@@ -79,14 +80,22 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], KeyLines]:
         ) from exc
     if not text.strip():
         raise ExerciseFileError([Problem(path, 1, "the file is empty")])
+    lines = KeyLines(text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line = int(match.group(1)) if match else 1
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        if match:
+            line = int(match.group(1))
+        else:  # "at end of document": usually a string that never closes
+            line = lines.unclosed_string or text.count("\n") + 1
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
         raise ExerciseFileError([Problem(path, line, f"TOML syntax error: {message}")]) from exc
-    return data, KeyLines(text)
+    except (RecursionError, MemoryError) as exc:
+        raise ExerciseFileError(
+            [Problem(path, 1, "the file is nested too deeply to read")]
+        ) from exc
+    return data, lines
 
 
 def _suggest(key: str, known: Iterable[str]) -> str:
@@ -100,24 +109,29 @@ def _check_keys(c: _Collector, table: dict[str, Any], known: set[str], where: Ke
             c.add((*where, key), f"unknown key {key!r}{_suggest(key, known)}")
 
 
-def _text(c: _Collector, data: dict[str, Any], key: str, *, required: bool = True) -> Text | None:
-    value = data.get(key)
-    if value is None:
-        if required:
-            c.add((), f"missing {key!r}: give it as {key}.en and {key}.zh")
-        return None
+def _bilingual(c: _Collector, value: Any, where: KeyPath, what: str) -> Text | None:
+    """A table with non-empty ``en`` and ``zh`` strings, located at ``where``."""
     if not isinstance(value, dict):
-        c.add((key,), f"{key!r} must be a table with 'en' and 'zh' texts")
+        c.add(where, f"'{what}' must be a table with 'en' and 'zh' texts")
         return None
     ok = True
     for lang in LANGS:
         item = value.get(lang)
         if not isinstance(item, str) or not item.strip():
-            c.add((key, lang), f"{key}.{lang} must be a non-empty string")
+            c.add((*where, lang), f"{what}.{lang} must be a non-empty string")
             ok = False
-    for extra in set(value) - set(LANGS):
-        c.add((key, extra), f"{key} has unknown language {extra!r} (use 'en' and 'zh')")
+    for extra in sorted(set(value) - set(LANGS)):
+        c.add((*where, extra), f"{what} has unknown language {extra!r} (use 'en' and 'zh')")
     return Text(en=value["en"].strip(), zh=value["zh"].strip()) if ok else None
+
+
+def _text(c: _Collector, data: dict[str, Any], key: str, where: KeyPath = ()) -> Text | None:
+    """The required bilingual field ``key`` of the table at ``where``."""
+    value = data.get(key)
+    if value is None:
+        c.add(where, f"missing {key!r}: give it as {key}.en and {key}.zh")
+        return None
+    return _bilingual(c, value, (*where, key), key)
 
 
 def _string(
@@ -134,15 +148,29 @@ def _string(
     return value
 
 
-def _compile(c: _Collector, code: str, label: str, start_line: int) -> None:
-    """Report a syntax error in a Python snippet at its line in the file."""
+def _compile(
+    c: _Collector, code: str, label: str, start_line: int, *, multiline: bool = True
+) -> None:
+    """Report a syntax error in a Python snippet at its line in the file.
+
+    The snippet is compiled behind blank lines so that Python's own numbers, in
+    the position and in messages like "'(' on line 2", are file lines.
+    """
     try:
-        compile(code, label, "exec", dont_inherit=True)
+        compile("\n" * (start_line - 1) + code, label, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        line = start_line + max((exc.lineno or 1) - 1, 0)
+        # In a one-line string, "\n" escapes make code lines that are not file lines.
+        line = (exc.lineno or start_line) if multiline else start_line
         c.add(line, f"Python syntax error in {label}: {exc.msg}")
-    except ValueError as exc:  # e.g. NUL bytes
-        c.add(start_line, f"{label} cannot be compiled: {exc}")
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
+        reason = (
+            str(exc) if isinstance(exc, ValueError) else "it is nested too deeply or is too long"
+        )
+        c.add(start_line, f"{label} cannot be compiled: {reason}")
+
+
+def _compile_at(c: _Collector, lines: KeyLines, code: str, label: str, where: KeyPath) -> None:
+    _compile(c, code, label, lines.string_start(where), multiline=lines.is_multiline(where))
 
 
 @dataclass(frozen=True)
@@ -178,7 +206,7 @@ def read_pack_file(path: Path) -> PackFile:
             continue
         sc = _Collector(path, lines)
         sid = _string(sc, sec, "id", ("sections", i))
-        title = _text(_Prefixed(sc, ("sections", i)), sec, "title")
+        title = _text(sc, sec, "title", ("sections", i))
         _check_keys(sc, sec, {"id", "title"}, ("sections", i))
         c.problems.extend(sc.problems)
         if sid is None or title is None:
@@ -198,27 +226,12 @@ def read_pack_file(path: Path) -> PackFile:
             continue
         if not _NAME.match(fname):
             c.add(("fixtures", fname), f"fixture name {fname!r} must be a Python identifier")
-        _compile(c, code, f"fixture {fname!r}", lines.string_start(("fixtures", fname)))
+        _compile_at(c, lines, code, f"fixture {fname!r}", ("fixtures", fname))
         fixtures[fname] = code
     if c.problems:
         raise ExerciseFileError(c.problems)
     assert pack_id is not None and name is not None
     return PackFile(pack_id, name, tuple(sections), fixtures, path)
-
-
-class _Prefixed(_Collector):
-    """A collector view that reports keys of a nested table at their real place."""
-
-    def __init__(self, inner: _Collector, prefix: KeyPath) -> None:
-        super().__init__(inner.path, inner.lines)
-        self.problems = inner.problems
-        self._prefix = prefix
-
-    def add(self, where: KeyPath | int, message: str) -> None:
-        if isinstance(where, int):
-            super().add(where, message)
-        else:
-            super().add((*self._prefix, *where), message)
 
 
 def _check_format(c: _Collector, data: dict[str, Any]) -> None:
@@ -282,7 +295,7 @@ def _examples(
         if code is None:
             continue
         start = lines.string_start((key, i, "code"))
-        _compile(c, code, f"{key}[{i}].code", start)
+        _compile_at(c, lines, code, f"{key}[{i}].code", (key, i, "code"))
         message = ""
         status = "fail"
         if key == "wrong":
@@ -324,10 +337,10 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
         if value is not None:
             if not value.strip() and key != "starter":
                 c.add((key,), f"{key!r} is empty")
-            _compile(c, value, key, lines.string_start((key,)))
+            _compile_at(c, lines, value, key, (key,))
             codes[key] = value
     setup_code = _string(c, data, "setup", (), required=False) or ""
-    _compile(c, setup_code, "setup", lines.string_start(("setup",)))
+    _compile_at(c, lines, setup_code, "setup", ("setup",))
 
     setup: list[SetupPiece] = []
     raw_fixtures = data.get("fixtures", [])
@@ -355,7 +368,7 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
             if not isinstance(hint, dict):
                 c.add(("hints",), "each [[hints]] entry must be a table with en and zh")
                 continue
-            got = _text(_Prefixed(c, ("hints", i)), {"hint": hint}, "hint")
+            got = _bilingual(c, hint, ("hints", i), f"hints[{i}]")
             if got is not None:
                 hints.append(got)
 

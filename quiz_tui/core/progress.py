@@ -10,6 +10,7 @@ over into a fresh one.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import shutil
 import sqlite3
@@ -66,6 +67,7 @@ CREATE TABLE IF NOT EXISTS state (
 """
 
 _TABLES = ("attempts", "drafts", "solutions_shown", "state")
+_VERDICTS = {Status.PASS.value, Status.FAIL.value, Status.ERROR.value, Status.TIMEOUT.value}
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class TaskState:
 
 def default_path() -> Path:
     return paths.data_dir() / "progress.db"
+
+
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 def _is_sqlite(path: Path) -> bool:
@@ -122,20 +129,29 @@ class ProgressStore:
         return conn
 
     def _open(self) -> sqlite3.Connection:
-        problem = self._diagnose()
-        if problem is not None:
-            recovered = self._move_aside_and_recover(problem)
-            return recovered
+        # Two quiz-tui processes starting together must not both "repair" the file (one
+        # could move the other's fresh database aside): diagnosis, recovery and schema
+        # set-up happen under an exclusive lock on a sidecar file.
+        lock_path = self.path.with_name(self.path.name + ".lock")
         try:
-            conn = self._connect(self.path)
-            self._initialise(conn)
-            return conn
-        except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise ProgressStoreError(
-                    f"the progress database {self.path} is locked by another program"
-                ) from exc
-            return self._move_aside_and_recover(f"it could not be opened ({exc})")
+            lock = open(lock_path, "a+b")  # noqa: SIM115 - held until set-up ends
+        except OSError as exc:
+            raise ProgressStoreError(f"cannot open {lock_path}: {exc.strerror}") from exc
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            problem = self._diagnose()
+            if problem is not None:
+                return self._move_aside_and_recover(problem)
+            try:
+                conn = self._connect(self.path)
+                self._initialise(conn)
+                return conn
+            except sqlite3.DatabaseError as exc:
+                if _is_busy(exc):
+                    raise ProgressStoreError(
+                        f"the progress database {self.path} is locked by another program"
+                    ) from exc
+                return self._move_aside_and_recover(f"it could not be opened ({exc})")
 
     def _diagnose(self) -> str | None:
         """Why the file at our path is unusable, or None when it is fine (or absent)."""
@@ -157,13 +173,13 @@ class ProgressStore:
                     app_id == 0 and tables and not tables & set(_TABLES)
                 ):
                     return "it belongs to another program"
-                check = conn.execute("PRAGMA quick_check").fetchone()[0]
+                check = str(conn.execute("PRAGMA quick_check").fetchone()[0])
                 if check != "ok":
-                    return f"it is damaged ({check})"
+                    return f"it is damaged ({check.splitlines()[0]})"
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if _is_busy(exc):
                 return None
             return f"it is damaged ({exc})"
         return None
@@ -171,6 +187,10 @@ class ProgressStore:
     def _move_aside_and_recover(self, why: str) -> sqlite3.Connection:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
         with self._lock:
             try:
                 shutil.move(self.path, aside)
@@ -199,6 +219,8 @@ class ProgressStore:
             if not _is_sqlite(old):
                 return 0
             src = sqlite3.connect(f"file:{old}?mode=ro", uri=True)
+            # Lets SQLite read the schema of a file whose header promises missing pages.
+            src.execute("PRAGMA writable_schema = ON")
         except (OSError, sqlite3.DatabaseError):
             return 0
         copied = 0
@@ -231,6 +253,19 @@ class ProgressStore:
         return copied
 
     def _initialise(self, conn: sqlite3.Connection) -> None:
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._set_up(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                # Switching to WAL does not wait for another writer the way other
+                # statements do, so wait here.
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def _set_up(self, conn: sqlite3.Connection) -> None:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             conn.execute("PRAGMA journal_mode = DELETE")
@@ -261,7 +296,7 @@ class ProgressStore:
                         f"the disk holding {self.path} is full: your last change was not "
                         "saved (everything saved before it is intact). Free some space."
                     ) from exc
-                if "locked" in text or "busy" in text:
+                if _is_busy(exc):
                     raise ProgressStoreError(
                         "another quiz-tui kept the progress database busy for more than "
                         f"{BUSY_TIMEOUT_MS // 1000} s; try again"
@@ -390,8 +425,12 @@ class ProgressStore:
             "SELECT exercise, status FROM attempts WHERE pack = ? AND exam IS NULL ORDER BY at, id",
             (pack,),
         ):
-            count, _, passed = stats.get(exercise, (0, None, False))
-            stats[exercise] = (count + 1, verdict, passed or verdict == Status.PASS.value)
+            count, last, passed = stats.get(exercise, (0, None, False))
+            # Only verdicts on the learner's code count: a run, a cancel, an untouched
+            # starter or a broken checker says nothing about their answer.
+            if verdict in _VERDICTS:
+                last = verdict
+            stats[exercise] = (count + 1, last, passed or verdict == Status.PASS.value)
         out: dict[str, TaskState] = {}
         for exercise in set(stats) | shown | drafts:
             count, last, passed = stats.get(exercise, (0, None, False))
@@ -400,12 +439,7 @@ class ProgressStore:
                 status = "solution"
             elif passed:
                 status = "passed"
-            elif last in (
-                None,
-                Status.NOT_ATTEMPTED.value,
-                Status.RAN.value,
-                Status.CANCELLED.value,
-            ):
+            elif last is None:
                 status = "attempted"
             else:
                 status = "failed"
@@ -447,6 +481,8 @@ class ProgressStore:
                     row = {k: v for k, v in row.items() if k != "id"}
                     if table == "attempts" and self._has_attempt(conn, row):
                         continue
+                    if table == "state" and self._same_state(conn, row):
+                        continue
                     names = ", ".join(row)
                     marks = ", ".join("?" for _ in row)
                     verb = "INSERT OR IGNORE" if table != "state" else "INSERT OR REPLACE"
@@ -460,6 +496,11 @@ class ProgressStore:
                         ) from exc
                     added += cursor.rowcount
         return added
+
+    @staticmethod
+    def _same_state(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
+        found = conn.execute("SELECT value FROM state WHERE key = ?", (row.get("key"),)).fetchone()
+        return found is not None and found[0] == row.get("value")
 
     @staticmethod
     def _has_attempt(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:

@@ -173,6 +173,14 @@ class _Launched(Protocol):
         """True when the exit status can never be known (its parent died)."""
         ...
 
+    def close(self) -> None:
+        """Forget the process; the supervisor has what it needs."""
+        ...
+
+    def parent_alive(self) -> bool:
+        """Whether the process that forked the job is still well."""
+        ...
+
 
 class _Zygote:
     """The warm worker process and the thread that reads its messages."""
@@ -185,6 +193,8 @@ class _Zygote:
         self._cond = threading.Condition()
         self._exits: dict[int, int] = {}
         self._pids: dict[str, int] = {}
+        self._pongs: set[int] = set()
+        self._ping_ids = itertools.count(1)
         self._ready = False
         self._dead = False
         self.anonymous_bytes = 0
@@ -234,8 +244,12 @@ class _Zygote:
                     self.anonymous_bytes = anonymous_bytes(int(event.get("pid", 0)))
                 elif kind == "started":
                     self._pids[str(event["id"])] = int(event["pid"])
+                elif kind == "pong":
+                    self._pongs.add(int(event.get("id") or 0))
                 elif kind == "exited":
-                    self._exits[int(event["pid"])] = int(event["status"])
+                    pid = int(event["pid"])
+                    if pid in self._pids.values():
+                        self._exits[pid] = int(event["status"])
                 self._cond.notify_all()
 
     def wait_ready(self, timeout: float) -> bool:
@@ -262,9 +276,36 @@ class _Zygote:
                 raise RunnerError(f"could not reach the worker: {exc}") from exc
         return _ZygoteChild(self, job_id)
 
+    def ping(self, timeout: float = 1.0) -> bool:
+        """True when the zygote answers: it is alive and not being killed.
+
+        A process sent SIGKILL never runs again, so an answer to a ping sent
+        after that cannot come.
+        """
+        ping_id = next(self._ping_ids)
+        with self._lock:
+            if self._sock is None or self._dead:
+                return False
+            try:
+                self._sock.send(json.dumps({"op": "ping", "id": ping_id}).encode())
+            except OSError:
+                return False
+        with self._cond:
+            self._cond.wait_for(lambda: ping_id in self._pongs or self._dead, timeout)
+            answered = ping_id in self._pongs
+            self._pongs.discard(ping_id)
+            return answered
+
     def pid_of(self, job_id: str) -> int | None:
         with self._cond:
             return self._pids.get(job_id)
+
+    def forget(self, job_id: str) -> None:
+        """The supervisor is done with this job; drop what is kept about it."""
+        with self._cond:
+            pid = self._pids.pop(job_id, None)
+            if pid is not None:
+                self._exits.pop(pid, None)
 
     def exit_status(self, job_id: str) -> int | None:
         with self._cond:
@@ -311,6 +352,12 @@ class _ZygoteChild:
     def lost(self) -> bool:
         return self._status is None and self._zygote.dead and self.status() is None
 
+    def close(self) -> None:
+        self._zygote.forget(self._job_id)
+
+    def parent_alive(self) -> bool:
+        return self._zygote.ping()
+
 
 class _Spawned:
     """A cold interpreter running one job (``python -m checkers._worker once``)."""
@@ -349,6 +396,14 @@ class _Spawned:
 
     def lost(self) -> bool:
         return False
+
+    def close(self) -> None:
+        if self.proc.returncode is None:
+            # Reap it in the background; it was killed or is exiting.
+            threading.Thread(target=self.proc.wait, daemon=True).start()
+
+    def parent_alive(self) -> bool:
+        return True  # the app itself is the parent
 
 
 _TRACE_LINE = re.compile(r'File "<your code>", line (\d+)')
@@ -509,7 +564,7 @@ class Runner:
                     if job.lang == "zh"
                     else "You haven't changed the starter code yet: write your answer, then check."
                 ),
-                device=self.device,
+                device="",
             )
         job_id = f"job-{next(self._ids)}"
         workdir = Path(tempfile.mkdtemp(prefix="quiz-tui-"))
@@ -600,6 +655,7 @@ class Runner:
                     os.close(r)
             if pid is not None:
                 sandbox.kill_all(job_id, pid)
+            launched.close()
             breach = sandbox.breached(job_id)
             if breach and outcome.killed is None:
                 outcome.killed = breach
@@ -662,8 +718,12 @@ class Runner:
                 term_at = time.monotonic()
 
         while True:
-            now = time.monotonic()
-            for key, _ in sel.select(POLL):
+            if open_fds:
+                ready = sel.select(POLL)
+            else:
+                ready = []
+                time.sleep(0.002)  # only the exit status is awaited now
+            for key, _ in ready:
                 fd = key.fd
                 try:
                     data = os.read(fd, 65536)
@@ -697,6 +757,11 @@ class Runner:
                     outcome.lost = True
                 if outcome.status is not None or outcome.lost:
                     exited_at = now
+            if outcome.result is not None and not open_fds:
+                # Everything is read; how the process exits no longer matters, unless the
+                # code killed the worker that forked it.
+                outcome.lost = outcome.lost or not launched.parent_alive()
+                break
             done = outcome.status is not None or outcome.lost
             # Output may still be in flight from processes the job left behind.
             settled = not open_fds or (exited_at is not None and now - exited_at > 0.3)
@@ -771,6 +836,9 @@ class Runner:
             killed = None  # the code already stopped with its own exception, explained
         if killed is not None:
             return self._killed(job, killed, trace, common, has_result=bool(raw))
+        if outcome.lost:
+            # Whatever the child concluded, the learner must hear that the worker died.
+            return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
         if raw.get("status"):
             status = Status(raw["status"])
             line = raw.get("line")
@@ -842,8 +910,8 @@ class Runner:
         at = _at(job.code, line)
         if outcome.lost:
             message = (
-                "The worker process stopped during the check (did your code kill its parent "
-                "process?). A new worker has been started; check again."
+                "The worker process that runs checks stopped while your code ran (did your "
+                "code kill its parent process?). A new worker has been started; check again."
             )
             return {"message": message, "line": line}
         status = outcome.status

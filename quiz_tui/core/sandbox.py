@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -69,6 +71,25 @@ def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
         pass
 
 
+def kill_until_gone(pid: int, members: Callable[[], list[int]], *, rounds: int = 100) -> None:
+    """SIGKILL the job's group, then every member, until no unkilled member is left.
+
+    SIGKILL cannot be caught, so a process once sent it is as good as gone; only
+    processes that appear after a round (a fork bomb's children) need another.
+    """
+    kill_group(pid)
+    killed: set[int] = set()
+    for _ in range(rounds):
+        fresh = [p for p in members() if p not in killed]
+        if not fresh:
+            return
+        for p in fresh:
+            with contextlib.suppress(OSError):
+                os.kill(p, signal.SIGKILL)
+            killed.add(p)
+        time.sleep(0.005)
+
+
 def anonymous_bytes(pid: int) -> int:
     """Resident memory of ``pid`` that is not backed by files (statm: resident - shared)."""
     try:
@@ -95,7 +116,7 @@ def _session_tasks(sid: int) -> list[tuple[int, int]]:
         except OSError:
             continue
         # After the ")": state ppid pgrp session ... num_threads is the 18th field.
-        if int(fields[3]) == sid:
+        if int(fields[3]) == sid and fields[0] not in (b"Z", b"X"):
             found.append((int(name), int(fields[17])))
     return found
 
@@ -141,15 +162,7 @@ class WatchSandbox:
         return self._breach.get(job_id)
 
     def kill_all(self, job_id: str, pid: int) -> None:
-        for _ in range(20):
-            kill_group(pid)
-            pids = [p for p, _ in _session_tasks(pid)]
-            if not pids:
-                return
-            for p in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(p, signal.SIGKILL)
-            time.sleep(0.01)
+        kill_until_gone(pid, lambda: [p for p, _ in _session_tasks(pid)])
 
     def release(self, job_id: str) -> None:
         self._limits.pop(job_id, None)
@@ -185,6 +198,9 @@ class CgroupSandbox:
         self._jobs: dict[str, tuple[Path, Path]] = {}
         self._limits: dict[str, JobLimits] = {}
         self._breach: dict[str, Breach] = {}
+        self._pending: list[Path] = []
+        self._pending_lock = threading.Lock()
+        self._sweeper: threading.Thread | None = None
 
     @classmethod
     def detect(cls, owner: int) -> CgroupSandbox | None:
@@ -298,38 +314,53 @@ class CgroupSandbox:
         return None
 
     def kill_all(self, job_id: str, pid: int) -> None:
-        kill_group(pid)
-        for _ in range(50):
-            procs = self._procs(job_id)
-            if not procs:
-                return
-            for p in procs:
-                with contextlib.suppress(OSError):
-                    os.kill(p, signal.SIGKILL)
-            time.sleep(0.01)
+        kill_until_gone(pid, lambda: self._procs(job_id))
 
     def release(self, job_id: str) -> None:
+        """Remove the job's cgroups; ones still emptying are retried in the background."""
         self._limits.pop(job_id, None)
         self._breach.pop(job_id, None)
         folders = self._jobs.pop(job_id, None)
         if not folders:
             return
-        for folder in folders:
-            for _ in range(50):
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.01)
+        busy = [f for f in folders if not _try_rmdir(f)]
+        if busy:
+            with self._pending_lock:
+                self._pending.extend(busy)
+                if self._sweeper is None or not self._sweeper.is_alive():
+                    self._sweeper = threading.Thread(target=self._sweep, daemon=True)
+                    self._sweeper.start()
+
+    def _sweep(self) -> None:
+        for _ in range(200):
+            time.sleep(0.05)
+            with self._pending_lock:
+                self._pending = [f for f in self._pending if not _try_rmdir(f)]
+                if not self._pending:
+                    return
 
     def close(self) -> None:
         for job_id in list(self._jobs):
             self.release(job_id)
+        deadline = time.monotonic() + 2
+        while self._pending and time.monotonic() < deadline:
+            with self._pending_lock:
+                self._pending = [f for f in self._pending if not _try_rmdir(f)]
+            time.sleep(0.02)
         for root in (self._memory_root, self._pids_root):
             with contextlib.suppress(OSError):
                 root.rmdir()
+
+
+def _try_rmdir(folder: Path) -> bool:
+    """Remove an empty cgroup folder; False while it still has processes."""
+    try:
+        folder.rmdir()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def choose_sandbox(owner: int, prefer: str = "auto") -> CgroupSandbox | WatchSandbox:

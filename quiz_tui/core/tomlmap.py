@@ -31,16 +31,21 @@ class KeyLines:
     def __init__(self, text: str) -> None:
         self._lines: dict[KeyPath, int] = {}
         self._string_starts: dict[KeyPath, int] = {}
+        self.unclosed_string: int | None = None
+        """Line where a multi-line string opens and never closes (tomllib gives none)."""
         self._scan(text)
 
     def _scan(self, text: str) -> None:
         table: KeyPath = ()
         array_counts: dict[KeyPath, int] = {}
         in_string: str | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
+        # TOML ends lines only at \n: other Unicode separators may sit inside strings.
+        for number, raw in enumerate(text.split("\n"), start=1):
+            line = raw.removesuffix("\r")
             if in_string is not None:
                 if line.count(in_string) % 2 == 1:
                     in_string = None
+                    self.unclosed_string = None
                 continue
             header = _HEADER.match(line)
             if header and not _KEY.match(line):
@@ -57,16 +62,19 @@ class KeyLines:
             if not key:
                 continue
             keypath: KeyPath = (*table, *_split_key(key.group(1)))
-            self._lines.setdefault(keypath, number)
+            # `title.en = ...` also defines `title`, for problems about the whole table.
+            for end in range(len(table) + 1, len(keypath) + 1):
+                self._lines.setdefault(keypath[:end], number)
             rest = line[key.end() :].lstrip()
             for quote in ("'''", '"""'):
                 if rest.startswith(quote):
                     # TOML drops a newline right after the opening quotes, so the
-                    # value's first line is the next one unless text follows here.
+                    # value's first line is the next one unless anything follows here.
                     after = rest[len(quote) :]
-                    self._string_starts[keypath] = number + (0 if after.strip() else 1)
+                    self._string_starts[keypath] = number + (0 if after else 1)
                     if after.count(quote) % 2 == 0:
                         in_string = quote
+                        self.unclosed_string = number
                     break
 
     def line(self, path: KeyPath) -> int:
@@ -76,6 +84,10 @@ class KeyLines:
                 return self._lines[path]
             path = path[:-1]
         return 1
+
+    def is_multiline(self, path: KeyPath) -> bool:
+        """Whether the value at ``path`` is a triple-quoted string."""
+        return path in self._string_starts
 
     def string_start(self, path: KeyPath) -> int:
         """The file line holding the first line of a multi-line string value."""

@@ -1,0 +1,90 @@
+"""Check latency, cold against warm, for a tensor task (issue #2's benchmark).
+
+Cold: a new interpreter per check (imports torch and torchvision every time).
+Warm: the zygote, which forks a fresh child per check from an interpreter that
+already has them imported.
+
+    .venv/bin/python bench/check_latency.py [--warm N] [--cold N] [--task 4]
+
+Prints p50 and p95 for both and their ratio. Goal on a 2-core machine: warm
+p50 <= 100 ms, and warm at least 40x faster than cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from quiz_tui.core.model import Status
+from quiz_tui.core.packs import load_builtin
+from quiz_tui.core.runner import Job, Runner
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(runner: Runner, job: Job, n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        result = runner.run(job)
+        times.append(time.perf_counter() - started)
+        if result.status is not Status.PASS:
+            raise SystemExit(f"the reference solution did not pass: {result.message}")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warm", type=int, default=50, help="warm checks to time")
+    parser.add_argument("--cold", type=int, default=8, help="cold checks to time")
+    parser.add_argument("--task", default="4")
+    args = parser.parse_args()
+
+    exercise = load_builtin().find(args.task)
+    assert exercise is not None
+    job = Job.for_exercise(exercise, exercise.solution)
+
+    with Runner(device="cpu", warm=True) as warm:
+        started = time.perf_counter()
+        warm.start()
+        warm.wait_ready()
+        ready = time.perf_counter() - started
+        measure(warm, job, 3)  # first forks touch pages; not what a learner waits for
+        warm_times = measure(warm, job, args.warm)
+        sandbox = warm.sandbox_name
+    with Runner(device="cpu", warm=False) as cold:
+        cold_times = measure(cold, job, args.cold)
+
+    w50, w95 = percentile(warm_times, 50), percentile(warm_times, 95)
+    c50, c95 = percentile(cold_times, 50), percentile(cold_times, 95)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(f"task {args.task} (reference solution), sandbox: {sandbox}")
+    print(f"worker start (import torch+torchvision): {ready * 1000:.0f} ms")
+    print(
+        f"warm  n={len(warm_times):3d}  p50 {w50 * 1000:7.1f} ms  p95 {w95 * 1000:7.1f} ms  "
+        f"mean {statistics.mean(warm_times) * 1000:7.1f} ms"
+    )
+    print(
+        f"cold  n={len(cold_times):3d}  p50 {c50 * 1000:7.1f} ms  p95 {c95 * 1000:7.1f} ms  "
+        f"mean {statistics.mean(cold_times) * 1000:7.1f} ms"
+    )
+    print(f"warm is {c50 / w50:.0f}x faster than cold at p50 ({c95 / w95:.0f}x at p95)")
+    goal = w50 <= 0.100 and c50 / w50 >= 40
+    print(f"goal (warm p50 <= 100 ms and >= 40x): {'met' if goal else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

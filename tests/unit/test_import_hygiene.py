@@ -1,0 +1,70 @@
+"""The layering rules, proven at run time (ruff's banned-api enforces them at lint time).
+
+The UI process never imports torch (a verdict in a blink depends on it), the
+core never imports Textual, and the checkers library knows nothing of the app.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+CORE_MODULES = [
+    "quiz_tui.core.config",
+    "quiz_tui.core.errors",
+    "quiz_tui.core.loader",
+    "quiz_tui.core.model",
+    "quiz_tui.core.packs",
+    "quiz_tui.core.paths",
+    "quiz_tui.core.png",
+    "quiz_tui.core.progress",
+    "quiz_tui.core.runner",
+    "quiz_tui.core.sandbox",
+    "quiz_tui.core.tomlmap",
+    "quiz_tui.core.verify",
+]
+
+
+def loaded_after(*modules: str) -> set[str]:
+    code = (
+        "import importlib, json, sys\n"
+        f"for m in {list(modules)!r}:\n"
+        "    importlib.import_module(m)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return set(json.loads(out))
+
+
+def _top(names: set[str]) -> set[str]:
+    return {n.split(".")[0] for n in names}
+
+
+def test_the_core_imports_neither_textual_nor_torch() -> None:
+    top = _top(loaded_after(*CORE_MODULES))
+    assert "textual" not in top
+    assert "torch" not in top
+    assert "numpy" not in top
+
+
+def test_the_cli_does_not_import_torch() -> None:
+    top = _top(loaded_after("quiz_tui.cli"))
+    assert "torch" not in top
+    assert "torchvision" not in top
+
+
+def test_checkers_know_nothing_of_the_app() -> None:
+    top = loaded_after("checkers", "checkers._worker")
+    assert "textual" not in _top(top)
+    assert not any(n.startswith("quiz_tui") for n in top)
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_every_core_module_has_a_docstring(module: str) -> None:
+    imported = __import__(module, fromlist=["_"])
+    assert (imported.__doc__ or "").strip(), f"{module} needs a one-line docstring"
