@@ -34,6 +34,27 @@ class NotAttempted(Exception):
         self.message = message
 
 
+class LearnerRaised(Exception):
+    """An object the learner made raised when the check used it: their error, not ours."""
+
+    def __init__(self, original: BaseException, what: str) -> None:
+        super().__init__(f"{type(original).__name__}: {original}")
+        self.original = original
+        self.what = what
+
+
+def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call something the learner built (a transform, a model, ...).
+
+    If it raises, the result is the learner's ``error`` with ``what`` in the
+    message ("while applying your transform"), never a checker error.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        raise LearnerRaised(exc, what) from exc
+
+
 @dataclass
 class _State:
     lang: Lang = "en"
@@ -47,6 +68,7 @@ class _State:
     device: str = "cpu"
     data_root: str = ""
     data_kind: str = "practice"
+    cache_dir: str = ""
     code: str = ""
     replay: Callable[[], dict[str, Any]] = dict
 
@@ -183,11 +205,11 @@ def progress(fraction: float, text: str = "", **values: float) -> None:
     emit({"type": "progress", "fraction": max(0.0, min(1.0, fraction)), "text": text, **values})
 
 
-def seed() -> int:
+def run_seed() -> int:
     """The seed this run started from (torch, NumPy and random were seeded with it)."""
     return _state.seed
 
 
-def device() -> str:
+def chosen_device() -> str:
     """The device the learner's code was asked to use: ``"cpu"`` or ``"cuda"``."""
     return _state.device

@@ -40,6 +40,7 @@ import socket
 import sys
 import time
 import traceback
+import types
 from collections.abc import Callable
 from types import CodeType, TracebackType
 from typing import Any
@@ -333,11 +334,25 @@ def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]
     _core._state.code = job.get("code", "")
     try:
         run_setup(ns)
+        if job.get("mode") == "prepare":
+            # Only the setup, with a long limit: it builds the practice data and
+            # trains the reference network once, so that checks find them cached.
+            return {"status": "ran", "message": "The task's setup is ready."}
+        if job.get("instrument"):
+            exec(compile(job["instrument"], "<instrument>", "exec", dont_inherit=True), ns)
     except BaseException as exc:  # the setup is not the learner's code
         return _checker_error("setup", exc)
 
+    from checkers.training import StopTraining
+
     try:
         exec(_compile_learner(job["code"]), ns)
+    except StopTraining:
+        pass  # the check has seen enough of the loop; judge what ran
+    except checkers.CheckFailed as exc:  # raised by the exercise's watcher, mid-run
+        if os.getpid() != me:
+            os._exit(0)
+        return {"status": "fail", "message": exc.message, "line": _last_line(exc.__traceback__)}
     except BaseException as exc:
         if os.getpid() != me:
             os._exit(0)
@@ -380,6 +395,11 @@ def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]
         return {"status": "fail", "message": exc.message}
     except checkers.NotAttempted as exc:
         return {"status": "not_attempted", "message": exc.message}
+    except checkers.LearnerRaised as exc:
+        result = _error_result(exc.original, job, during="check")
+        name = type(exc.original).__name__
+        result["message"] = result["message"].replace(name, f"{name} while {exc.what}", 1)
+        return result
     except BaseException as exc:
         if os.getpid() != me:
             os._exit(0)
@@ -440,6 +460,7 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
         seed=int(job.get("seed", 0)),
         data_root=data.get("root", ""),
         data_kind=data.get("kind", "practice"),
+        cache_dir=data.get("cache", ""),
     )
     started = time.perf_counter()
     result: dict[str, Any]
@@ -451,8 +472,14 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
         _seed_everything(state.seed)
         if job.get("mode") == "probe":
             result = _probe()
+
         else:
-            ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+            # The code runs as the __main__ module, as a script would: classes it defines
+            # can then be pickled (torch.save of a whole model) and found again.
+            main = types.ModuleType("__main__")
+            main.__dict__["__builtins__"] = builtins
+            sys.modules["__main__"] = main
+            ns: dict[str, Any] = main.__dict__
             state.namespace = ns
             result = _execute(job, ns, me)
     except BaseException as exc:

@@ -20,6 +20,8 @@ import click
 from quiz_tui import __version__
 from quiz_tui.core import paths
 from quiz_tui.core.config import Config, load_config
+from quiz_tui.core.data import DataError, DataSource
+from quiz_tui.core.data import resolve as resolve_data
 from quiz_tui.core.errors import ProgressStoreError, QuizError, UnknownTaskError
 from quiz_tui.core.loader import validate_path
 from quiz_tui.core.model import Exercise, Lang, Result, Status
@@ -88,13 +90,22 @@ class Settings:
         except UnknownTaskError as exc:
             raise click.UsageError(str(exc)) from exc
 
-    def runner(self, *, warm: bool = True) -> Runner:
+    def runner(self, *, warm: bool = True, threads: int | None = None) -> Runner:
         paths.ensure(paths.cache_dir())
         return Runner(
             device=cast(Any, self.device),
             warm=warm,
             log_path=paths.cache_dir() / "worker.log",
+            threads=threads,
+            data=self.data,
         )
+
+    @functools.cached_property
+    def data(self) -> DataSource:
+        try:
+            return resolve_data(self.data_dir)
+        except DataError as exc:
+            raise click.UsageError(str(exc)) from exc
 
 
 def common_options(func: F) -> F:
@@ -488,12 +499,11 @@ def verify_command(
         if done % 60 == 0:
             click.echo()
 
-    with settings.runner() as runner:
+    jobs = jobs or max(1, os.cpu_count() or 1)
+    with settings.runner(threads=1 if jobs > 1 else None) as runner:
         _check_device(settings, runner)
         runner.start()
-        outcomes = verify(
-            exercises, runner, jobs=jobs or max(1, os.cpu_count() or 1), on_outcome=progress
-        )
+        outcomes = verify(exercises, runner, jobs=jobs, on_outcome=progress)
     elapsed = time.perf_counter() - started
     failed = [o for o in outcomes if not o.ok]
     if as_json:

@@ -23,6 +23,7 @@ from quiz_tui.core.model import (
     BrokenExercise,
     CodeExample,
     Exercise,
+    Explanation,
     Limits,
     Pack,
     Section,
@@ -42,7 +43,7 @@ PACK_KEYS = {"format", "id", "name", "description", "sections", "fixtures"}
 EXERCISE_KEYS = {
     "format", "id", "number", "section", "title", "prompt", "fixtures", "setup",
     "starter", "solution", "check", "hints", "names", "limits", "alternatives",
-    "wrong", "data",
+    "wrong", "data", "draft", "instrument", "explain",
 }  # fmt: skip
 LIMIT_KEYS = {"seconds", "memory_mb", "tasks"}
 WRONG_KEYS = {"code", "message", "status", "note"}
@@ -384,6 +385,12 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
     if not isinstance(uses_data, bool):
         c.add(("data",), "'data' must be true or false")
         uses_data = False
+    draft = _string(c, data, "draft", (), required=False) or ""
+    if draft and not _ID.match(draft):
+        c.add(("draft",), f"draft group {draft!r} must be lowercase letters, digits and '-'")
+    instrument = _string(c, data, "instrument", (), required=False) or ""
+    _compile_at(c, lines, instrument, "instrument", ("instrument",))
+    explain = _explanations(c, data)
 
     if (
         "starter" in codes
@@ -413,7 +420,37 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
         wrong=wrong,
         path=path,
         uses_data=uses_data,
+        instrument=instrument,
+        explain=explain,
+        draft_group=draft,
     )
+
+
+def _explanations(c: _Collector, data: dict[str, Any]) -> tuple[Explanation, ...]:
+    raw = data.get("explain", [])
+    if not isinstance(raw, list):
+        c.add(("explain",), "'explain' must be written as [[explain]] tables")
+        return ()
+    out: list[Explanation] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            c.add(("explain",), "each [[explain]] entry must be a table")
+            continue
+        _check_keys(c, item, {"error", "en", "zh"}, ("explain", i))
+        pattern = _string(c, item, "error", ("explain", i))
+        text = _bilingual(c, {k: item.get(k) for k in LANGS}, ("explain", i), f"explain[{i}]")
+        if pattern is None or text is None:
+            continue
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            c.add(
+                ("explain", i, "error"),
+                f"explain[{i}].error is not a valid regular expression: {exc}",
+            )
+            continue
+        out.append(Explanation(pattern, text))
+    return tuple(out)
 
 
 def exercise_files(root: Path) -> list[Path]:

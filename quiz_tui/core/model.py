@@ -66,6 +66,15 @@ class CodeExample:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Extra words for an error the article's own code leads to."""
+
+    pattern: str
+    """A regular expression searched in the error message and traceback."""
+    text: Text
+
+
+@dataclass(frozen=True)
 class SetupPiece:
     """A named piece of setup code; the name becomes its traceback file name."""
 
@@ -103,6 +112,17 @@ class Exercise:
     path: Path
     uses_data: bool = False
     """True when the setup needs the CIFAR-10 data (built on first use)."""
+    instrument: str = ""
+    """Hidden code run after the setup and before the learner's code, to watch it
+    (e.g. wrap the optimiser); never shown to the learner."""
+    explain: tuple[Explanation, ...] = ()
+    draft_group: str = ""
+    """Exercises with the same group share one draft (tasks 26-36 edit one class)."""
+
+    @property
+    def draft_key(self) -> str:
+        """Whose draft this exercise edits: its group's, or its own."""
+        return self.draft_group or self.id
 
     @property
     def key(self) -> str:

@@ -30,21 +30,24 @@ import time
 import tokenize
 from base64 import b64decode
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from quiz_tui.core.data import DataSource, practice_source
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
     CheckItem,
     Exercise,
+    Explanation,
     Image,
     Lang,
     Limits,
     Result,
     SetupPiece,
     Status,
+    code_hash,
 )
 from quiz_tui.core.sandbox import (
     CgroupSandbox,
@@ -66,7 +69,9 @@ POLL = 0.05
 LEARNER_FILE = "<your code>"
 
 Device = Literal["auto", "cpu", "cuda"]
-Mode = Literal["check", "run", "probe"]
+Mode = Literal["check", "run", "probe", "prepare"]
+PREPARE_SECONDS = 600.0
+"""Limit for building the practice data and training the reference network once."""
 EventHandler = Callable[[dict[str, Any]], None]
 
 
@@ -107,6 +112,9 @@ class Job:
     seed: int = 0
     lang: Lang = "en"
     uses_data: bool = False
+    instrument: str = ""
+    """Hidden code run after the setup, before the learner's code."""
+    explain: tuple[Explanation, ...] = ()
 
     @classmethod
     def for_exercise(
@@ -130,6 +138,8 @@ class Job:
             seed=seed,
             lang=lang,
             uses_data=exercise.uses_data,
+            instrument=exercise.instrument,
+            explain=exercise.explain,
         )
 
 
@@ -461,16 +471,21 @@ class Runner:
         warm: bool = True,
         sandbox: str = "auto",
         python: str | None = None,
-        data: dict[str, str] | None = None,
+        data: DataSource | None = None,
         log_path: Path | None = None,
         threads: int | None = None,
     ) -> None:
         self.device = device
         self.warm = warm
-        self.data = data
+        self.data = data or practice_source()
+        self._prepared: set[str] = set()
+        self._prepare_lock = threading.Lock()
         self._python = python or sys.executable
         self._log_path = log_path
-        self._threads = threads or max(1, min(4, os.cpu_count() or 1))
+        # Exercise tensors are tiny: more threads mostly add OpenMP overhead, and several
+        # jobs at once (verify) must not oversubscribe the cores, where OpenMP's spinning
+        # threads slow everything down many times over.
+        self._threads = threads or max(1, min(2, (os.cpu_count() or 1) // 2))
         self._sandbox = choose_sandbox(os.getpid(), sandbox)
         self._zygote: _Zygote | None = None
         self._zygote_lock = threading.Lock()
@@ -566,12 +581,66 @@ class Runner:
                 ),
                 device="",
             )
+        if job.uses_data and job.mode in ("check", "run"):
+            failed = self._prepare(job, on_event, cancel)
+            if failed is not None:
+                return failed
+        return _explained(self._run_once(job, on_event, cancel), job)
+
+    def _run_once(
+        self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None
+    ) -> Result:
         job_id = f"job-{next(self._ids)}"
         workdir = Path(tempfile.mkdtemp(prefix="quiz-tui-"))
         try:
             return self._run_in(job, job_id, workdir, on_event, cancel)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def _prepare(
+        self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None
+    ) -> Result | None:
+        """Run the task's setup alone, once, with a long limit (first-time data and training).
+
+        Returns a result to show instead of the check when that fails.
+        """
+        key = code_hash("\n".join(p.code for p in job.setup) + str(self.data))
+        with self._prepare_lock:
+            if key in self._prepared:
+                return None
+            if on_event is not None:
+                on_event(
+                    {
+                        "type": "progress",
+                        "fraction": 0.0,
+                        "text": "preparing the data (first time only)",
+                    }
+                )
+            prepare = replace(
+                job,
+                mode="prepare",
+                code="",
+                check="",
+                instrument="",
+                starter=None,
+                limits=replace(job.limits, seconds=PREPARE_SECONDS),
+            )
+            result = self._run_once(prepare, on_event, cancel)
+            if result.status is Status.RAN:
+                self._prepared.add(key)
+                return None
+        if result.status is Status.CANCELLED:
+            return result
+        zh = job.lang == "zh"
+        return replace(
+            result,
+            status=Status.CHECKER_ERROR,
+            message=(
+                f"准备本题的数据时出错（不是你的代码的问题）：{result.message}"
+                if zh
+                else f"Preparing this task's data failed (not your code's fault): {result.message}"
+            ),
+        )
 
     def _payload(self, job: Job, job_id: str, workdir: Path, cgroups: list[str]) -> dict[str, Any]:
         cwd = workdir / "work"
@@ -583,6 +652,7 @@ class Runner:
             "code": job.code,
             "check": job.check,
             "setup": [[p.name, p.code] for p in job.setup],
+            "instrument": job.instrument,
             "names": list(job.names),
             "seed": job.seed,
             "lang": job.lang,
@@ -591,7 +661,7 @@ class Runner:
             "cwd": str(cwd),
             "cgroups": cgroups,
             "tasks": job.limits.tasks,
-            "data": self.data,
+            "data": self.data.for_job(),
         }
 
     def _launch(self, job_path: Path, job_id: str, fds: list[int]) -> _Launched:
@@ -944,6 +1014,17 @@ class Runner:
             f"before the checks could run{at}. Remove that call.",
             "line": line,
         }
+
+
+def _explained(result: Result, job: Job) -> Result:
+    """Add the exercise's words for an error the article's own code leads to."""
+    if result.status is not Status.ERROR or not job.explain:
+        return result
+    haystack = f"{result.message}\n{result.traceback}"
+    extra = [e.text.get(job.lang) for e in job.explain if re.search(e.pattern, haystack)]
+    if not extra:
+        return result
+    return replace(result, message=" ".join([result.message.rstrip(), *extra]))
 
 
 def _trace_excerpt(trace: str) -> str:

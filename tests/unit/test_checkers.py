@@ -1195,8 +1195,8 @@ class TestSmallHelpers:
         _core._reset(lang="en", seed=42, device="cuda", code="x = 1\n")
         checkers.detail("accuracy", 0.5)
         assert _core._state.details == {"accuracy": 0.5}
-        assert checkers.seed() == 42
-        assert checkers.device() == "cuda"
+        assert checkers.run_seed() == 42
+        assert checkers.chosen_device() == "cuda"
         assert checkers.source() == "x = 1\n"
 
     def test_progress_is_clamped(self) -> None:
