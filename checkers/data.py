@@ -105,10 +105,13 @@ def budget(dataset: Any, train: bool) -> Any:
     return dataset
 
 
-ACCURACY_THRESHOLD = {"practice": 0.45, "cifar10": 0.25}
+ACCURACY_THRESHOLD = {"practice": 0.30, "cifar10": 0.25}
 """Test accuracy a correctly trained net2 must reach after the budgeted 2 epochs.
 
-practice: measured (bench/training_check.py) at 0.57-0.66 over 5 seeds; broken loops stay near 0.10.
+practice: the reference loop reaches 41.8%-65.4% over seeds 0-4 (mean 50%,
+``bench/training_check.py``); loops without zero_grad, backward or step stay at
+10% (chance). 30% leaves room for alternative correct loops that draw random
+numbers in another order.
 cifar10: the PyTorch tutorial reports ~54% after 2 full epochs (25,000 steps of 4
 images); its loss after ~2,500 steps is ~1.9, i.e. roughly 30% accuracy. The budget
 here is 2 epochs over 5,000 images = 2,500 steps, so the bar is 25%.

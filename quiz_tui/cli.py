@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -19,8 +20,8 @@ import click
 
 from quiz_tui import __version__
 from quiz_tui.core import paths
-from quiz_tui.core.config import Config, load_config
-from quiz_tui.core.data import DataError, DataSource
+from quiz_tui.core.config import Config, config_path, load_config, save_config_value
+from quiz_tui.core.data import DataError, DataSource, real_cifar_problem
 from quiz_tui.core.data import resolve as resolve_data
 from quiz_tui.core.errors import ProgressStoreError, QuizError, UnknownTaskError
 from quiz_tui.core.loader import validate_path
@@ -588,3 +589,83 @@ def run() -> None:
     except QuizError as exc:
         click.echo(click.style(f"error: {exc}", fg="red"), err=True)
         sys.exit(1)
+
+
+# -- data ------------------------------------------------------------------------
+
+
+@main.group("data")
+def data_group() -> None:
+    """The CIFAR-10 data of tasks 48-60: the offline practice set or real CIFAR-10."""
+
+
+@data_group.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--verify", is_flag=True, help="Also check real CIFAR-10's checksums (slow).")
+@common_options
+def data_status(settings: Settings, as_json: bool, verify: bool) -> None:
+    """Say which dataset the training tasks use, and whether it is ready."""
+    source = settings.data
+    problem = (
+        real_cifar_problem(source.root, verify=True)
+        if verify and source.kind == "cifar10"
+        else None
+    )
+    info = {
+        "kind": source.kind,
+        "root": str(source.root),
+        "ready": source.ready and problem is None,
+        "problem": problem,
+        "configured_by": _data_origin(settings),
+    }
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    lang = settings.lang
+    click.echo(("使用：" if lang == "zh" else "Using: ") + source.describe(lang))
+    if source.kind == "practice":
+        state = "ready" if source.ready else "generated on first use (a few seconds)"
+        click.echo(f"  practice set: {state}")
+        click.echo("  real CIFAR-10: `quiz-tui data download DIR --use`, or --data-dir DIR")
+    else:
+        click.echo(f"  set by: {info['configured_by']}")
+        if problem:
+            click.echo(click.style(f"  problem: {problem}", fg="red"))
+    sys.exit(1 if problem else 0)
+
+
+def _data_origin(settings: Settings) -> str:
+    if settings.data.kind == "practice":
+        return "default"
+    if os.environ.get("QUIZ_TUI_DATA_DIR"):
+        return "QUIZ_TUI_DATA_DIR"
+    if settings.config.data_dir and settings.config.data_dir == settings.data_dir:
+        return f"data_dir in {config_path()}"
+    return "--data-dir"
+
+
+@data_group.command("download")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.option("--use", is_flag=True, help="Also save FOLDER as data_dir in the config file.")
+def data_download(folder: Path | None, use: bool) -> None:
+    """Download real CIFAR-10 (170 MB) with torchvision into FOLDER."""
+    folder = (folder or paths.data_dir() / "cifar10").expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    click.echo(f"downloading CIFAR-10 into {folder} ...")
+    done = subprocess.run(
+        [sys.executable, "-m", "checkers.download", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+        click.echo(click.style(f"error: {reason}", fg="red"), err=True)
+        click.echo("The offline practice set keeps working without it.", err=True)
+        sys.exit(1)
+    click.echo(click.style(f"CIFAR-10 is ready in {folder}", fg="green"))
+    if use:
+        path = save_config_value("data_dir", str(folder))
+        click.echo(f"saved data_dir in {path}")
+    else:
+        click.echo(f"use it with: quiz-tui --data-dir {folder}   (or add --use to remember it)")

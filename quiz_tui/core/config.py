@@ -7,6 +7,7 @@ command-line options override both.
 
 from __future__ import annotations
 
+import json
 import locale
 import os
 import tomllib
@@ -68,3 +69,21 @@ def load_config(path: Path | None = None) -> Config:
     return Config(
         lang=cast(Lang, lang), device=str(device), data_dir=data_dir, problems=tuple(problems)
     )
+
+
+def save_config_value(key: str, value: str, path: Path | None = None) -> Path:
+    """Set one top-level string setting in ``config.toml``, keeping the other lines."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = path.read_text("utf-8").splitlines() if path.is_file() else []
+    entry = f"{key} = {json.dumps(value, ensure_ascii=False)}"
+    for i, line in enumerate(lines):
+        if line.split("=", 1)[0].strip() == key:
+            lines[i] = entry
+            break
+    else:
+        lines.insert(0, entry)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", "utf-8")
+    tmp.replace(path)
+    return path
