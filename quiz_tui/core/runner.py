@@ -195,10 +195,18 @@ class _Launched(Protocol):
 class _Zygote:
     """The warm worker process and the thread that reads its messages."""
 
-    def __init__(self, python: str, log_path: Path | None, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        python: str,
+        log_path: Path | None,
+        env: dict[str, str],
+        on_death: Callable[[_Zygote], None] | None = None,
+    ) -> None:
         self._python = python
         self._log_path = log_path
         self._env = env
+        self._on_death = on_death
+        self.closing = False
         self._lock = threading.Lock()
         self._cond = threading.Condition()
         self._exits: dict[int, int] = {}
@@ -242,6 +250,8 @@ class _Zygote:
                 with self._cond:
                     self._dead = True
                     self._cond.notify_all()
+                if self._on_death is not None and not self.closing:
+                    self._on_death(self)
                 return
             try:
                 event = json.loads(data)
@@ -326,6 +336,7 @@ class _Zygote:
             return self._exits.pop(pid)
 
     def close(self) -> None:
+        self.closing = True
         if self._sock is not None:
             with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_RDWR)
@@ -497,7 +508,10 @@ class Runner:
         self._env["PYTHONDONTWRITEBYTECODE"] = "1"
         self._env.pop("PYTHONSTARTUP", None)
         self.worker_restarted = False
-        """Set when the last run found the worker dead and started a new one."""
+        """Set when the worker died and a new one was started (the app says so once)."""
+        self.worker_exit_listeners: list[Callable[[], None]] = []
+        """Called (from a background thread) when the warm worker dies unexpectedly."""
+        self._closed = False
 
     @property
     def sandbox_name(self) -> str:
@@ -516,10 +530,19 @@ class Runner:
                 if self._zygote is not None:
                     self._zygote.close()
                     self._restarts += 1
-                zygote = _Zygote(self._python, self._log_path, self._env)
+                zygote = _Zygote(self._python, self._log_path, self._env, self._zygote_died)
                 zygote.start()
                 self._zygote = zygote
             return self._zygote
+
+    def _zygote_died(self, zygote: _Zygote) -> None:
+        """The warm worker exited on its own: start another, and tell whoever listens."""
+        if self._closed or zygote is not self._zygote:
+            return
+        self.worker_restarted = True
+        for listener in list(self.worker_exit_listeners):
+            listener()
+        threading.Thread(target=self._ensure_zygote, name="quiz-tui-restart", daemon=True).start()
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
         """Block until the warm worker can take jobs (True), or it failed (False)."""
@@ -538,6 +561,7 @@ class Runner:
         return self._restarts
 
     def close(self) -> None:
+        self._closed = True
         with self._zygote_lock:
             if self._zygote is not None:
                 self._zygote.close()
@@ -689,7 +713,6 @@ class Runner:
         on_event: EventHandler | None,
         cancel: threading.Event | None,
     ) -> Result:
-        self.worker_restarted = False
         limits = JobLimits(
             memory_bytes=(job.limits.memory_mb or DEFAULT_MEMORY_MB) << 20, tasks=job.limits.tasks
         )

@@ -1,0 +1,641 @@
+"""The quiz-tui app: task list, prompt, editor and verdicts, at 80×24 and up.
+
+The first screen paints before anything slow happens: packs and progress
+load in a thread, and the warm worker (which imports torch in its own
+process) starts in another. Checks run in a Textual worker thread, so the
+interface never waits for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, ClassVar, cast
+
+from textual import work
+from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.worker import Worker, WorkerState
+
+from quiz_tui import graphics
+from quiz_tui.commands import ActionCommands, TaskCommands
+from quiz_tui.core import paths
+from quiz_tui.core.config import load_config
+from quiz_tui.core.data import DataError, DataSource
+from quiz_tui.core.data import resolve as resolve_data
+from quiz_tui.core.errors import ProgressStoreError, QuizError
+from quiz_tui.core.model import Lang, Result, Status
+from quiz_tui.core.packs import Library, TaskRef
+from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.runner import Job, Runner
+from quiz_tui.core.session import Session
+from quiz_tui.messages import (
+    CheckFinished,
+    CheckProgressed,
+    CodeSubmitted,
+    DraftEdited,
+    TaskChosen,
+    WorkerReady,
+)
+from quiz_tui.screens.confirm import Confirm
+from quiz_tui.screens.progress import ProgressScreen
+from quiz_tui.widgets.editor import CodeEditor
+from quiz_tui.widgets.header import StatusHeader
+from quiz_tui.widgets.keybar import KeyBar
+from quiz_tui.widgets.prompt import PromptView
+from quiz_tui.widgets.result import ResultPanel
+from quiz_tui.widgets.task_list import TaskList
+
+DRAFT_PAUSE = 0.4
+"""Seconds of quiet typing after which the draft is saved."""
+DRAFT_MAX_DELAY = 1.0
+"""Longest a change waits before it is saved, even while typing goes on."""
+NARROW = 100
+
+
+def _t(lang: Lang, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+class QuizApp(App[None]):
+    """Practise PyTorch: read a task, write code, check it, see what is wrong."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "quiz-tui"
+    COMMANDS = App.COMMANDS | {ActionCommands, TaskCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5,ctrl+r", "check", "Check", priority=True),
+        Binding("f6,ctrl+g", "run", "Run", priority=True),
+        Binding("f7,ctrl+t", "hint", "Hint", priority=True),
+        Binding("ctrl+n", "next_task", "Next", priority=True),
+        Binding("ctrl+b", "previous_task", "Prev", priority=True),
+        Binding("f2,ctrl+l", "toggle_tasks", "Tasks", priority=True),
+        Binding("f3", "toggle_lang", "中/EN", priority=True),
+        Binding("f4,ctrl+o", "external_editor", "$EDITOR", show=False, priority=True),
+        Binding("f8", "progress", "Progress", show=False, priority=True),
+        Binding("f9", "cancel", "Cancel", priority=True),
+        Binding("f10,ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        *,
+        packs: tuple[Path, ...] = (),
+        lang: Lang | None = None,
+        device: str | None = None,
+        data_dir: Path | None = None,
+        start_task: str | None = None,
+        runner: Runner | None = None,
+        store_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        config = load_config()
+        self.lang: Lang = lang or config.lang
+        self.device = device or config.device
+        self.pack_dirs = packs
+        self.data_dir = data_dir or config.data_dir
+        self.start_task = start_task
+        self.store_path = store_path
+        self.exit_message: str | None = None
+        self.session: Session | None = None
+        self.current: TaskRef | None = None
+        self.runner: Runner | None = runner
+        self._owns_runner = runner is None
+        self._runner_ready = threading.Event()
+        self._cancel = threading.Event()
+        self._checking: str | None = None
+        self._last_result: Result | None = None
+        self._saved_code: str | None = None
+        self._dirty_since: float | None = None
+        self._save_timer: Any = None
+        self._losses: list[float] = []
+        self._notices: list[str] = list(config.problems)
+        self._data: DataSource | None = None
+        self.show_tasks: bool | None = None
+        """None until the learner toggles the list; then their choice wins over width."""
+
+    # -- layout --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # Kept as attributes: the app calls down into them, and the editor's text is
+        # still needed while the app shuts down, after the widgets are unmounted.
+        self.header = StatusHeader(id="header")
+        self.task_list = TaskList(id="tasks")
+        self.prompt = PromptView(id="prompt")
+        self.editor = CodeEditor(id="editor")
+        self.result_panel = ResultPanel(id="result")
+        self.keybar = KeyBar()
+        yield self.header
+        with Horizontal(id="body"):
+            yield self.task_list
+            with Vertical(id="main"):
+                yield self.prompt
+                yield self.editor
+                yield self.result_panel
+        yield self.keybar
+
+    def on_mount(self) -> None:
+        self.keybar.lang = self.lang
+        self.result_panel.show_idle(self.lang)
+        self.header.pack = _t(self.lang, "loading…", "加载中…")
+        self._layout_for(self.size.width, self.size.height)
+        self._load()
+        self._start_worker()
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout_for(event.size.width, event.size.height)
+
+    def _layout_for(self, width: int, height: int) -> None:
+        screen = self.screen
+        narrow = width < NARROW
+        screen.set_class(narrow, "narrow")
+        screen.set_class(not narrow, "wide")
+        screen.set_class(height >= 36, "tall")
+        if self.show_tasks is None:
+            screen.set_class(False, "show-tasks")
+            screen.set_class(False, "hide-tasks")
+
+    # -- start-up in the background ------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self) -> None:
+        """Read packs and progress off the UI thread (the first paint does not wait)."""
+        library = Library.load(self.pack_dirs)
+        notices = [str(e) for e in library.errors]
+        store: ProgressStore | None = None
+        try:
+            store = ProgressStore(self.store_path)
+            if store.notice:
+                notices.append(store.notice)
+        except ProgressStoreError as exc:
+            notices.append(
+                f"Progress will not be saved this time: {exc}"
+                if self.lang == "en"
+                else f"本次进度无法保存：{exc}"
+            )
+        session = Session(library, store, self.lang)
+        try:
+            ref = session.start_task(self.start_task)
+        except QuizError as exc:
+            notices.append(str(exc))
+            ref = session.first_task()
+        self.call_from_thread(self._loaded, session, ref, notices)
+
+    def _loaded(self, session: Session, ref: TaskRef | None, notices: list[str]) -> None:
+        self.session = session
+        for notice in [*self._notices, *notices]:
+            self.notify(notice, severity="warning", timeout=15)
+        if ref is None:
+            self.result_panel.show_idle(self.lang)
+            self.notify(
+                _t(self.lang, "No tasks were found.", "没有找到任何题目。"), severity="error"
+            )
+            return
+        self.open_task(ref)
+
+    @work(thread=True, exclusive=True, group="worker", exit_on_error=False)
+    def _start_worker(self) -> None:
+        """Start the warm worker so that the first check is fast; find the device."""
+        try:
+            self._data = resolve_data(self.data_dir)
+        except DataError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
+            self._data = resolve_data(None)
+        if self.runner is None:
+            paths.ensure(paths.cache_dir())
+            self.runner = Runner(
+                device=cast(Any, self.device),
+                data=self._data,
+                log_path=paths.cache_dir() / "worker.log",
+            )
+        self.runner.worker_exit_listeners.append(self._worker_died)
+        self.runner.start()
+        self._runner_ready.set()
+        label = "CPU"
+        if self.runner.wait_ready():
+            try:
+                info = self.runner.probe()
+                if info.get("cuda") and self.device != "cpu":
+                    label = f"CUDA: {info.get('cuda_name', 'GPU')}"
+            except QuizError:
+                label = "CPU"
+        self.post_message(WorkerReady(label))
+
+    def _worker_died(self) -> None:
+        """Called from the runner's thread when the warm worker exits unexpectedly."""
+        if self.is_running:
+            self.call_from_thread(
+                self.notify,
+                _t(
+                    self.lang,
+                    "The checker process had stopped; a new one was started.",
+                    "检查进程已停止，已重新启动。",
+                ),
+                severity="warning",
+            )
+
+    def on_worker_ready(self, message: WorkerReady) -> None:
+        header = self.header
+        header.device = message.device
+        if self._data is not None:
+            header.dataset = self._data.short(self.lang)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place where a failing background job becomes a visible message."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "checks":
+            self._checking = None
+            self.keybar.checking = False
+            self.refresh_bindings()
+        self.notify(
+            f"{type(error).__name__}: {error}",
+            title=_t(self.lang, "Something went wrong", "出错了"),
+            severity="error",
+            timeout=15,
+        )
+
+    # -- opening tasks ---------------------------------------------------------------
+
+    def open_task(self, ref: TaskRef) -> None:
+        """Show a task with its draft (or starter), and put the cursor in the editor."""
+        if self.session is None:
+            return
+        if self.current is not None:
+            self._save_draft()
+        self.current = ref
+        session = self.session
+        session.opened(ref)
+        code = session.draft(ref)
+        editor = self.editor
+        editor.load(code)
+        self._saved_code = code
+        self._dirty_since = None
+        hints = [
+            h.get(self.lang)
+            for h in ref.exercise.hints[: session.hints_shown.get(ref.exercise.id, 0)]
+        ]
+        self.prompt.show(ref.exercise, self.lang, hints)
+        self._last_result = None
+        self.screen.remove_class("has-result")
+        if self._checking is None:
+            self.result_panel.show_idle(self.lang)
+        self._refresh_progress()
+        editor.focus()
+        if self.screen.has_class("narrow") and self.show_tasks:
+            self.show_tasks = False
+            self.screen.set_class(False, "show-tasks")
+
+    def on_task_chosen(self, message: TaskChosen) -> None:
+        self.open_task(message.ref)
+
+    def _refresh_progress(self) -> None:
+        if self.session is None or self.current is None:
+            return
+        session, pack = self.session, self.current.pack
+        sections = session.progress(pack)
+        passed, total = Session.totals(sections)
+        header = self.header
+        header.pack = pack.name.get(self.lang)
+        header.passed, header.total = passed, total
+        header.sections = "  ".join(
+            f"{s.title.split(' ', 1)[0]} {s.passed}/{s.total}" for s in sections
+        )
+        states = {
+            (p.id, ex_id): st.status
+            for p in session.library.packs
+            for ex_id, st in session.states(p).items()
+        }
+        self.task_list.show(session.all_tasks(), states, self.lang, self.current)
+        if session.save_error:
+            self.notify(session.save_error, severity="error", timeout=15)
+            session.save_error = None
+
+    # -- drafts ---------------------------------------------------------------------
+
+    def on_draft_edited(self, message: DraftEdited) -> None:
+        if self.editor.text != self._saved_code:
+            self.screen.remove_class("has-result")
+        now = time.monotonic()
+        if self._dirty_since is None:
+            self._dirty_since = now
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        if now - self._dirty_since >= DRAFT_MAX_DELAY:
+            self._save_draft()
+        else:
+            self._save_timer = self.set_timer(DRAFT_PAUSE, self._save_draft)
+
+    def _save_draft(self) -> None:
+        self._dirty_since = None
+        if self.session is None or self.current is None:
+            return
+        code = self.editor.text
+        if code == self._saved_code:
+            return
+        if self.session.save_draft(self.current, code):
+            self._saved_code = code
+        elif self.session.save_error:
+            self.notify(self.session.save_error, severity="error", timeout=15)
+            self.session.save_error = None
+
+    # -- checking ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return True if self._checking else None
+        return True
+
+    def action_check(self) -> None:
+        self.editor.submit("check")
+
+    def action_run(self) -> None:
+        self.editor.submit("run")
+
+    def on_code_submitted(self, message: CodeSubmitted) -> None:
+        self._start_job(message.mode, message.code)
+
+    def _start_job(self, mode: str, code: str) -> None:
+        if self.current is None or self.session is None:
+            return
+        if self._checking is not None:
+            self.notify(
+                _t(
+                    self.lang,
+                    "A check is already running (F9 cancels it).",
+                    "已有检查在运行（按 F9 取消）。",
+                )
+            )
+            return
+        self._save_draft()
+        job = Job.for_exercise(self.current.exercise, code, mode=cast(Any, mode), lang=self.lang)
+        self._checking = mode
+        self.keybar.checking = True
+        self._cancel = threading.Event()
+        self._losses = []
+        warm = self.runner is not None and self.runner.worker_pid is not None
+        self.result_panel.show_running(self.lang, mode, warm)
+        self.refresh_bindings()
+        self._run_job(self.current, code, job, mode, self._cancel)
+
+    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
+    def _run_job(
+        self, ref: TaskRef, code: str, job: Job, mode: str, cancel: threading.Event
+    ) -> None:
+        self._runner_ready.wait()
+        assert self.runner is not None
+
+        def forward(event: dict[str, Any]) -> None:
+            self.post_message(CheckProgressed(event))
+
+        result = self.runner.run(job, on_event=forward, cancel=cancel)
+        self.post_message(CheckFinished(ref, code, result, mode))
+
+    def on_check_progressed(self, message: CheckProgressed) -> None:
+        event = message.event
+        if event.get("type") != "progress" or self._checking is None:
+            return
+        if "loss" in event:
+            self._losses.append(float(event["loss"]))
+        self.result_panel.show_progress(
+            float(event.get("fraction", 0.0)), str(event.get("text", "")), self._losses
+        )
+
+    def on_check_finished(self, message: CheckFinished) -> None:
+        self._checking = None
+        self.keybar.checking = False
+        self.refresh_bindings()
+        if self.session is not None:
+            self.session.record(message.ref, message.result, message.code)
+        if self.current is None or message.ref.exercise.id != self.current.exercise.id:
+            self.notify(
+                f"{message.ref.exercise.number}: {message.result.status.value}",
+                title=_t(self.lang, "Check finished", "检查完成"),
+            )
+            self._refresh_progress()
+            return
+        self._last_result = message.result
+        self.result_panel.show(message.result, self.lang)
+        self.screen.add_class("has-result")
+        if message.result.line is not None and message.result.status in (
+            Status.ERROR,
+            Status.TIMEOUT,
+        ):
+            self.editor.show_line(message.result.line)
+        self._refresh_progress()
+
+    def action_cancel(self) -> None:
+        if self._checking is not None:
+            self._cancel.set()
+
+    # -- learning aids ---------------------------------------------------------------
+
+    def action_hint(self) -> None:
+        if self.session is None or self.current is None:
+            return
+        ex = self.current.exercise
+        hint = self.session.next_hint(ex)
+        if hint is None:
+            self.notify(_t(self.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
+                           "提示已经全部给出。需要的话，可在命令面板（Ctrl+P）中查看答案。"))  # fmt: skip
+            return
+        shown = [h.get(self.lang) for h in ex.hints[: hint[0]]]
+        self.prompt.show_hints(shown, self.lang)
+
+    def action_show_solution(self) -> None:
+        if self.current is None:
+            return
+        ref = self.current
+        question = _t(
+            self.lang,
+            "Show the reference solution? It replaces your code in the editor (your draft is "
+            "kept in the undo history), and the task will be marked as solved with the solution shown.",
+            "显示参考答案？它会替换编辑器中的代码（可以撤销），并且本题会被标记为“看过答案后完成”。",
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.session is not None and self.current is ref:
+                self.session.solution_shown(ref)
+                editor = self.editor
+                editor.replace(ref.exercise.solution.lstrip("\n"), (0, 0), editor.document.end)
+                self._save_draft()
+                self._refresh_progress()
+
+        self.push_screen(Confirm(question, *self._yes_no()), answered)
+
+    def action_reset(self) -> None:
+        if self.current is None:
+            return
+        ref = self.current
+        question = _t(
+            self.lang, "Replace your code with the starter code?", "用初始代码替换你的代码？"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.session is not None and self.current is ref:
+                editor = self.editor
+                editor.replace(self.session.reset_draft(ref), (0, 0), editor.document.end)
+                self._saved_code = editor.text
+
+        self.push_screen(Confirm(question, *self._yes_no()), answered)
+
+    def _yes_no(self) -> tuple[str, str]:
+        return (_t(self.lang, "Yes (y)", "是 (y)"), _t(self.lang, "No (n)", "否 (n)"))
+
+    # -- navigation --------------------------------------------------------------------
+
+    def action_next_task(self) -> None:
+        self._step(1)
+
+    def action_previous_task(self) -> None:
+        self._step(-1)
+
+    def _step(self, step: int) -> None:
+        if self.session is None or self.current is None:
+            return
+        target = self.session.neighbour(self.current, step)
+        if target is not None:
+            self.open_task(target)
+
+    def action_toggle_tasks(self) -> None:
+        screen = self.screen
+        if screen.has_class("narrow"):
+            visible = not screen.has_class("show-tasks")
+            screen.set_class(visible, "show-tasks")
+        else:
+            visible = screen.has_class("hide-tasks")
+            screen.set_class(not visible, "hide-tasks")
+        self.show_tasks = visible
+        if visible:
+            self.query_one("#task-filter").focus()
+        else:
+            self.editor.focus()
+
+    def action_toggle_lang(self) -> None:
+        self.lang = "en" if self.lang == "zh" else "zh"
+        self.keybar.lang = self.lang
+        if self.session is not None:
+            self.session.lang = self.lang
+        if self.current is not None:
+            ex = self.current.exercise
+            shown = self.session.hints_shown.get(ex.id, 0) if self.session else 0
+            self.prompt.show(ex, self.lang, [h.get(self.lang) for h in ex.hints[:shown]])
+        panel = self.result_panel
+        if self._last_result is not None:
+            panel.show(self._last_result, self.lang)
+        elif self._checking is None:
+            panel.show_idle(self.lang)
+        if self._data is not None:
+            self.header.dataset = self._data.short(self.lang)
+        self._refresh_progress()
+
+    def action_progress(self) -> None:
+        if self.session is None or self.current is None:
+            return
+        pack = self.current.pack
+        title = f"{pack.name.get(self.lang)}: " + _t(self.lang, "progress", "进度")
+        self.push_screen(ProgressScreen(title, self.session.progress(pack), self.lang))
+
+    # -- leaving the app for a moment --------------------------------------------------------
+
+    def action_external_editor(self) -> None:
+        if self.current is None:
+            return
+        command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        argv = shlex.split(command)
+        if not argv or shutil.which(argv[0]) is None:
+            self.notify(
+                _t(
+                    self.lang,
+                    f"Editor not found: {command!r}. Set $EDITOR.",
+                    f"找不到编辑器：{command!r}。请设置 $EDITOR。",
+                ),
+                severity="error",
+            )
+            return
+        self._save_draft()
+        editor = self.editor
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=f"_task{self.current.exercise.number}.py", delete=False, encoding="utf-8"
+        ) as f:
+            f.write(editor.text)
+            path = Path(f.name)
+        try:
+            with self.suspend():
+                subprocess.run([*argv, str(path)], check=False)
+            code = path.read_text("utf-8")
+        except SuspendNotSupported:
+            self.notify(
+                _t(
+                    self.lang,
+                    "This terminal cannot hand over to another program.",
+                    "此终端无法切换到其他程序。",
+                ),
+                severity="error",
+            )
+            return
+        except (OSError, UnicodeDecodeError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        finally:
+            path.unlink(missing_ok=True)
+        if code != editor.text:
+            editor.replace(code, (0, 0), editor.document.end)
+        self._save_draft()
+        self.action_check()
+
+    def action_view_image(self) -> None:
+        result = self._last_result
+        if result is None or not result.images:
+            self.notify(
+                _t(
+                    self.lang,
+                    "No image to show yet (task 56 shows some).",
+                    "还没有可以显示的图像（第 56 题会显示）。",
+                )
+            )
+            return
+        protocol = graphics.detect()
+        if protocol is None:
+            self.notify(
+                _t(self.lang, "This terminal has no graphics protocol; the image is drawn with blocks in the result panel.",
+                   "此终端不支持图形协议；图像已用字符块画在结果面板中。"),
+            )  # fmt: skip
+            return
+        sequence = graphics.encode(result.images[-1], protocol)
+        with contextlib.suppress(SuspendNotSupported), self.suspend():
+            sys.stdout.write(
+                "\n" + sequence + "\n\n" + _t(self.lang, "Press Enter to go back.", "按回车返回。")
+            )
+            sys.stdout.flush()
+            with contextlib.suppress(EOFError):
+                input()
+
+    # -- quitting ---------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        self._save_draft()
+        self._cancel.set()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self._save_draft()
+        if self.runner is not None and self._worker_died in self.runner.worker_exit_listeners:
+            self.runner.worker_exit_listeners.remove(self._worker_died)
+        if self.session is not None and self.session.store is not None:
+            self.session.store.close()
+        if self.runner is not None and self._owns_runner:
+            self.runner.close()

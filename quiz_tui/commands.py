@@ -1,0 +1,81 @@
+"""The command palette: every action under a plain name, and every task by number or words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from quiz_tui.app import QuizApp
+
+
+ACTIONS: list[tuple[str, str, str]] = [
+    # palette name, action, help
+    ("Check", "check", "Run the checks on your code (F5, Ctrl+R)"),
+    ("Run", "run", "Run your code and show its output, without judging (F6, Ctrl+G)"),
+    ("Next task", "next_task", "Open the next task (Ctrl+N)"),
+    ("Previous task", "previous_task", "Open the previous task (Ctrl+B)"),
+    ("Hint", "hint", "Show one more hint (F7, Ctrl+T)"),
+    ("Show solution", "show_solution", "Show the reference solution (asks first)"),
+    ("Reset to starter", "reset", "Replace your code with the starter (asks first)"),
+    ("Open in $EDITOR", "external_editor", "Edit in your own editor, then check (F4, Ctrl+O)"),
+    ("Cancel check", "cancel", "Stop the running check (F9)"),
+    ("Progress", "progress", "How far you are, section by section (F8)"),
+    ("Tasks", "toggle_tasks", "Show or hide the task list (F2, Ctrl+L)"),
+    ("中文 / English", "toggle_lang", "Switch the language of prompts and messages (F3)"),
+    ("View image", "view_image", "Open the last image at full resolution, where the terminal can"),
+    ("Quit", "quit", "Save and quit (F10, Ctrl+Q)"),
+]
+
+
+class ActionCommands(Provider):
+    """The app's actions by their plain names."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app: QuizApp = self.app  # type: ignore[assignment]
+        return [
+            (name, partial(app.run_action, action), help_text)
+            for name, action, help_text in ACTIONS
+        ]
+
+    async def discover(self) -> Hits:
+        for name, command, help_text in self._commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, command, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, help=help_text)
+
+
+class TaskCommands(Provider):
+    """Open any task by its number ("23") or words from its title ("backward")."""
+
+    async def search(self, query: str) -> Hits:
+        app: QuizApp = self.app  # type: ignore[assignment]
+        session = app.session
+        if session is None:
+            return
+        query = query.strip()
+        matcher = self.matcher(query)
+        for ref in session.all_tasks():
+            ex = ref.exercise
+            title = ex.title.get(session.lang)
+            label = f"{ex.number}. {title}"
+            if query.isdigit():
+                score = 1.0 if str(ex.number) == query else 0.0
+            else:
+                score = max(matcher.match(label), matcher.match(f"{ex.number}. {ex.title.en}"))
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(label),
+                    partial(app.open_task, ref),
+                    text=label,
+                    help=f"Open task {ex.number}",
+                )

@@ -1,0 +1,159 @@
+"""What the app remembers about a learner's session, without any UI.
+
+The Textual app asks this module where to start, what the editor should
+hold, how far the learner has come, and records what happens. Everything it
+saves goes through the progress store, so a crash or a second terminal loses
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from quiz_tui.core.errors import ProgressStoreError, UnknownTaskError
+from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
+from quiz_tui.core.packs import Library, TaskRef
+from quiz_tui.core.progress import ProgressStore, TaskState, TaskStatus
+
+LAST_TASK = "last_task"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    section: str
+    title: str
+    passed: int
+    total: int
+
+
+class Session:
+    """The library, the store and the learner's choices, for one app run."""
+
+    def __init__(self, library: Library, store: ProgressStore | None, lang: Lang = "en") -> None:
+        self.library = library
+        self.store = store
+        self.lang: Lang = lang
+        self.hints_shown: dict[str, int] = {}
+        self.save_error: str | None = None
+        """The last reason progress could not be saved, for the app to show once."""
+
+    # -- where to start -----------------------------------------------------------
+
+    def all_tasks(self) -> list[TaskRef]:
+        return [TaskRef(pack, ex) for pack in self.library.packs for ex in pack]
+
+    def first_task(self) -> TaskRef | None:
+        tasks = self.all_tasks()
+        return tasks[0] if tasks else None
+
+    def start_task(self, requested: str | None = None) -> TaskRef | None:
+        """The task given on the command line, else the last one opened, else the first."""
+        if requested:
+            return self.library.resolve(requested)
+        last = self._safe(lambda s: s.get_state(LAST_TASK))
+        if last:
+            try:
+                return self.library.resolve(last)
+            except UnknownTaskError:
+                pass
+        return self.first_task()
+
+    def neighbour(self, ref: TaskRef, step: int) -> TaskRef | None:
+        tasks = self.all_tasks()
+        keys = [(t.pack.id, t.exercise.id) for t in tasks]
+        try:
+            index = keys.index((ref.pack.id, ref.exercise.id))
+        except ValueError:
+            return None
+        target = index + step
+        return tasks[target] if 0 <= target < len(tasks) else None
+
+    # -- drafts ------------------------------------------------------------------
+
+    def draft(self, ref: TaskRef) -> str:
+        """What the editor should hold: the saved draft, or the starter."""
+        saved = self._safe(lambda s: s.draft(ref.pack.id, ref.exercise.draft_key))
+        return saved if saved is not None else ref.exercise.starter.lstrip("\n")
+
+    def save_draft(self, ref: TaskRef, code: str) -> bool:
+        return self._write(lambda s: s.save_draft(ref.pack.id, ref.exercise.draft_key, code))
+
+    def reset_draft(self, ref: TaskRef) -> str:
+        self._write(lambda s: s.delete_draft(ref.pack.id, ref.exercise.draft_key))
+        return ref.exercise.starter.lstrip("\n")
+
+    def opened(self, ref: TaskRef) -> None:
+        self._write(lambda s: s.set_state(LAST_TASK, f"{ref.pack.id}:{ref.exercise.id}"))
+
+    # -- outcomes ----------------------------------------------------------------
+
+    def record(self, ref: TaskRef, result: Result, code: str) -> None:
+        if result.status is Status.CANCELLED:
+            return
+        self._write(
+            lambda s: s.record_attempt(
+                ref.pack.id, ref.exercise.id, result.status, result.seconds, code
+            )
+        )
+
+    def solution_shown(self, ref: TaskRef) -> None:
+        self._write(lambda s: s.mark_solution_shown(ref.pack.id, ref.exercise.id))
+
+    def next_hint(self, exercise: Exercise) -> tuple[int, str] | None:
+        """The next hint (1-based number and text), or None when all are shown."""
+        shown = self.hints_shown.get(exercise.id, 0)
+        if shown >= len(exercise.hints):
+            return None
+        self.hints_shown[exercise.id] = shown + 1
+        return shown + 1, exercise.hints[shown].get(self.lang)
+
+    def states(self, pack: Pack) -> dict[str, TaskState]:
+        return self._safe(lambda s: s.task_states(pack.id)) or {}
+
+    def status_of(self, pack: Pack, exercise: Exercise) -> TaskStatus:
+        state = self.states(pack).get(exercise.id)
+        return state.status if state else "untouched"
+
+    def progress(self, pack: Pack) -> list[SectionProgress]:
+        states = self.states(pack)
+        out = []
+        for section in pack.sections:
+            exercises = [e for e in pack if e.section == section.id]
+            passed = sum(
+                1
+                for e in exercises
+                if (s := states.get(e.id)) and s.status in ("passed", "solution")
+            )
+            out.append(
+                SectionProgress(section.id, section.title.get(self.lang), passed, len(exercises))
+            )
+        return out
+
+    @staticmethod
+    def totals(sections: Iterable[SectionProgress]) -> tuple[int, int]:
+        items = list(sections)
+        return sum(s.passed for s in items), sum(s.total for s in items)
+
+    # -- store access that never crashes the app ---------------------------------------
+
+    def _safe(self, read: Callable[[ProgressStore], T]) -> T | None:
+        if self.store is None:
+            return None
+        try:
+            return read(self.store)
+        except ProgressStoreError as exc:
+            self.save_error = str(exc)
+            return None
+
+    def _write(self, write: Callable[[ProgressStore], object]) -> bool:
+        if self.store is None:
+            return False
+        try:
+            write(self.store)
+        except ProgressStoreError as exc:
+            self.save_error = str(exc)
+            return False
+        return True

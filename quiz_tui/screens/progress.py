@@ -1,0 +1,56 @@
+"""The progress overview: every section with a bar, and how many tasks are done."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from quiz_tui.core.model import Lang
+from quiz_tui.core.session import SectionProgress
+
+
+class ProgressScreen(ModalScreen[None]):
+    """Escape or q closes it."""
+
+    DEFAULT_CSS = """
+    ProgressScreen { align: center middle; }
+    ProgressScreen > VerticalScroll {
+        width: 76; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,f8", "app.pop_screen", "Close")]
+
+    def __init__(self, title: str, sections: list[SectionProgress], lang: Lang) -> None:
+        super().__init__()
+        self.title_text = title
+        self.sections = sections
+        self.lang = lang
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self._render_table())
+
+    def _render_table(self) -> Table:
+        zh = self.lang == "zh"
+        table = Table(title=self.title_text, expand=True, box=None, pad_edge=False)
+        table.add_column("章节" if zh else "Section")
+        table.add_column("完成" if zh else "Done", justify="right")
+        table.add_column("", ratio=1)
+        for s in self.sections:
+            width = 24
+            filled = round(width * s.passed / s.total) if s.total else 0
+            bar = Text("█" * filled, style="green") + Text("░" * (width - filled), style="dim")
+            table.add_row(s.title, f"{s.passed}/{s.total}", bar)
+        passed = sum(s.passed for s in self.sections)
+        total = sum(s.total for s in self.sections)
+        table.add_row(Text("合计" if zh else "All", style="bold"), f"{passed}/{total}", "")
+        return table

@@ -1,0 +1,63 @@
+"""The task's prompt (Markdown, in the learner's language), hints, and its setup code."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Collapsible, Markdown, Static
+
+from quiz_tui.core.model import Exercise, Lang
+
+SETUP_TITLE = {
+    "en": "Already run before your code (read-only)",
+    "zh": "在你的代码之前已经运行（只读）",
+}
+NO_SETUP = {
+    "en": "Nothing: your code starts from an empty script.",
+    "zh": "无：你的代码从空白脚本开始。",
+}
+
+
+class PromptView(VerticalScroll):
+    """Scrollable: title, prompt, hints shown so far, and the collapsible setup."""
+
+    DEFAULT_CSS = """
+    PromptView { height: 1fr; padding: 0 1; }
+    PromptView #prompt-title { text-style: bold; color: $accent; }
+    PromptView Markdown { margin: 0; padding: 0; }
+    PromptView #hints { color: $warning; }
+    PromptView Collapsible { margin: 0; padding: 0; border: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="prompt-title")
+        yield Markdown(id="prompt-text")
+        yield Static(id="hints")
+        with Collapsible(title=SETUP_TITLE["en"], collapsed=True, id="setup"):
+            yield Static(id="setup-code")
+
+    def show(self, exercise: Exercise, lang: Lang, hints: list[str]) -> None:
+        self.query_one("#prompt-title", Static).update(
+            f"{exercise.number}. {exercise.title.get(lang)}"
+        )
+        self.query_one("#prompt-text", Markdown).update(exercise.prompt.get(lang))
+        self.show_hints(hints, lang)
+        collapsible = self.query_one("#setup", Collapsible)
+        collapsible.title = SETUP_TITLE[lang]
+        code = exercise.setup_code.strip()
+        self.query_one("#setup-code", Static).update(
+            Syntax(code, "python", theme="monokai", background_color="default", word_wrap=True)
+            if code
+            else NO_SETUP[lang]
+        )
+        self.scroll_home(animate=False)
+
+    def show_hints(self, hints: list[str], lang: Lang) -> None:
+        label = "提示" if lang == "zh" else "Hint"
+        text = "\n".join(f"💡 {label} {i}: {h}" for i, h in enumerate(hints, start=1))
+        hint = self.query_one("#hints", Static)
+        hint.update(text)
+        hint.display = bool(hints)
+        if hints:
+            self.scroll_to_widget(hint, animate=False)

@@ -1,0 +1,151 @@
+"""The result panel: verdict, checklist, traceback, images and the learner's output.
+
+Learner output is shown as literal text: never read as Rich markup, and with
+control characters (escape sequences, bells) made visible instead of obeyed.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import ProgressBar, Sparkline, Static
+
+from quiz_tui.core.model import Lang, Result, Status
+from quiz_tui.textutil import human_bytes, visible
+from quiz_tui.widgets.image_view import HalfBlocks
+
+VERDICTS: dict[Status, tuple[str, str, str, str]] = {
+    # symbol, English, Chinese, style
+    Status.PASS: ("✓", "Passed", "通过", "bold black on green"),
+    Status.FAIL: ("✗", "Not yet", "未通过", "bold white on red"),
+    Status.ERROR: ("!", "Your code raised an error", "代码出错", "bold white on red"),
+    Status.TIMEOUT: ("⏱", "Too slow: stopped", "超时，已停止", "bold black on yellow"),
+    Status.NOT_ATTEMPTED: ("○", "Not attempted", "未作答", "bold white on blue"),
+    Status.CHECKER_ERROR: (
+        "⚠",
+        "The checker broke (not your fault)",
+        "检查器出错（不是你的问题）",
+        "bold white on magenta",
+    ),
+    Status.RAN: ("▶", "Ran", "已运行", "bold black on cyan"),
+    Status.CANCELLED: ("■", "Cancelled", "已取消", "bold black on yellow"),
+}
+
+
+def verdict_label(status: Status, lang: Lang) -> tuple[str, str]:
+    symbol, en, zh, style = VERDICTS[status]
+    return f" {symbol} {zh if lang == 'zh' else en} ", style
+
+
+class ResultPanel(VerticalScroll):
+    """Filled by the app after each check; shows live progress while one runs."""
+
+    DEFAULT_CSS = """
+    ResultPanel { height: 1fr; padding: 0 1; }
+    ResultPanel .section { color: $text-muted; text-style: bold; margin-top: 1; }
+    ResultPanel #progress-row { height: auto; }
+    ResultPanel Sparkline { height: 3; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="verdict")
+        yield Static(id="body")
+
+    def _clear(self) -> None:
+        for widget in self.query(".dynamic"):
+            widget.remove()
+
+    def show_idle(self, lang: Lang) -> None:
+        self._clear()
+        hint = (
+            "写好代码后按 F5（或 Ctrl+R）检查，F6 只运行。"
+            if lang == "zh"
+            else "Write your code, then press F5 (or Ctrl+R) to check it, F6 to just run it."
+        )
+        self.query_one("#verdict", Static).update(Text(hint, style="dim"))
+        self.query_one("#body", Static).update("")
+
+    def show_running(self, lang: Lang, mode: str, warm: bool) -> None:
+        self._clear()
+        doing = (
+            ("运行中" if mode == "run" else "检查中")
+            if lang == "zh"
+            else ("Running" if mode == "run" else "Checking")
+        )
+        note = (
+            ""
+            if warm
+            else (
+                "（首次启动检查进程，需要几秒）"
+                if lang == "zh"
+                else " (starting the checker, a few seconds the first time)"
+            )
+        )
+        cancel = "按 F9 取消" if lang == "zh" else "F9 cancels"
+        self.query_one("#verdict", Static).update(Text(f"⋯ {doing}{note}   {cancel}", style="bold"))
+        self.query_one("#body", Static).update("")
+
+    def show_progress(self, fraction: float, text: str, losses: list[float]) -> None:
+        bar = self.query("#progress")
+        if not bar:
+            self.mount(ProgressBar(total=1.0, show_eta=False, id="progress", classes="dynamic"))
+            self.mount(Sparkline([], id="loss-chart", classes="dynamic"))
+        self.query_one("#progress", ProgressBar).update(progress=fraction)
+        if losses:
+            self.query_one("#loss-chart", Sparkline).data = losses[-200:]
+        if text:
+            self.query_one("#body", Static).update(Text(text, style="dim"))
+
+    def show(self, result: Result, lang: Lang, *, hide_details: bool = False) -> None:
+        self._clear()
+        label, style = verdict_label(result.status, lang)
+        verdict = Text()
+        verdict.append(label, style=style)
+        if result.seconds:
+            verdict.append(f"  {result.seconds:.2f} s · {result.device}", style="dim")
+        self.query_one("#verdict", Static).update(verdict)
+        if hide_details:
+            self.query_one("#body", Static).update(Text(
+                "考试中不显示结果。" if lang == "zh" else "Verdicts are hidden during this exam.",
+                style="dim",
+            ))  # fmt: skip
+            return
+        body = Text()
+        body.append(visible(result.message) + "\n", style="bold")
+        for item in result.checks:
+            ok = item.status == "pass"
+            body.append("  ✓ " if ok else "  ✗ ", style="green" if ok else "red")
+            body.append(visible(item.name) + "\n")
+        if "accuracy" in result.details:
+            body.append(f"  accuracy {float(result.details['accuracy']):.1%}\n", style="cyan")
+        if result.traceback:
+            body.append(
+                "\n"
+                + (
+                    "错误追踪（行号与编辑器一致）"
+                    if lang == "zh"
+                    else "Traceback (line numbers match the editor)"
+                )
+                + "\n",
+                style="bold",
+            )
+            body.append(visible(result.traceback) + "\n", style="red")
+        for title, text, cut in (
+            ("stdout", result.stdout, result.stdout_cut),
+            ("stderr", result.stderr, result.stderr_cut),
+        ):
+            if text:
+                body.append(f"\n── {title} ──\n", style="dim")
+                body.append(
+                    visible(text.rstrip("\n")) + "\n", style="" if title == "stdout" else "yellow"
+                )
+            if cut:
+                more = f"… {human_bytes(cut)} " + (
+                    "未显示" if lang == "zh" else f"more {title} not shown"
+                )
+                body.append(more + "\n", style="bold yellow")
+        self.query_one("#body", Static).update(body)
+        for image in result.images:
+            self.mount(Static(HalfBlocks(image), classes="dynamic image"))
+        self.scroll_home(animate=False)

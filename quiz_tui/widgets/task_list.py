@@ -1,0 +1,133 @@
+"""The task list: the article's sections, each task with its status, filterable."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from quiz_tui.core.model import Lang
+from quiz_tui.core.packs import TaskRef
+from quiz_tui.core.progress import TaskStatus
+from quiz_tui.messages import TaskChosen
+
+MARKS: dict[str, tuple[str, str]] = {
+    "passed": ("✓", "green"),
+    "failed": ("✗", "red"),
+    "attempted": ("…", "yellow"),
+    "solution": ("◐", "magenta"),
+    "untouched": ("·", "dim"),
+}
+"""A symbol per status, so colour is never the only signal."""
+
+
+class TaskList(Vertical):
+    """Sections and tasks; typing in the filter narrows them by number or words."""
+
+    DEFAULT_CSS = """
+    TaskList { width: 34; border-right: vkey $panel; }
+    TaskList > Input, TaskList > Input:focus {
+        margin: 0; border: none; height: 1; padding: 0 1; background: $boost;
+    }
+    TaskList > OptionList, TaskList > OptionList:focus {
+        border: none; height: 1fr; padding: 0; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._tasks: list[TaskRef] = []
+        self._states: dict[tuple[str, str], TaskStatus] = {}
+        self._sections: dict[tuple[str, str], str] = {}
+        self._lang: Lang = "en"
+        self._current: tuple[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter: 23, grad, 损失…", id="task-filter")
+        yield OptionList(id="task-options")
+
+    def show(
+        self,
+        tasks: list[TaskRef],
+        states: dict[tuple[str, str], TaskStatus],
+        lang: Lang,
+        current: TaskRef | None,
+    ) -> None:
+        self._tasks = tasks
+        self._states = states
+        self._lang = lang
+        self._sections = {
+            (p.id, s.id): s.title.get(lang) for p in {t.pack.id: t.pack for t in tasks}.values()
+            for s in p.sections
+        }  # fmt: skip
+        if current is not None:
+            self._current = (current.pack.id, current.exercise.id)
+        self._rebuild()
+
+    def _matches(self, ref: TaskRef, needle: str) -> bool:
+        if not needle:
+            return True
+        ex = ref.exercise
+        haystack = f"{ex.number} {ex.id} {ex.title.en} {ex.title.zh}".lower()
+        return all(word in haystack for word in needle.lower().split())
+
+    def _rebuild(self) -> None:
+        options = self.query_one("#task-options", OptionList)
+        needle = self.query_one("#task-filter", Input).value.strip()
+        options.clear_options()
+        last_section: tuple[str, str] | None = None
+        highlight: int | None = None
+        items: list[Option] = []
+        for ref in self._tasks:
+            if not self._matches(ref, needle):
+                continue
+            section = (ref.pack.id, ref.exercise.section)
+            if section != last_section:
+                title = self._sections.get(section, ref.exercise.section)
+                items.append(
+                    Option(
+                        Text(title, style="bold underline", no_wrap=True, overflow="ellipsis"),
+                        disabled=True,
+                    )
+                )
+                last_section = section
+            key = (ref.pack.id, ref.exercise.id)
+            status = self._states.get(key, "untouched")
+            mark, style = MARKS[status]
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append(f"{mark} ", style=style)
+            label.append(f"{ref.exercise.number:>2} ", style="bold")
+            label.append(ref.exercise.title.get(self._lang))
+            if key == self._current:
+                highlight = len(items)
+            items.append(Option(label, id=f"{ref.pack.id}:{ref.exercise.id}"))
+        options.add_options(items)
+        if highlight is not None:
+            options.highlighted = highlight
+            self.call_after_refresh(options.scroll_to_highlight, top=False)
+
+    @on(Input.Changed, "#task-filter")
+    def _filter(self) -> None:
+        self._rebuild()
+
+    @on(Input.Submitted, "#task-filter")
+    def _first_match(self) -> None:
+        options = self.query_one("#task-options", OptionList)
+        for index in range(options.option_count):
+            option = options.get_option_at_index(index)
+            if not option.disabled:
+                options.highlighted = index
+                options.action_select()
+                return
+
+    @on(OptionList.OptionSelected, "#task-options")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        wanted = event.option.id
+        for ref in self._tasks:
+            if f"{ref.pack.id}:{ref.exercise.id}" == wanted:
+                self.post_message(TaskChosen(ref))
+                return

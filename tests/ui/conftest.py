@@ -1,0 +1,60 @@
+"""Helpers for driving the app with the Pilot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from quiz_tui.app import QuizApp
+from quiz_tui.core.model import Status
+from quiz_tui.core.runner import Runner
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 60) -> None:
+    """Let the app run until ``condition()`` holds (checks and loading happen in threads)."""
+    steps = int(timeout / 0.05)
+    for _ in range(steps):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app did not reach the expected state in time")
+
+
+async def started(pilot: Pilot[None]) -> QuizApp:
+    """Wait until the task is open and the warm worker has reported the device."""
+    app = pilot.app
+    assert isinstance(app, QuizApp)
+    await wait_for(pilot, lambda: app.current is not None and app.header.device != "…")
+    await pilot.pause()
+    return app
+
+
+async def checked(pilot: Pilot[None], key: str = "f5") -> Status:
+    app = pilot.app
+    assert isinstance(app, QuizApp)
+    await pilot.press(key)
+    await wait_for(pilot, lambda: app._checking is None and app._last_result is not None)
+    assert app._last_result is not None
+    return app._last_result.status
+
+
+@pytest.fixture
+def make_app(runner: Runner, tmp_path: Path) -> Callable[..., QuizApp]:
+    """A QuizApp on the shared warm runner, with its own progress database."""
+
+    def make(start_task: str | None = "4", **kwargs: object) -> QuizApp:
+        kwargs.setdefault("lang", "en")
+        return QuizApp(
+            start_task=start_task,
+            runner=runner,
+            store_path=tmp_path / "progress.db",
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    return make
+
+
+RunBefore = Callable[[Pilot[None]], Awaitable[None]]

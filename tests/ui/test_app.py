@@ -1,0 +1,350 @@
+"""Every action of the app, driven with the Pilot at 80×24 on the real warm worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import Input, Static
+
+from quiz_tui.app import QuizApp
+from quiz_tui.core.model import Status
+from quiz_tui.core.progress import ProgressStore
+from quiz_tui.screens.confirm import Confirm
+from quiz_tui.screens.progress import ProgressScreen
+from tests.ui.conftest import checked, started, wait_for
+
+WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
+RIGHT_4 = "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
+SIZE = (80, 24)
+
+
+def panel_text(app: QuizApp) -> str:
+    parts = []
+    for widget in app.result_panel.query(Static):
+        content = widget.render()
+        parts.append(content.plain if isinstance(content, Text) else str(content))
+    return "\n".join(parts)
+
+
+async def test_opens_the_task_with_the_cursor_in_the_editor(
+    make_app: Callable[..., QuizApp],
+) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert app.current is not None and app.current.exercise.number == 4
+        assert app.focused is app.editor
+        assert app.editor.text.startswith("x = ...")
+        assert app.editor.cursor_location == (0, 4)  # on the first "..."
+        assert (app.header.passed, app.header.total) == (0, 60)
+        assert "4. A 5×3 tensor of zeros" in str(
+            app.prompt.query_one("#prompt-title", Static).render()
+        )
+
+
+async def test_check_names_the_mistake_then_passes(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.editor.load(WRONG_4)
+        assert await checked(pilot) is Status.FAIL
+        text = panel_text(app)
+        assert "✗ Not yet" in text
+        assert "`x` has dtype float32, the task asks for long (int64)." in text
+        assert "✗ `x` has dtype long (int64)" in text
+        app.editor.load(RIGHT_4)
+        assert await checked(pilot, "ctrl+r") is Status.PASS
+        assert "✓ Passed" in panel_text(app)
+        assert app.header.passed == 1
+    with ProgressStore(tmp_path / "progress.db") as store:
+        statuses = [a.status for a in store.attempts("pytorch60", "zeros-long")]
+        assert statuses == ["fail", "pass"]
+        assert store.task_states("pytorch60")["zeros-long"].status == "passed"
+
+
+async def test_run_shows_output_without_judging(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.editor.load("print('hello from the learner')\n")
+        assert await checked(pilot, "f6") is Status.RAN
+        assert "hello from the learner" in panel_text(app)
+
+
+async def test_learner_output_is_literal_text(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.editor.load("print('[bold]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07 done')\n")
+        assert await checked(pilot, "f6") is Status.RAN
+        text = panel_text(app)
+        assert "[bold]x[/]" in text
+        assert "\\x1b[2J" in text
+        assert "\x1b" not in text
+
+
+async def test_an_error_selects_the_line_in_the_editor(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.editor.load("y = 1\nx = torch.zeros(5, 3).view(4, 4)\n")
+        assert await checked(pilot) is Status.ERROR
+        assert app.editor.selection.start == (1, 0)
+        assert 'File "<your code>", line 2' in panel_text(app)
+
+
+async def test_hints_come_one_at_a_time(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        hints = app.prompt.query_one("#hints", Static)
+        assert not hints.display
+        await pilot.press("f7")
+        assert "Hint 1: `torch.zeros(rows, cols)`" in str(hints.render())
+        assert "Hint 2" not in str(hints.render())
+        await pilot.press("ctrl+t")
+        assert "Hint 2:" in str(hints.render())
+        await pilot.press("f7")  # no third hint
+        await pilot.pause()
+        assert any("last hint" in str(n.message) for n in app._notifications)
+
+
+async def test_show_solution_asks_first_and_is_recorded(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await app.run_action("show_solution")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, Confirm))
+        assert app.editor.text.startswith("x = ...")
+        await app.run_action("show_solution")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "dtype=torch.long" in app.editor.text)
+    with ProgressStore(tmp_path / "progress.db") as store:
+        assert store.task_states("pytorch60")["zeros-long"].status == "solution"
+
+
+async def test_reset_to_starter(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.editor.load(WRONG_4)
+        await app.run_action("reset")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.editor.text.startswith("x = ..."))
+
+
+async def test_next_and_previous_task(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("ctrl+n")
+        assert app.current is not None and app.current.exercise.number == 5
+        await pilot.press("ctrl+b", "ctrl+b")
+        assert app.current.exercise.number == 3
+        assert app.focused is app.editor
+
+
+async def test_language_toggle(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("f3")
+        assert app.lang == "zh"
+        assert "创建类型为 long 的 5×3 零张量" in str(
+            app.prompt.query_one("#prompt-title", Static).render()
+        )
+        assert "检查" in app.keybar.render().plain
+        app.editor.load(WRONG_4)
+        assert await checked(pilot) is Status.FAIL
+        assert "题目要求 long (int64)" in panel_text(app)
+
+
+async def test_task_list_toggles_filters_and_opens(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert not app.task_list.display or app.task_list.region.width == 0
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.task_list.region.width > 0
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"backprop")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None and app.current.exercise.number == 21)
+        assert app.focused is app.editor
+
+
+async def test_palette_opens_tasks_by_number_and_runs_actions(
+    make_app: Callable[..., QuizApp],
+) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"23")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.current is not None and app.current.exercise.number == 23)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Progress")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ProgressScreen))
+
+
+async def test_every_action_is_in_the_palette() -> None:
+    from quiz_tui.commands import ACTIONS
+
+    names = {name for name, _, _ in ACTIONS}
+    required = {
+        "Check", "Run", "Next task", "Previous task", "Hint", "Show solution",
+        "Reset to starter", "Open in $EDITOR", "Cancel check", "Progress", "Quit",
+    }  # fmt: skip
+    assert required <= names
+    for _, action, _ in ACTIONS:
+        assert hasattr(QuizApp, f"action_{action}"), action
+
+
+async def test_cancel_stops_a_running_check(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.editor.load("import time\ntime.sleep(30)\n")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app._checking is not None)
+        await pilot.pause(0.5)
+        assert "F9 Cancel" in app.keybar.render().plain
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: app._checking is None, timeout=10)
+        assert app._last_result is not None and app._last_result.status is Status.CANCELLED
+
+
+async def test_the_app_restarts_a_dead_worker(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert app.runner is not None
+        pid = app.runner.worker_pid
+        assert pid is not None
+        os.kill(pid, 9)
+        await pilot.pause(0.3)
+        app.editor.load(RIGHT_4)
+        assert await checked(pilot) is Status.PASS
+        assert app.runner.worker_pid not in (None, pid)
+        assert any("had stopped" in str(n.message) for n in app._notifications)
+
+
+async def test_drafts_are_saved_as_you_type_and_restored(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    app = make_app("7")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press(*"torch.randn_like")
+        await pilot.pause(0.8)
+        with ProgressStore(tmp_path / "progress.db") as store:
+            assert "torch.randn_like" in (store.draft("pytorch60", "randn-like") or "")
+    again = make_app(None)  # no task given: back where the learner left off
+    async with again.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert again.current is not None and again.current.exercise.number == 7
+        assert "torch.randn_like" in again.editor.text
+
+
+async def test_lenet_tasks_share_one_draft(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("26")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        app.editor.load(
+            app.editor.text.replace("self.conv1 = ...", "self.conv1 = nn.Conv2d(3, 6, 5)")
+        )
+        app.post_message(__import__("quiz_tui.messages", fromlist=["DraftEdited"]).DraftEdited())
+        await pilot.pause(0.6)
+        await pilot.press("ctrl+n")
+        assert app.current is not None and app.current.exercise.number == 27
+        assert "self.conv1 = nn.Conv2d(3, 6, 5)" in app.editor.text
+
+
+async def test_a_corrupt_progress_file_is_moved_aside(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    (tmp_path / "progress.db").write_bytes(b"this is not a database" * 100)
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        assert any("could not be used" in str(n.message) for n in app._notifications)
+        app.editor.load(RIGHT_4)
+        assert await checked(pilot) is Status.PASS
+    assert list(tmp_path.glob("progress.db.broken-*"))
+
+
+async def test_progress_overview(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ProgressScreen))
+
+
+async def test_external_editor_without_a_terminal_says_so(
+    make_app: Callable[..., QuizApp], monkeypatch: object
+) -> None:
+    os.environ["EDITOR"] = "true"
+    try:
+        app = make_app("4")
+        async with app.run_test(size=SIZE) as pilot:
+            await started(pilot)
+            await pilot.press("f4")
+            await pilot.pause()
+            assert any("cannot hand over" in str(n.message) for n in app._notifications)
+    finally:
+        del os.environ["EDITOR"]
+
+
+def test_the_ui_process_never_imports_torch(tmp_path: Path) -> None:
+    """Run the app headless in a fresh interpreter through a check; torch stays out."""
+    script = f"""
+import asyncio, sys
+from quiz_tui.app import QuizApp
+
+async def main():
+    app = QuizApp(start_task="4", lang="en", store_path=__import__("pathlib").Path({str(tmp_path / "p.db")!r}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(1200):
+            await pilot.pause(0.05)
+            if app.current is not None and app.header.device != "…":
+                break
+        app.editor.load("x = torch.zeros(5, 3, dtype=torch.long)\\n")
+        await pilot.press("f5")
+        for _ in range(1200):
+            await pilot.pause(0.05)
+            if app._last_result is not None:
+                break
+        print(app._last_result.status.value)
+    print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'torch', 'torchvision', 'numpy'}}))
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180,
+        env={**os.environ, "QUIZ_TUI_HOME": str(tmp_path)},
+    )  # fmt: skip
+    lines = done.stdout.strip().splitlines()
+    assert lines[-2:] == ["pass", "[]"], done.stdout + done.stderr

@@ -1,0 +1,111 @@
+"""How the main screens look, at 80×24 and 120×40 (review the report before updating).
+
+.venv/bin/python -m pytest tests/ui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from quiz_tui.app import QuizApp
+from quiz_tui.core.model import CheckItem, Image, Result, Status
+from quiz_tui.messages import CheckFinished
+from tests.ui.conftest import started, wait_for
+
+WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    app = await started(pilot)
+    app.editor.cursor_blink = False
+    await pilot.pause(0.2)
+
+
+def show_result(result: Result, code: str) -> Callable[[Pilot[None]], Any]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, QuizApp) and app.current is not None
+        app.editor.load(code)
+        app.post_message(CheckFinished(app.current, code, result, "check"))
+        await wait_for(pilot, lambda: app._last_result is result)
+        await pilot.pause(0.2)
+
+    return run_before
+
+
+FAIL_4 = Result(
+    task="4",
+    status=Status.FAIL,
+    message="`x` has dtype float32, the task asks for long (int64). Pass dtype=torch.long to "
+    "torch.zeros (or convert with .long()).",
+    checks=(
+        CheckItem("`x` is a tensor", "pass"),
+        CheckItem("`x` has shape (5, 3)", "pass"),
+        CheckItem("`x` has dtype long (int64)", "fail", "..."),
+    ),
+    stdout="tensor([[0., 0., 0.],\n        [0., 0., 0.],\n        [0., 0., 0.]])\n",
+)
+
+
+def test_main_screen_80x24(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    assert snap_compare(make_app("4"), terminal_size=(80, 24), run_before=settle)
+
+
+def test_main_screen_120x40(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    assert snap_compare(make_app("23"), terminal_size=(120, 40), run_before=settle)
+
+
+def test_failed_check_80x24(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    assert snap_compare(
+        make_app("4"), terminal_size=(80, 24), run_before=show_result(FAIL_4, WRONG_4)
+    )
+
+
+def test_failed_check_120x40(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    assert snap_compare(
+        make_app("4"), terminal_size=(120, 40), run_before=show_result(FAIL_4, WRONG_4)
+    )
+
+
+def test_task_list_at_80x24(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f2")
+        await pilot.pause(0.3)
+
+    assert snap_compare(make_app("13"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_chinese_80x24(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    assert snap_compare(make_app("43", lang="zh"), terminal_size=(80, 24), run_before=settle)
+
+
+def test_progress_overview(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f8")
+        await pilot.pause(0.3)
+
+    assert snap_compare(make_app("4"), terminal_size=(80, 24), run_before=run_before)
+
+
+def _checkerboard() -> Image:
+    width, height = 24, 12
+    rgb = bytearray()
+    for y in range(height):
+        for x in range(width):
+            on = (x // 4 + y // 4) % 2
+            rgb += bytes((230, 80, 40) if on else (30, 90, 200))
+    return Image(width=width, height=height, rgb=bytes(rgb))
+
+
+def test_image_in_the_result_panel(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    result = Result(task="56", status=Status.PASS, message="All checks passed.",
+                    images=(_checkerboard(),), stdout="GroundTruth:  cat   ship  ship  plane\n")  # fmt: skip
+    assert snap_compare(
+        make_app("56"), terminal_size=(80, 24), run_before=show_result(result, "# …\n")
+    )
