@@ -33,8 +33,6 @@ class StatusHeader(Widget):
         line.append(f" {self.pack} ", style="bold")
         line.append("│ ")
         line.append(f"✓ {self.passed}/{self.total}", style="bold green" if self.passed else "")
-        if self.sections and self.size.width >= 110:
-            line.append(f"  {self.sections}", style="dim")
         line.append(" │ ")
         line.append(self.device)
         if self.dataset:
@@ -42,7 +40,8 @@ class StatusHeader(Widget):
             line.append(self.dataset)
         if self.clock:
             line.append(" │ ")
-            line.append(
-                f"⏱ {self.clock}", style="bold reverse red" if self.clock_urgent else "bold"
-            )
+            urgent = "bold reverse red" if self.clock_urgent else "bold"
+            line.append(f"⏱ {self.clock}", style=urgent)
+        if self.sections and self.size.width >= 110:
+            line.append(f" │ {self.sections}", style="dim")
         return line
