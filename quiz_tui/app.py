@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
 from textual.app import App, ComposeResult, SuspendNotSupported
@@ -27,18 +27,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.worker import Worker, WorkerState
 
-from quiz_tui import graphics
-from quiz_tui.commands import ActionCommands, TaskCommands
-from quiz_tui.core import paths
 from quiz_tui.core.config import load_config
-from quiz_tui.core.data import DataError, DataSource
-from quiz_tui.core.data import resolve as resolve_data
-from quiz_tui.core.errors import ProgressStoreError, QuizError
-from quiz_tui.core.model import Lang, Result, Status
-from quiz_tui.core.packs import Library, TaskRef
-from quiz_tui.core.progress import ProgressStore
-from quiz_tui.core.runner import Job, Runner
-from quiz_tui.core.session import Session
 from quiz_tui.messages import (
     CheckFinished,
     CheckProgressed,
@@ -47,14 +36,35 @@ from quiz_tui.messages import (
     TaskChosen,
     WorkerReady,
 )
-from quiz_tui.screens.confirm import Confirm
-from quiz_tui.screens.progress import ProgressScreen
 from quiz_tui.widgets.editor import CodeEditor
 from quiz_tui.widgets.header import StatusHeader
 from quiz_tui.widgets.keybar import KeyBar
 from quiz_tui.widgets.prompt import PromptView
 from quiz_tui.widgets.result import ResultPanel
 from quiz_tui.widgets.task_list import TaskList
+
+if TYPE_CHECKING:
+    from quiz_tui.core.data import DataSource
+    from quiz_tui.core.model import Lang, Result
+    from quiz_tui.core.packs import TaskRef
+    from quiz_tui.core.runner import Job, Runner
+    from quiz_tui.core.session import Session
+
+# The engine (packs, progress, runner) is imported where it is first used, in the
+# start-up threads: the first frame needs none of it (see bench/ui.py).
+
+
+def _action_commands() -> type:
+    from quiz_tui.commands import ActionCommands
+
+    return ActionCommands
+
+
+def _task_commands() -> type:
+    from quiz_tui.commands import TaskCommands
+
+    return TaskCommands
+
 
 DRAFT_PAUSE = 0.4
 """Seconds of quiet typing after which the draft is saved."""
@@ -70,9 +80,9 @@ def _t(lang: Lang, en: str, zh: str) -> str:
 class QuizApp(App[None]):
     """Practise PyTorch: read a task, write code, check it, see what is wrong."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses find it too
     TITLE = "quiz-tui"
-    COMMANDS = App.COMMANDS | {ActionCommands, TaskCommands}
+    COMMANDS = App.COMMANDS | {_action_commands, _task_commands}
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -172,6 +182,11 @@ class QuizApp(App[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         """Read packs and progress off the UI thread (the first paint does not wait)."""
+        from quiz_tui.core.errors import ProgressStoreError, QuizError
+        from quiz_tui.core.packs import Library
+        from quiz_tui.core.progress import ProgressStore
+        from quiz_tui.core.session import Session
+
         library = Library.load(self.pack_dirs)
         notices = [str(e) for e in library.errors]
         store: ProgressStore | None = None
@@ -208,6 +223,12 @@ class QuizApp(App[None]):
     @work(thread=True, exclusive=True, group="worker", exit_on_error=False)
     def _start_worker(self) -> None:
         """Start the warm worker so that the first check is fast; find the device."""
+        from quiz_tui.core import paths
+        from quiz_tui.core.data import DataError
+        from quiz_tui.core.data import resolve as resolve_data
+        from quiz_tui.core.errors import QuizError
+        from quiz_tui.core.runner import Runner
+
         try:
             self._data = resolve_data(self.data_dir)
         except DataError as exc:
@@ -303,6 +324,8 @@ class QuizApp(App[None]):
         self.open_task(message.ref)
 
     def _refresh_progress(self) -> None:
+        from quiz_tui.core.session import Session
+
         if self.session is None or self.current is None:
             return
         session, pack = self.session, self.current.pack
@@ -381,6 +404,8 @@ class QuizApp(App[None]):
             )
             return
         self._save_draft()
+        from quiz_tui.core.runner import Job
+
         job = Job.for_exercise(self.current.exercise, code, mode=cast(Any, mode), lang=self.lang)
         self._checking = mode
         self.keybar.checking = True
@@ -427,6 +452,8 @@ class QuizApp(App[None]):
             )
             self._refresh_progress()
             return
+        from quiz_tui.core.model import Status
+
         self._last_result = message.result
         self.result_panel.show(message.result, self.lang)
         self.screen.add_class("has-result")
@@ -474,6 +501,8 @@ class QuizApp(App[None]):
                 self._save_draft()
                 self._refresh_progress()
 
+        from quiz_tui.screens.confirm import Confirm
+
         self.push_screen(Confirm(question, *self._yes_no()), answered)
 
     def action_reset(self) -> None:
@@ -489,6 +518,8 @@ class QuizApp(App[None]):
                 editor = self.editor
                 editor.replace(self.session.reset_draft(ref), (0, 0), editor.document.end)
                 self._saved_code = editor.text
+
+        from quiz_tui.screens.confirm import Confirm
 
         self.push_screen(Confirm(question, *self._yes_no()), answered)
 
@@ -546,6 +577,8 @@ class QuizApp(App[None]):
         if self.session is None or self.current is None:
             return
         pack = self.current.pack
+        from quiz_tui.screens.progress import ProgressScreen
+
         title = f"{pack.name.get(self.lang)}: " + _t(self.lang, "progress", "进度")
         self.push_screen(ProgressScreen(title, self.session.progress(pack), self.lang))
 
@@ -608,6 +641,8 @@ class QuizApp(App[None]):
                 )
             )
             return
+        from quiz_tui import graphics
+
         protocol = graphics.detect()
         if protocol is None:
             self.notify(

@@ -669,3 +669,116 @@ def data_download(folder: Path | None, use: bool) -> None:
         click.echo(f"saved data_dir in {path}")
     else:
         click.echo(f"use it with: quiz-tui --data-dir {folder}   (or add --use to remember it)")
+
+
+# -- progress ----------------------------------------------------------------------
+
+
+def _store_or_exit() -> ProgressStore:
+    try:
+        store = ProgressStore()
+    except ProgressStoreError as exc:
+        click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+        sys.exit(1)
+    if store.notice:
+        click.echo(click.style(f"note: {store.notice}", fg="yellow"), err=True)
+    return store
+
+
+@main.group("progress", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@common_options
+@click.pass_context
+def progress_group(ctx: click.Context, settings: Settings, as_json: bool) -> None:
+    """Your progress per section (and export, import or reset it)."""
+    ctx.obj = settings
+    if ctx.invoked_subcommand is not None:
+        return
+    from quiz_tui.core.session import Session
+
+    with _store_or_exit() as store:
+        session = Session(settings.library, store, settings.lang)
+        report: list[dict[str, Any]] = []
+        for pack in settings.library.packs:
+            sections = session.progress(pack)
+            passed, total = Session.totals(sections)
+            states = store.task_states(pack.id)
+            tasks: dict[str, dict[str, Any]] = {}
+            for ex in pack:
+                state = states.get(ex.id)
+                tasks[ex.key] = {
+                    "id": ex.id,
+                    "status": state.status if state else "untouched",
+                    "attempts": state.attempts if state else 0,
+                }
+            report.append(
+                {
+                    "pack": pack.id,
+                    "passed": passed,
+                    "total": total,
+                    "sections": [
+                        {"id": s.section, "title": s.title, "passed": s.passed, "total": s.total}
+                        for s in sections
+                    ],
+                    "tasks": tasks,
+                }
+            )
+    if as_json:
+        click.echo(json.dumps({"version": 1, "packs": report}, ensure_ascii=False, indent=1))
+        return
+    for entry in report:
+        found = settings.library.pack(entry["pack"])
+        name = found.name.get(settings.lang) if found else entry["pack"]
+        click.echo(click.style(f"{name}: {entry['passed']}/{entry['total']}", bold=True))
+        for s in entry["sections"]:
+            width = 20
+            filled = round(width * s["passed"] / s["total"]) if s["total"] else 0
+            bar = "█" * filled + "░" * (width - filled)
+            click.echo(f"  {bar} {s['passed']:>3}/{s['total']:<3} {s['title']}")
+
+
+@progress_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def progress_export(file: Path) -> None:
+    """Write all progress (attempts, drafts, shown solutions) to FILE as JSON."""
+    with _store_or_exit() as store:
+        try:
+            count = store.export(file)
+        except OSError as exc:
+            raise click.UsageError(f"cannot write {file}: {exc.strerror}") from exc
+    click.echo(f"exported {count} records to {file}")
+
+
+@progress_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def progress_import(file: Path) -> None:
+    """Merge progress exported with `progress export` (nothing is overwritten twice)."""
+    with _store_or_exit() as store:
+        try:
+            added = store.import_(file)
+        except ProgressStoreError as exc:
+            click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+            sys.exit(1)
+    click.echo(f"imported {added} new records from {file}")
+
+
+@progress_group.command("reset")
+@click.argument("task", required=False)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@common_options
+def progress_reset(settings: Settings, task: str | None, yes: bool) -> None:
+    """Forget progress: of one TASK, or of everything."""
+    pack_id: str | None = None
+    exercise_id: str | None = None
+    if task is not None:
+        ref = settings.resolve(task)
+        what = f"task {ref.exercise.number} ({ref.exercise.title.get(settings.lang)})"
+        pack_id, exercise_id = ref.pack.id, ref.exercise.id
+    else:
+        what = "ALL tasks"
+    if not yes and not click.confirm(f"Forget attempts, drafts and shown solutions of {what}?"):
+        click.echo("nothing changed")
+        sys.exit(1)
+    with _store_or_exit() as store:
+        removed = store.reset(pack_id, exercise_id)
+    click.echo(f"forgot {removed} records of {what}")

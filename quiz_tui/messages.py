@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from quiz_tui.core.model import Result
-from quiz_tui.core.packs import TaskRef
+if TYPE_CHECKING:
+    from quiz_tui.core.model import Result
+    from quiz_tui.core.packs import TaskRef
 
 
 class TaskChosen(Message):

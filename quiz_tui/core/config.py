@@ -13,10 +13,12 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from quiz_tui.core import paths
-from quiz_tui.core.model import Lang
+
+if TYPE_CHECKING:
+    from quiz_tui.core.model import Lang
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -67,7 +69,7 @@ def load_config(path: Path | None = None) -> Config:
     data = os.environ.get("QUIZ_TUI_DATA_DIR") or raw.get("data_dir")
     data_dir = Path(str(data)).expanduser() if data else None
     return Config(
-        lang=cast(Lang, lang), device=str(device), data_dir=data_dir, problems=tuple(problems)
+        lang=cast("Lang", lang), device=str(device), data_dir=data_dir, problems=tuple(problems)
     )
 
 

@@ -8,12 +8,16 @@ also open the image at full resolution (see ``quiz_tui.graphics``).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 
-from quiz_tui.core.model import Image
+if TYPE_CHECKING:
+    from quiz_tui.core.model import Image
 
 
 def scaled(image: Image, max_width: int) -> Image:
@@ -34,7 +38,7 @@ def scaled(image: Image, max_width: int) -> Image:
                     sums[2] += b
             n = factor * factor
             out += bytes(s // n for s in sums)
-    return Image(width=width, height=height, rgb=bytes(out), title=image.title)
+    return replace(image, width=width, height=height, rgb=bytes(out))
 
 
 class HalfBlocks:

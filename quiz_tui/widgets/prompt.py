@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Static
 
-from quiz_tui.core.model import Exercise, Lang
+if TYPE_CHECKING:
+    from quiz_tui.core.model import Exercise, Lang
 
 SETUP_TITLE = {
     "en": "Already run before your code (read-only)",
@@ -31,8 +33,9 @@ class PromptView(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
+        # The Markdown widget (and markdown-it) arrive with the first task, after the
+        # first paint; see show().
         yield Static(id="prompt-title")
-        yield Markdown(id="prompt-text")
         yield Static(id="hints")
         with Collapsible(title=SETUP_TITLE["en"], collapsed=True, id="setup"):
             yield Static(id="setup-code")
@@ -41,7 +44,14 @@ class PromptView(VerticalScroll):
         self.query_one("#prompt-title", Static).update(
             f"{exercise.number}. {exercise.title.get(lang)}"
         )
-        self.query_one("#prompt-text", Markdown).update(exercise.prompt.get(lang))
+        from rich.syntax import Syntax
+        from textual.widgets import Markdown
+
+        markdowns = self.query("#prompt-text")
+        if markdowns:
+            markdowns.first(Markdown).update(exercise.prompt.get(lang))
+        else:
+            self.mount(Markdown(exercise.prompt.get(lang), id="prompt-text"), after="#prompt-title")
         self.show_hints(hints, lang)
         collapsible = self.query_one("#setup", Collapsible)
         collapsible.title = SETUP_TITLE[lang]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -9,10 +11,12 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from quiz_tui.core.model import Lang
-from quiz_tui.core.packs import TaskRef
-from quiz_tui.core.progress import TaskStatus
 from quiz_tui.messages import TaskChosen
+
+if TYPE_CHECKING:
+    from quiz_tui.core.model import Lang
+    from quiz_tui.core.packs import TaskRef
+    from quiz_tui.core.progress import TaskStatus
 
 MARKS: dict[str, tuple[str, str]] = {
     "passed": ("✓", "green"),

@@ -151,3 +151,33 @@ def test_the_console_script_runs(args: list[str]) -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip()
+
+
+def test_progress_summary_export_import_and_reset(tmp_path: Path) -> None:
+    code, _ = invoke("check", "4", "-", input="x = torch.zeros(5, 3, dtype=torch.long)\n")
+    assert code == 0
+    code, out = invoke("progress", "--json")
+    data = json.loads(out)["packs"][0]
+    assert (data["passed"], data["total"]) == (1, 60)
+    assert data["tasks"]["4"]["status"] == "passed"
+    export = tmp_path / "progress.json"
+    code, out = invoke("progress", "export", str(export))
+    assert code == 0 and "exported 1 records" in out
+    code, out = invoke("progress", "reset", "4", input="n\n")
+    assert code == 1 and "nothing changed" in out
+    code, out = invoke("progress", "reset", "4", input="y\n")
+    assert code == 0 and "forgot 1 records" in out
+    assert json.loads(invoke("progress", "--json")[1])["packs"][0]["passed"] == 0
+    code, out = invoke("progress", "import", str(export))
+    assert code == 0 and "imported 1 new records" in out
+    assert json.loads(invoke("progress", "--json")[1])["packs"][0]["passed"] == 1
+    code, out = invoke("progress", "import", str(export))
+    assert "imported 0 new records" in out
+
+
+def test_progress_import_rejects_a_foreign_file(tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}')
+    code, out = invoke("progress", "import", str(other))
+    assert code == 1
+    assert "not a quiz-tui progress export" in out

@@ -68,3 +68,18 @@ def test_checkers_know_nothing_of_the_app() -> None:
 def test_every_core_module_has_a_docstring(module: str) -> None:
     imported = __import__(module, fromlist=["_"])
     assert (imported.__doc__ or "").strip(), f"{module} needs a one-line docstring"
+
+
+def test_the_ui_never_imports_torch() -> None:
+    top = _top(loaded_after("quiz_tui.app", "quiz_tui.cli"))
+    assert "torch" not in top
+    assert "torchvision" not in top
+    assert "numpy" not in top
+
+
+def test_the_first_frame_needs_no_engine() -> None:
+    """Packs, progress and the runner load after the first paint (bench/ui.py)."""
+    loaded = loaded_after("quiz_tui.app")
+    for heavy in ("quiz_tui.core.runner", "quiz_tui.core.progress", "quiz_tui.core.loader",
+                  "sqlite3", "markdown_it", "pygments"):  # fmt: skip
+        assert heavy not in loaded, heavy

@@ -1,0 +1,188 @@
+"""The app's speed and memory (issue #4): first paint, key → verdict, keystrokes, RSS.
+
+    .venv/bin/python bench/ui.py [--runs 5]
+
+- **First paint**: a fresh interpreter until the first frame is drawn, in a real
+  pseudo-terminal, for quiz-tui and for a bare Textual app holding one code
+  editor (the yardstick; goal: quiz-tui within 1.3× of it).
+- **Key → verdict**: F5 pressed until the verdict is on screen, warm worker,
+  task 4 (goal: 250 ms).
+- **Keystrokes**: one character typed into a 60-line buffer until processed.
+- **RSS**: of the UI process after start-up (goal: 120 MB), and of the worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pty
+import select
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BARE = """
+import sys, time
+from textual.app import App
+from textual.widgets import TextArea
+
+class Bare(App):
+    def compose(self):
+        yield TextArea.code_editor("x = torch.zeros(5, 3)\\nprint(x)\\n", language="python")
+    def on_mount(self):
+        self.call_after_refresh(self.painted)
+    def painted(self):
+        open(sys.argv[1], "w").write(repr(time.time()))
+        self.exit()
+
+Bare().run()
+"""
+
+QUIZ = """
+import sys, time
+from quiz_tui.app import QuizApp
+
+class Timed(QuizApp):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(self.painted)
+    def painted(self):
+        open(sys.argv[1], "w").write(repr(time.time()))
+        self.exit()
+
+Timed(start_task="4").run()
+"""
+
+
+def first_paint(source: str, home: str) -> float:
+    """Seconds from spawning the interpreter to its first frame, in a pty."""
+    with tempfile.NamedTemporaryFile(suffix=".t", delete=False) as marker:
+        path = marker.name
+    main, child = pty.openpty()
+    env = {
+        **os.environ,
+        "QUIZ_TUI_HOME": home,
+        "TERM": "xterm-256color",
+        "COLUMNS": "80",
+        "LINES": "24",
+    }
+    started = time.time()
+    proc = subprocess.Popen([sys.executable, "-c", source, path], stdin=child, stdout=child,
+                            stderr=child, env=env, close_fds=True)  # fmt: skip
+    os.close(child)
+    while proc.poll() is None:  # drain the terminal so the app never blocks on output
+        ready, _, _ = select.select([main], [], [], 0.1)
+        if ready:
+            try:
+                os.read(main, 65536)
+            except OSError:
+                break
+    proc.wait()
+    os.close(main)
+    painted = float(Path(path).read_text() or "nan")
+    os.unlink(path)
+    return painted - started
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+BUFFER = "\n".join(f"value_{n} = torch.zeros({n}, 3)" for n in range(60))
+
+
+async def keystrokes(app: object, pilot: object) -> list[float]:
+    from textual.widgets import TextArea
+
+    area = app.query_one(TextArea)  # type: ignore[attr-defined]
+    area.load_text(BUFFER)
+    area.focus()
+    await pilot.pause(0.3)  # type: ignore[attr-defined]
+    out = []
+    for _ in range(40):
+        started = time.perf_counter()
+        await pilot.press("a")  # type: ignore[attr-defined]
+        out.append(time.perf_counter() - started)
+    return sorted(out)
+
+
+async def bare_keystrokes() -> list[float]:
+    from textual.app import App
+    from textual.widgets import TextArea
+
+    class Bare(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield TextArea.code_editor("", language="python")
+
+    app = Bare()
+    async with app.run_test(size=(80, 24)) as pilot:
+        return await keystrokes(app, pilot)
+
+
+async def through_the_ui(runs: int) -> None:
+    from quiz_tui.app import QuizApp
+    from quiz_tui.core.runner import Runner
+
+    home = tempfile.mkdtemp()
+    os.environ["QUIZ_TUI_HOME"] = home
+    with Runner(device="cpu") as runner:
+        app = QuizApp(start_task="4", runner=runner, lang="en", store_path=Path(home) / "p.db")
+        async with app.run_test(size=(80, 24)) as pilot:
+            while app.current is None or app.header.device == "…":
+                await pilot.pause(0.05)
+            ui_rss = rss_mb(os.getpid())
+            worker_rss = rss_mb(runner.worker_pid or 0)
+            codes = ["x = torch.zeros(5, 3)\n", "x = torch.zeros(5, 3, dtype=torch.long)\n"]
+            latencies = []
+            for i in range(runs + 2):
+                app.editor.load(codes[i % 2])
+                await pilot.pause(0.5)
+                app._last_result = None
+                started = time.perf_counter()
+                await pilot.press("f5")
+                while app._last_result is None:
+                    await pilot.pause(0.005)
+                await pilot.pause(0)  # the verdict is drawn in this refresh
+                if i >= 2:  # the first checks warm the fork's pages
+                    latencies.append(time.perf_counter() - started)
+            keys = await keystrokes(app, pilot)
+    keys.sort()
+    latencies.sort()
+    print(f"key → verdict (F5, task 4, warm): p50 {statistics.median(latencies) * 1000:.0f} ms, "
+          f"max {latencies[-1] * 1000:.0f} ms over {len(latencies)} checks (goal 250 ms)")  # fmt: skip
+    bare_keys = await bare_keystrokes()
+    print(f"keystroke in a 60-line buffer (Pilot press, includes the Pilot's own wait): quiz-tui "
+          f"p50 {statistics.median(keys) * 1000:.1f} ms, bare TextArea "
+          f"p50 {statistics.median(bare_keys) * 1000:.1f} ms")  # fmt: skip
+    print(
+        f"UI process RSS after start-up: {ui_rss:.0f} MB (goal 120 MB); worker RSS: {worker_rss:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    home = tempfile.mkdtemp()
+    first_paint(QUIZ, home)  # warm the disk cache and the progress database once
+    bare = sorted(first_paint(BARE, home) for _ in range(args.runs))
+    quiz = sorted(first_paint(QUIZ, home) for _ in range(args.runs))
+    b, q = statistics.median(bare), statistics.median(quiz)
+    print(f"first paint, bare Textual app with a code editor: median {b * 1000:.0f} ms")
+    print(f"first paint, quiz-tui at task 4:                   median {q * 1000:.0f} ms "
+          f"= {q / b:.2f}× the bare app (goal ≤ 1.3×)")  # fmt: skip
+    asyncio.run(through_the_ui(args.runs * 4))
+
+
+if __name__ == "__main__":
+    main()
