@@ -78,8 +78,13 @@ def watch(
     optimizer: torch.optim.Optimizer,
     *,
     stop_after: int | None = None,
+    total: int | None = None,
 ) -> Watch:
-    """Record the training loop that will run next; see the module docstring."""
+    """Record the training loop that will run next; see the module docstring.
+
+    With ``total`` (the iterations a full run makes), the app is told how far
+    the loop is and what the loss is, every 25 iterations.
+    """
     global _watch
     w = Watch(stop_after=stop_after)
     _watch = w
@@ -117,6 +122,14 @@ def watch(
     def on_loss_output(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         if isinstance(output, torch.Tensor) and output.numel() == 1:
             w.current.loss = float(output.detach())
+            done = len(w.iterations)
+            if total and done % 25 == 0:
+                recent = w.losses()[-25:]
+                _core.progress(
+                    done / total,
+                    t(f"training: {done}/{total} mini-batches", f"训练中：{done}/{total} 个小批次"),
+                    loss=sum(recent) / len(recent),
+                )
 
     def on_forward(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         w.forward_calls += 1
