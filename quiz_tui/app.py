@@ -44,7 +44,10 @@ from quiz_tui.widgets.result import ResultPanel
 from quiz_tui.widgets.task_list import TaskList
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from quiz_tui.core.data import DataSource
+    from quiz_tui.core.exam import Exam, ExamBook, ExamPlan, Report
     from quiz_tui.core.model import Lang, Result
     from quiz_tui.core.packs import TaskRef
     from quiz_tui.core.runner import Job, Runner
@@ -109,6 +112,8 @@ class QuizApp(App[None]):
         start_task: str | None = None,
         runner: Runner | None = None,
         store_path: Path | None = None,
+        exam_plan: ExamPlan | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         config = load_config()
@@ -135,6 +140,15 @@ class QuizApp(App[None]):
         self._data: DataSource | None = None
         self.show_tasks: bool | None = None
         """None until the learner toggles the list; then their choice wins over width."""
+        self.exam_plan = exam_plan
+        self.clock = clock
+        """Wall-clock time for exams (injected in tests, which never sleep)."""
+        self.book: ExamBook | None = None
+        self.exam: Exam | None = None
+        self._warned: set[int] = set()
+        self._opened_at: float | None = None
+        self._ticker: Any = None
+        self._grading = False
 
     # -- layout --------------------------------------------------------------------
 
@@ -206,6 +220,13 @@ class QuizApp(App[None]):
         except QuizError as exc:
             notices.append(str(exc))
             ref = session.first_task()
+        if store is not None:
+            from quiz_tui.core.exam import ExamBook
+
+            try:
+                self.book = ExamBook(store, self.clock)
+            except ProgressStoreError as exc:
+                notices.append(str(exc))
         self.call_from_thread(self._loaded, session, ref, notices)
 
     def _loaded(self, session: Session, ref: TaskRef | None, notices: list[str]) -> None:
@@ -219,6 +240,10 @@ class QuizApp(App[None]):
             )
             return
         self.open_task(ref)
+        if self.exam_plan is not None:
+            self._introduce_exam(self.exam_plan)
+        elif self.book is not None and (running := self.book.running()) is not None:
+            self._offer_resume(running)
 
     @work(thread=True, exclusive=True, group="worker", exit_on_error=False)
     def _start_worker(self) -> None:
@@ -295,9 +320,15 @@ class QuizApp(App[None]):
         """Show a task with its draft (or starter), and put the cursor in the editor."""
         if self.session is None:
             return
+        if not self.session.allowed(ref):
+            self.notify(_t(self.lang, "During the exam only its own tasks can be opened.",
+                           "考试期间只能打开考试中的题目。"), severity="warning")  # fmt: skip
+            return
         if self.current is not None:
             self._save_draft()
+            self._account_time()
         self.current = ref
+        self._opened_at = self.clock()
         session = self.session
         session.opened(ref)
         code = session.draft(ref)
@@ -443,7 +474,9 @@ class QuizApp(App[None]):
         self._checking = None
         self.keybar.checking = False
         self.refresh_bindings()
-        if self.session is not None:
+        if self.exam is not None and self.book is not None:
+            self.book.record_check(self.exam, message.ref.exercise.id, message.code, message.result)
+        elif self.session is not None:
             self.session.record(message.ref, message.result, message.code)
         if self.current is None or message.ref.exercise.id != self.current.exercise.id:
             self.notify(
@@ -455,11 +488,17 @@ class QuizApp(App[None]):
         from quiz_tui.core.model import Status
 
         self._last_result = message.result
-        self.result_panel.show(message.result, self.lang)
+        hide = self.exam is not None and not self.exam.feedback
+        self.result_panel.show(message.result, self.lang, hide_details=hide)
         self.screen.add_class("has-result")
-        if message.result.line is not None and message.result.status in (
-            Status.ERROR,
-            Status.TIMEOUT,
+        if (
+            not hide
+            and message.result.line is not None
+            and message.result.status
+            in (
+                Status.ERROR,
+                Status.TIMEOUT,
+            )
         ):
             self.editor.show_line(message.result.line)
         self._refresh_progress()
@@ -470,8 +509,16 @@ class QuizApp(App[None]):
 
     # -- learning aids ---------------------------------------------------------------
 
+    def _locked(self) -> bool:
+        if self.exam is None:
+            return False
+        self.notify(
+            _t(self.lang, "Locked during the exam.", "考试期间不可用。"), severity="warning"
+        )
+        return True
+
     def action_hint(self) -> None:
-        if self.session is None or self.current is None:
+        if self.session is None or self.current is None or self._locked():
             return
         ex = self.current.exercise
         hint = self.session.next_hint(ex)
@@ -483,7 +530,7 @@ class QuizApp(App[None]):
         self.prompt.show_hints(shown, self.lang)
 
     def action_show_solution(self) -> None:
-        if self.current is None:
+        if self.current is None or self._locked():
             return
         ref = self.current
         question = _t(
@@ -659,10 +706,220 @@ class QuizApp(App[None]):
             with contextlib.suppress(EOFError):
                 input()
 
+    # -- exams -------------------------------------------------------------------------------
+
+    def action_start_exam(self) -> None:
+        """Choose an exam in a small form, then see the rules before the clock starts."""
+        if self.session is None or self.current is None or self.book is None:
+            return
+        if self.exam is not None:
+            self.notify(_t(self.lang, "An exam is already running.", "已有考试在进行。"))
+            return
+        from quiz_tui.screens.exam import ExamForm
+
+        def chosen(exam_plan: ExamPlan | None) -> None:
+            if exam_plan is not None:
+                self._introduce_exam(exam_plan)
+
+        self.push_screen(ExamForm(self.current.pack, self.lang), chosen)
+
+    def _introduce_exam(self, exam_plan: ExamPlan) -> None:
+        from quiz_tui.screens.exam import ExamIntro
+
+        def answered(start: bool | None) -> None:
+            self.exam_plan = None
+            if start and self.book is not None:
+                self._enter_exam(self.book.start(exam_plan))
+
+        self.push_screen(ExamIntro(exam_plan, self.lang), answered)
+
+    def _offer_resume(self, exam: Exam) -> None:
+        from quiz_tui.screens.exam import ResumeExam
+
+        def chosen(choice: str | None) -> None:
+            if choice == "resume":
+                self._enter_exam(exam)
+            elif choice == "hand_in":
+                self._enter_exam(exam, quiet=True)
+                self._hand_in("timed_out" if exam.remaining(self.clock()) <= 0 else "handed_in")
+            elif choice == "abandon" and self.book is not None:
+                self.book.finish(exam, "abandoned")
+
+        remaining = exam.remaining(self.clock())
+        self.push_screen(ResumeExam(len(exam.exercise_ids), remaining, self.lang), chosen)
+
+    def _enter_exam(self, exam: Exam, *, quiet: bool = False) -> None:
+        from quiz_tui.core.exam import format_clock
+        from quiz_tui.core.packs import TaskRef
+
+        assert self.session is not None
+        pack = self.session.library.pack(exam.pack)
+        if pack is None:
+            self.notify(f"The exam's pack {exam.pack!r} is not loaded.", severity="error")
+            return
+        refs = [TaskRef(pack, ex) for ex_id in exam.exercise_ids if (ex := pack.find(ex_id))]
+        self._save_draft()
+        self._account_time()
+        self.exam = exam
+        self._warned = {w for w in (300, 60) if exam.remaining(self.clock()) <= w}
+        self.session.scope = exam.draft_scope
+        self.session.limit = refs
+        self.current = None
+        self.open_task(refs[0])
+        self.header.clock = format_clock(exam.remaining(self.clock()))
+        self.header.exam_tasks = len(refs)
+        self.screen.add_class("exam")
+        if self._ticker is None:
+            self._ticker = self.set_interval(1.0, self.tick)
+        if not quiet:
+            self.notify(_t(self.lang, "The clock is running. Good luck!", "开始计时，祝你顺利！"))
+
+    def tick(self) -> None:
+        """Once a second during an exam: the clock, the warnings, and time's up."""
+        from quiz_tui.core.exam import format_clock, next_warning
+
+        exam = self.exam
+        if exam is None or self._grading:
+            return
+        remaining = exam.remaining(self.clock())
+        self.header.clock = format_clock(remaining)
+        self.header.clock_urgent = remaining <= 60
+        warning = next_warning(remaining, self._warned)
+        if warning is not None and remaining > 0:
+            self._warned.add(warning)
+            minutes = warning // 60
+            self.notify(
+                _t(
+                    self.lang,
+                    f"{minutes} minute{'s' if minutes > 1 else ''} left.",
+                    f"还剩 {minutes} 分钟。",
+                ),
+                title=_t(self.lang, "Exam", "考试"),
+                severity="warning",
+                timeout=10,
+            )
+        if remaining <= 0:
+            self._hand_in("timed_out")
+
+    def action_hand_in(self) -> None:
+        if self.exam is None:
+            self.notify(_t(self.lang, "No exam is running.", "没有正在进行的考试。"))
+            return
+        from quiz_tui.screens.confirm import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._hand_in("handed_in")
+
+        question = _t(self.lang, "Hand in now? Every task is checked as it stands.",
+                      "现在交卷？每道题都会按当前代码检查。")  # fmt: skip
+        self.push_screen(Confirm(question, *self._yes_no()), answered)
+
+    def action_abandon_exam(self) -> None:
+        if self.exam is None:
+            self.notify(_t(self.lang, "No exam is running.", "没有正在进行的考试。"))
+            return
+        from quiz_tui.screens.confirm import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.exam is not None and self.book is not None:
+                self.book.finish(self.exam, "abandoned")
+                self._leave_exam()
+
+        question = _t(
+            self.lang,
+            "Abandon this exam? It ends without a score.",
+            "放弃这场考试？它将不计分结束。",
+        )
+        self.push_screen(Confirm(question, *self._yes_no()), answered)
+
+    def _hand_in(self, state: str) -> None:
+        """Stop editing, check every task as it stands, then show the report."""
+        if self.exam is None or self._grading:
+            return
+        self._grading = True
+        self._save_draft()
+        self._account_time()
+        self._cancel.set()
+        self.editor.read_only = True
+        self.header.clock = "00:00" if state == "timed_out" else self.header.clock
+        self.notify(
+            _t(self.lang, "Time is up: grading every task." if state == "timed_out" else "Handed in: grading every task.",
+               "时间到：正在检查每一道题。" if state == "timed_out" else "已交卷：正在检查每一道题。"),
+            title=_t(self.lang, "Exam", "考试"),
+        )  # fmt: skip
+        self._grade(self.exam, state)
+
+    @work(thread=True, exclusive=True, group="grading", exit_on_error=False)
+    def _grade(self, exam: Exam, state: str) -> None:
+        from quiz_tui.core.exam import report
+        from quiz_tui.core.runner import Job
+
+        session, book = self.session, self.book
+        assert session is not None and book is not None and session.limit is not None
+        self._runner_ready.wait()
+        assert self.runner is not None
+        while self._checking is not None:  # let a cancelled check finish first
+            time.sleep(0.05)
+        refs = list(session.limit)
+        for index, ref in enumerate(refs, start=1):
+            self.call_from_thread(
+                self.result_panel.show_progress,
+                (index - 1) / len(refs),
+                _t(self.lang, f"grading {index}/{len(refs)}: task {ref.exercise.number}",
+                   f"正在检查 {index}/{len(refs)}：第 {ref.exercise.number} 题"),
+                [],
+            )  # fmt: skip
+            code = session.draft(ref)
+            job = Job.for_exercise(ref.exercise, code, lang=self.lang)
+            book.record_final(exam, ref.exercise.id, code, self.runner.run(job))
+        finished = book.finish(exam, state)  # type: ignore[arg-type]
+        pack = session.library.pack(exam.pack)
+        self.call_from_thread(self._show_report, report(book, finished, pack))
+
+    def _show_report(self, exam_report: Report) -> None:
+        from quiz_tui.screens.exam import ExamReportScreen
+
+        self._leave_exam()
+        self.push_screen(ExamReportScreen(exam_report, self.lang))
+
+    def _leave_exam(self) -> None:
+        self.exam = None
+        self._grading = False
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self.header.clock = ""
+        self.header.clock_urgent = False
+        self.header.exam_tasks = 0
+        self.screen.remove_class("exam")
+        self.editor.read_only = False
+        if self.session is not None:
+            self.session.scope = ""
+            self.session.limit = None
+            self.current = None
+            ref = self.session.start_task()
+            if ref is not None:
+                self.open_task(ref)
+
+    def _account_time(self) -> None:
+        """Add the time spent on the open exam task since it was opened."""
+        now = self.clock()
+        if (
+            self.exam is not None
+            and self.book is not None
+            and self.current is not None
+            and self._opened_at
+        ):
+            spent = min(now, self.exam.deadline) - self._opened_at
+            self.book.add_time(self.exam, self.current.exercise.id, spent)
+        self._opened_at = now
+
     # -- quitting ---------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
         self._save_draft()
+        self._account_time()
         self._cancel.set()
         self.exit()
 

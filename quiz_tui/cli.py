@@ -782,3 +782,124 @@ def progress_reset(settings: Settings, task: str | None, yes: bool) -> None:
     with _store_or_exit() as store:
         removed = store.reset(pack_id, exercise_id)
     click.echo(f"forgot {removed} records of {what}")
+
+
+# -- exams --------------------------------------------------------------------------
+
+
+@main.group("exam", invoke_without_command=True)
+@click.option("--tasks", "task_spec", help="Task numbers, e.g. 1-25,30.")
+@click.option("--section", help="Only this section (its id, e.g. autograd).")
+@click.option("--random", "random_count", type=int, help="Pick N of the chosen tasks at random.")
+@click.option("--minutes", type=float, default=30, show_default=True)
+@click.option("--seed", type=int, help="Seed for --random (the same seed picks the same tasks).")
+@click.option("--no-feedback", is_flag=True, help="Hide verdicts until the end.")
+@common_options
+@click.pass_context
+def exam_group(
+    ctx: click.Context,
+    settings: Settings,
+    task_spec: str | None,
+    section: str | None,
+    random_count: int | None,
+    minutes: float,
+    seed: int | None,
+    no_feedback: bool,
+) -> None:
+    """A timed self-assessment: choose tasks, then the app shows the rules and starts the clock."""
+    ctx.obj = settings
+    if ctx.invoked_subcommand is not None:
+        return
+    from quiz_tui.core.exam import ExamError, plan
+
+    pack = settings.library.packs[0]
+    try:
+        exam_plan = plan(
+            pack,
+            tasks=task_spec,
+            section=section,
+            random_count=random_count,
+            minutes=minutes,
+            seed=seed,
+            feedback=not no_feedback,
+        )
+    except ExamError as exc:
+        raise click.UsageError(str(exc)) from exc
+    from quiz_tui.app import QuizApp
+
+    app = QuizApp(
+        packs=settings.packs,
+        lang=settings.lang,
+        device=settings.device,
+        data_dir=settings.data_dir,
+        exam_plan=exam_plan,
+    )
+    app.run()
+
+
+def _exam_book() -> tuple[ProgressStore, Any]:
+    from quiz_tui.core.exam import ExamBook
+
+    store = _store_or_exit()
+    return store, ExamBook(store)
+
+
+@exam_group.command("report")
+@click.argument("exam_id", type=int, required=False)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@common_options
+def exam_report(settings: Settings, exam_id: int | None, fmt: str) -> None:
+    """The report of an exam (the latest finished one by default)."""
+    from quiz_tui.core.exam import ExamError, report
+
+    store, book = _exam_book()
+    with store:
+        try:
+            exam = book.get(exam_id) if exam_id is not None else book.latest_finished()
+        except ExamError as exc:
+            raise click.UsageError(str(exc)) from exc
+        if exam is None:
+            click.echo("no finished exam yet: start one with `quiz-tui exam`", err=True)
+            sys.exit(1)
+        result = report(book, exam, settings.library.pack(exam.pack))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(result.to_markdown())
+
+
+@exam_group.command("history")
+@click.option("--json", "as_json", is_flag=True)
+@common_options
+def exam_history(settings: Settings, as_json: bool) -> None:
+    """Every exam so far, with its score."""
+    from quiz_tui.core.exam import format_clock, report
+
+    store, book = _exam_book()
+    with store:
+        rows = []
+        for exam in book.history():
+            r = report(book, exam, settings.library.pack(exam.pack))
+            rows.append(
+                {
+                    "id": exam.id,
+                    "state": exam.state,
+                    "started_at": exam.started_at,
+                    "tasks": len(r.tasks),
+                    "passed": r.passed,
+                    "minutes": exam.minutes,
+                    "selection": exam.selection,
+                }
+            )
+    if as_json:
+        click.echo(json.dumps({"version": 1, "exams": rows}, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo("no exams yet: start one with `quiz-tui exam`")
+        return
+    for row in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["started_at"]))
+        click.echo(
+            f"#{row['id']:<4} {when}  {row['passed']:>2}/{row['tasks']:<2} "
+            f"{row['state']:<10} {format_clock(row['minutes'] * 60)}"
+        )

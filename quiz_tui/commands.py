@@ -27,6 +27,9 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Tasks", "toggle_tasks", "Show or hide the task list (F2, Ctrl+L)"),
     ("中文 / English", "toggle_lang", "Switch the language of prompts and messages (F3)"),
     ("View image", "view_image", "Open the last image at full resolution, where the terminal can"),
+    ("Start exam…", "start_exam", "A timed self-assessment on tasks you choose"),
+    ("Hand in exam", "hand_in", "End the exam now; every task is checked as it stands"),
+    ("Abandon exam", "abandon_exam", "End the exam without a score"),
     ("Quit", "quit", "Save and quit (F10, Ctrl+Q)"),
 ]
 

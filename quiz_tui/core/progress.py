@@ -284,7 +284,8 @@ class ProgressStore:
     # -- writing -----------------------------------------------------------
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; SQLite and disk errors become ProgressStoreError."""
         with self._lock:
             try:
                 with self._conn:
@@ -321,7 +322,7 @@ class ProgressStore:
         exam: int | None = None,
     ) -> None:
         value = status.value if isinstance(status, Status) else status
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO attempts (pack, exercise, at, status, seconds, code_hash, code, "
                 "source, exam) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -329,7 +330,7 @@ class ProgressStore:
             )
 
     def save_draft(self, pack: str, exercise: str, code: str, *, scope: str = "") -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO drafts (pack, exercise, scope, code, updated) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (pack, exercise, scope) DO UPDATE SET code = excluded.code, "
@@ -338,21 +339,21 @@ class ProgressStore:
             )
 
     def delete_draft(self, pack: str, exercise: str, *, scope: str = "") -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "DELETE FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
                 (pack, exercise, scope),
             )
 
     def mark_solution_shown(self, pack: str, exercise: str) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO solutions_shown (pack, exercise, at) VALUES (?, ?, ?)",
                 (pack, exercise, time.time()),
             )
 
     def set_state(self, key: str, value: str) -> None:
-        with self._write() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO state (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -363,7 +364,7 @@ class ProgressStore:
         """Forget attempts, drafts and shown solutions (all, one pack or one task)."""
         where, args = self._where(pack, exercise)
         removed = 0
-        with self._write() as conn:
+        with self.transaction() as conn:
             for table in ("attempts", "drafts", "solutions_shown"):
                 removed += conn.execute(f"DELETE FROM {table}{where}", args).rowcount
         return removed
@@ -382,7 +383,8 @@ class ProgressStore:
             args.append(exercise)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
 
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query (read errors become ProgressStoreError)."""
         with self._lock:
             try:
                 return self._conn.execute(sql, args).fetchall()
@@ -390,19 +392,19 @@ class ProgressStore:
                 raise ProgressStoreError(f"could not read progress: {exc}") from exc
 
     def draft(self, pack: str, exercise: str, *, scope: str = "") -> str | None:
-        rows = self._read(
+        rows = self.query(
             "SELECT code FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
             (pack, exercise, scope),
         )
         return str(rows[0][0]) if rows else None
 
     def get_state(self, key: str) -> str | None:
-        rows = self._read("SELECT value FROM state WHERE key = ?", (key,))
+        rows = self.query("SELECT value FROM state WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
 
     def attempts(self, pack: str | None = None, exercise: str | None = None) -> list[Attempt]:
         where, args = self._where(pack, exercise)
-        rows = self._read(
+        rows = self.query(
             "SELECT pack, exercise, at, status, seconds, code_hash, code, source, exam "
             f"FROM attempts{where} ORDER BY at, id",
             args,
@@ -412,16 +414,16 @@ class ProgressStore:
     def task_states(self, pack: str) -> dict[str, TaskState]:
         """Per exercise id: passed, failed, attempted, solved after seeing the solution."""
         shown = {
-            r[0] for r in self._read("SELECT exercise FROM solutions_shown WHERE pack = ?", (pack,))
+            r[0] for r in self.query("SELECT exercise FROM solutions_shown WHERE pack = ?", (pack,))
         }
         drafts = {
             r[0]
-            for r in self._read(
+            for r in self.query(
                 "SELECT exercise FROM drafts WHERE pack = ? AND scope = ''", (pack,)
             )
         }
         stats: dict[str, tuple[int, str | None, bool]] = {}
-        for exercise, verdict in self._read(
+        for exercise, verdict in self.query(
             "SELECT exercise, status FROM attempts WHERE pack = ? AND exam IS NULL ORDER BY at, id",
             (pack,),
         ):
@@ -473,7 +475,7 @@ class ProgressStore:
         if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
             raise ProgressStoreError(f"{path}: not a quiz-tui progress export")
         added = 0
-        with self._write() as conn:
+        with self.transaction() as conn:
             for table in _TABLES:
                 for row in data.get(table, []):
                     if not isinstance(row, dict):

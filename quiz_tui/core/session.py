@@ -39,11 +39,22 @@ class Session:
         self.hints_shown: dict[str, int] = {}
         self.save_error: str | None = None
         """The last reason progress could not be saved, for the app to show once."""
+        self.scope = ""
+        """Which drafts the editor works on: practice ("") or an exam's ("exam:7")."""
+        self.limit: list[TaskRef] | None = None
+        """During an exam, the only tasks that may be opened."""
 
     # -- where to start -----------------------------------------------------------
 
     def all_tasks(self) -> list[TaskRef]:
+        if self.limit is not None:
+            return list(self.limit)
         return [TaskRef(pack, ex) for pack in self.library.packs for ex in pack]
+
+    def allowed(self, ref: TaskRef) -> bool:
+        return self.limit is None or any(
+            r.pack.id == ref.pack.id and r.exercise.id == ref.exercise.id for r in self.limit
+        )
 
     def first_task(self) -> TaskRef | None:
         tasks = self.all_tasks()
@@ -75,17 +86,21 @@ class Session:
 
     def draft(self, ref: TaskRef) -> str:
         """What the editor should hold: the saved draft, or the starter."""
-        saved = self._safe(lambda s: s.draft(ref.pack.id, ref.exercise.draft_key))
+        saved = self._safe(lambda s: s.draft(ref.pack.id, ref.exercise.draft_key, scope=self.scope))
         return saved if saved is not None else ref.exercise.starter.lstrip("\n")
 
     def save_draft(self, ref: TaskRef, code: str) -> bool:
-        return self._write(lambda s: s.save_draft(ref.pack.id, ref.exercise.draft_key, code))
+        return self._write(
+            lambda s: s.save_draft(ref.pack.id, ref.exercise.draft_key, code, scope=self.scope)
+        )
 
     def reset_draft(self, ref: TaskRef) -> str:
-        self._write(lambda s: s.delete_draft(ref.pack.id, ref.exercise.draft_key))
+        self._write(lambda s: s.delete_draft(ref.pack.id, ref.exercise.draft_key, scope=self.scope))
         return ref.exercise.starter.lstrip("\n")
 
     def opened(self, ref: TaskRef) -> None:
+        if self.scope:
+            return  # an exam does not move where practice resumes
         self._write(lambda s: s.set_state(LAST_TASK, f"{ref.pack.id}:{ref.exercise.id}"))
 
     # -- outcomes ----------------------------------------------------------------

@@ -27,12 +27,17 @@ class StatusHeader(Widget):
     dataset = reactive("")
     clock = reactive("")
     clock_urgent = reactive(False)
+    exam_tasks = reactive(0)
+    """During an exam: how many tasks it has (shown instead of practice progress)."""
 
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {self.pack} ", style="bold")
         line.append("│ ")
-        line.append(f"✓ {self.passed}/{self.total}", style="bold green" if self.passed else "")
+        if self.exam_tasks:
+            line.append(f"exam: {self.exam_tasks} tasks", style="bold")
+        else:
+            line.append(f"✓ {self.passed}/{self.total}", style="bold green" if self.passed else "")
         line.append(" │ ")
         line.append(self.device)
         if self.dataset:
@@ -42,6 +47,6 @@ class StatusHeader(Widget):
             line.append(" │ ")
             urgent = "bold reverse red" if self.clock_urgent else "bold"
             line.append(f"⏱ {self.clock}", style=urgent)
-        if self.sections and self.size.width >= 110:
+        if self.sections and self.size.width >= 110 and not self.exam_tasks:
             line.append(f" │ {self.sections}", style="dim")
         return line

@@ -360,7 +360,9 @@ async def test_a_training_check_shows_live_progress(make_app: Callable[..., Quiz
         app.editor.load(app.current.exercise.solution)
         await pilot.press("f5")
         await wait_for(pilot, lambda: bool(app.result_panel.query(ProgressBar)), timeout=120)
-        await wait_for(pilot, lambda: len(app.result_panel.query_one(Sparkline).data or []) >= 2, timeout=120)
+        await wait_for(
+            pilot, lambda: len(app.result_panel.query_one(Sparkline).data or []) >= 2, timeout=120
+        )
         await wait_for(pilot, lambda: app._checking is None, timeout=180)
         assert app._last_result is not None and app._last_result.status is Status.PASS
         assert "accuracy" in panel_text(app)

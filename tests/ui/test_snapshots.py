@@ -111,3 +111,24 @@ def test_image_in_the_result_panel(snap_compare: Any, make_app: Callable[..., Qu
     assert snap_compare(
         make_app("56"), terminal_size=(80, 24), run_before=show_result(result, "# …\n")
     )
+
+
+def test_exam_in_progress_80x24(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
+    from quiz_tui.core.exam import plan
+    from quiz_tui.core.packs import load_builtin
+    from quiz_tui.screens.exam import ExamIntro
+
+    now = [1_800_000_000.0]
+    app = make_app(None, exam_plan=plan(load_builtin(), tasks="18-20", minutes=20), clock=lambda: now[0])
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.exam is not None)
+        now[0] += 754
+        app.tick()
+        app.editor.cursor_blink = False
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,453 @@
+"""Timed self-assessment: choosing the tasks, keeping time, grading and reporting.
+
+An exam is a fixed list of tasks with a wall-clock deadline, like a real
+exam: time keeps running while the app is closed. Everything about it lives
+in the progress database (``exams`` and ``exam_tasks``), so an exam survives a
+crash or a dropped SSH connection, and one exam never overwrites another.
+The clock is injected (``Clock``), so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from quiz_tui.core.errors import QuizError
+from quiz_tui.core.model import Exercise, Pack, Result, Status
+from quiz_tui.core.progress import ProgressStore
+
+Clock = Callable[[], float]
+"""Seconds since the epoch; ``time.time`` in the app, a fake in tests."""
+
+WARNINGS = (300, 60)
+"""Seconds before the end at which the learner is warned."""
+DEFAULT_MINUTES = 30
+ExamState = Literal["running", "handed_in", "timed_out", "abandoned"]
+
+
+class ExamError(QuizError):
+    """An exam cannot be made or found (bad selection, unknown id)."""
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS exams (
+    id          INTEGER PRIMARY KEY,
+    pack        TEXT NOT NULL,
+    selection   TEXT NOT NULL,
+    tasks       TEXT NOT NULL,
+    minutes     REAL NOT NULL,
+    feedback    INTEGER NOT NULL,
+    seed        INTEGER,
+    started_at  REAL NOT NULL,
+    deadline    REAL NOT NULL,
+    finished_at REAL,
+    state       TEXT NOT NULL DEFAULT 'running'
+);
+CREATE TABLE IF NOT EXISTS exam_tasks (
+    exam      INTEGER NOT NULL,
+    exercise  TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    seconds   REAL NOT NULL DEFAULT 0,
+    checks    INTEGER NOT NULL DEFAULT 0,
+    status    TEXT,
+    message   TEXT NOT NULL DEFAULT '',
+    code      TEXT,
+    PRIMARY KEY (exam, exercise)
+);
+"""
+
+
+def parse_numbers(spec: str) -> list[int]:
+    """``"1-25,30"`` → [1, ..., 25, 30]; raises ExamError with the bad part."""
+    numbers: list[int] = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                if lo > hi:
+                    raise ValueError
+                numbers.extend(range(lo, hi + 1))
+            else:
+                numbers.append(int(part))
+        except ValueError as exc:
+            raise ExamError(f"{part!r} is not a task number or a range like 1-25") from exc
+    return list(dict.fromkeys(numbers))
+
+
+@dataclass(frozen=True)
+class ExamPlan:
+    """What the learner asked for, before the clock starts."""
+
+    pack: Pack
+    exercises: tuple[Exercise, ...]
+    minutes: float
+    feedback: bool
+    seed: int | None
+    selection: str
+    """A stable description of the choice, to compare with earlier attempts at it."""
+
+
+def plan(
+    pack: Pack,
+    *,
+    tasks: str | None = None,
+    section: str | None = None,
+    random_count: int | None = None,
+    minutes: float = DEFAULT_MINUTES,
+    seed: int | None = None,
+    feedback: bool = True,
+) -> ExamPlan:
+    """Choose the exam's tasks from ``pack`` (all of them unless narrowed)."""
+    chosen = list(pack.exercises)
+    if tasks:
+        wanted = parse_numbers(tasks)
+        known = {ex.number for ex in chosen}
+        missing = [n for n in wanted if n not in known]
+        if missing:
+            raise ExamError(f"--tasks: the pack has no task {missing[0]}")
+        chosen = [ex for ex in chosen if ex.number in wanted]
+    if section:
+        ids = {s.id for s in pack.sections}
+        match = [s.id for s in pack.sections if section in (s.id, s.title.en, s.title.zh)]
+        if not match:
+            raise ExamError(
+                f"--section: no section {section!r} (sections: {', '.join(sorted(ids))})"
+            )
+        chosen = [ex for ex in chosen if ex.section == match[0]]
+    if random_count is not None:
+        if random_count < 1:
+            raise ExamError("--random must be at least 1")
+        if random_count > len(chosen):
+            raise ExamError(f"--random {random_count}: only {len(chosen)} tasks to choose from")
+        rng = random.Random(seed)
+        chosen = sorted(rng.sample(chosen, random_count), key=lambda e: e.number)
+    if not chosen:
+        raise ExamError("that selection has no tasks")
+    if not 1 <= minutes <= 24 * 60:
+        raise ExamError("--minutes must be between 1 and 1440")
+    selection = f"{pack.id}:" + ",".join(ex.id for ex in chosen)
+    return ExamPlan(pack, tuple(chosen), float(minutes), feedback, seed, selection)
+
+
+@dataclass
+class TaskRecord:
+    exercise: str
+    number: int
+    title: str
+    section: str
+    seconds: float = 0.0
+    checks: int = 0
+    status: str | None = None
+    message: str = ""
+    code: str | None = None
+
+
+@dataclass
+class Exam:
+    id: int
+    pack: str
+    selection: str
+    exercise_ids: list[str]
+    minutes: float
+    feedback: bool
+    seed: int | None
+    started_at: float
+    deadline: float
+    finished_at: float | None
+    state: ExamState
+
+    def remaining(self, now: float) -> float:
+        return max(0.0, self.deadline - now)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def draft_scope(self) -> str:
+        """Drafts of an exam are kept apart from practice drafts (and other exams)."""
+        return f"exam:{self.id}"
+
+
+def format_clock(seconds: float) -> str:
+    seconds = max(0, int(seconds + 0.999))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class ExamBook:
+    """Exams in the progress database. Uses the store's connection and lock."""
+
+    def __init__(self, store: ProgressStore, clock: Clock = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        with store.transaction() as conn:
+            conn.executescript(_SCHEMA)
+
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self.store.query(sql, args)
+
+    @staticmethod
+    def _exam(row: tuple[Any, ...]) -> Exam:
+        (
+            id_,
+            pack,
+            selection,
+            tasks,
+            minutes,
+            feedback,
+            seed,
+            started,
+            deadline,
+            finished,
+            state,
+        ) = row
+        return Exam(id_, pack, selection, json.loads(tasks), minutes, bool(feedback), seed,
+                    started, deadline, finished, state)  # fmt: skip
+
+    _COLUMNS = (
+        "id, pack, selection, tasks, minutes, feedback, seed, started_at, deadline, "
+        "finished_at, state"
+    )
+
+    def start(self, exam_plan: ExamPlan) -> Exam:
+        now = self.clock()
+        ids = [ex.id for ex in exam_plan.exercises]
+        with self.store.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO exams (pack, selection, tasks, minutes, feedback, seed, started_at, "
+                "deadline) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (exam_plan.pack.id, exam_plan.selection, json.dumps(ids), exam_plan.minutes,
+                 int(exam_plan.feedback), exam_plan.seed, now, now + exam_plan.minutes * 60),
+            )  # fmt: skip
+            exam_id = int(cursor.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO exam_tasks (exam, exercise, position) VALUES (?, ?, ?)",
+                [(exam_id, ex_id, i) for i, ex_id in enumerate(ids)],
+            )
+        return self.get(exam_id)
+
+    def get(self, exam_id: int) -> Exam:
+        rows = self._rows(f"SELECT {self._COLUMNS} FROM exams WHERE id = ?", (exam_id,))
+        if not rows:
+            raise ExamError(f"there is no exam {exam_id}")
+        return self._exam(rows[0])
+
+    def running(self) -> Exam | None:
+        """The unfinished exam to offer to resume (the newest, if several)."""
+        rows = self._rows(
+            f"SELECT {self._COLUMNS} FROM exams WHERE state = 'running' ORDER BY id DESC LIMIT 1"
+        )
+        return self._exam(rows[0]) if rows else None
+
+    def history(self) -> list[Exam]:
+        rows = self._rows(f"SELECT {self._COLUMNS} FROM exams ORDER BY id")
+        return [self._exam(r) for r in rows]
+
+    def latest_finished(self) -> Exam | None:
+        finished = [e for e in self.history() if not e.running]
+        return finished[-1] if finished else None
+
+    # -- during the exam ----------------------------------------------------------
+
+    def add_time(self, exam: Exam, exercise_id: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE exam_tasks SET seconds = seconds + ? WHERE exam = ? AND exercise = ?",
+                (seconds, exam.id, exercise_id),
+            )
+
+    def record_check(self, exam: Exam, exercise_id: str, code: str, result: Result) -> None:
+        if result.status is Status.CANCELLED:
+            return
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE exam_tasks SET checks = checks + 1, status = ?, message = ?, code = ? "
+                "WHERE exam = ? AND exercise = ?",
+                (result.status.value, result.message, code, exam.id, exercise_id),
+            )
+        self.store.record_attempt(
+            exam.pack, exercise_id, result.status, result.seconds, code, exam=exam.id
+        )
+
+    def record_final(self, exam: Exam, exercise_id: str, code: str, result: Result) -> None:
+        """The hand-in check of a task: its verdict is the one that counts."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE exam_tasks SET status = ?, message = ?, code = ? "
+                "WHERE exam = ? AND exercise = ?",
+                (result.status.value, result.message, code, exam.id, exercise_id),
+            )
+        self.store.record_attempt(
+            exam.pack, exercise_id, result.status, result.seconds, code, source="exam", exam=exam.id
+        )
+
+    def finish(self, exam: Exam, state: ExamState) -> Exam:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE exams SET state = ?, finished_at = ? WHERE id = ? AND state = 'running'",
+                (state, self.clock(), exam.id),
+            )
+        return self.get(exam.id)
+
+    # -- afterwards -----------------------------------------------------------------
+
+    def tasks(self, exam: Exam, pack: Pack | None = None) -> list[TaskRecord]:
+        rows = self._rows(
+            "SELECT exercise, seconds, checks, status, message, code FROM exam_tasks "
+            "WHERE exam = ? ORDER BY position",
+            (exam.id,),
+        )
+        records = []
+        for exercise, seconds, checks, status, message, code in rows:
+            ex = pack.find(exercise) if pack else None
+            records.append(
+                TaskRecord(
+                    exercise=exercise,
+                    number=ex.number if ex else 0,
+                    title=ex.title.en if ex else exercise,
+                    section=ex.section if ex else "",
+                    seconds=seconds,
+                    checks=checks,
+                    status=status,
+                    message=message,
+                    code=code,
+                )
+            )
+        return records
+
+
+@dataclass
+class Report:
+    """What an exam came to: the score, each task, each section, and earlier tries."""
+
+    exam: Exam
+    tasks: list[TaskRecord]
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    earlier: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for t in self.tasks if t.status == Status.PASS.value)
+
+    @property
+    def score(self) -> float:
+        return self.passed / len(self.tasks) if self.tasks else 0.0
+
+    def outcome(self, task: TaskRecord) -> str:
+        if task.status == Status.PASS.value:
+            return "passed"
+        if task.status in (None, Status.NOT_ATTEMPTED.value):
+            return "not attempted"
+        return "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.exam
+        return {
+            "version": 1,
+            "exam": {
+                "id": e.id,
+                "pack": e.pack,
+                "selection": e.selection,
+                "minutes": e.minutes,
+                "feedback": e.feedback,
+                "seed": e.seed,
+                "state": e.state,
+                "started_at": e.started_at,
+                "finished_at": e.finished_at,
+                "used_seconds": round((e.finished_at or e.deadline) - e.started_at, 1),
+            },
+            "score": {
+                "passed": self.passed,
+                "total": len(self.tasks),
+                "fraction": round(self.score, 4),
+            },
+            "tasks": [
+                {**asdict(t), "outcome": self.outcome(t), "seconds": round(t.seconds, 1)}
+                for t in self.tasks
+            ],
+            "sections": self.sections,
+            "earlier": self.earlier,
+        }
+
+    def to_markdown(self) -> str:
+        e = self.exam
+        lines = [
+            f"# Exam {e.id}: {self.passed}/{len(self.tasks)} passed ({self.score:.0%})",
+            "",
+            f"- Pack: {e.pack}; {len(self.tasks)} tasks in {e.minutes:g} minutes "
+            f"({'verdicts shown' if e.feedback else 'verdicts hidden until the end'})",
+            f"- Started {_when(e.started_at)}; {e.state.replace('_', ' ')} {_when(e.finished_at)}",
+            "",
+            "| # | Task | Outcome | Time | Checks |",
+            "|---|---|---|---|---|",
+        ]
+        for t in self.tasks:
+            lines.append(
+                f"| {t.number} | {t.title} | {self.outcome(t)} | {format_clock(t.seconds)} | {t.checks} |"
+            )
+        lines += ["", "## By section", "", "| Section | Passed |", "|---|---|"]
+        for s in self.sections:
+            lines.append(f"| {s['title']} | {s['passed']}/{s['total']} |")
+        lines += ["", "## Earlier attempts at the same tasks", ""]
+        if self.earlier:
+            for prior in self.earlier:
+                lines.append(
+                    f"- Exam {prior['id']} ({_when(prior['started_at'])}): {prior['passed']}/{prior['total']}"
+                )
+        else:
+            lines.append("- None: this is the first.")
+        lines += ["", "## Your final code", ""]
+        for t in self.tasks:
+            lines += [f"### {t.number}. {t.title} ({self.outcome(t)})", ""]
+            if t.message and t.status != Status.PASS.value:
+                lines += [f"> {t.message}", ""]
+            lines += ["```python", (t.code or "# (nothing written)").rstrip(), "```", ""]
+        return "\n".join(lines)
+
+
+def _when(stamp: float | None) -> str:
+    if stamp is None:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
+    tasks = book.tasks(exam, pack)
+    sections: list[dict[str, Any]] = []
+    if pack is not None:
+        for s in pack.sections:
+            mine = [t for t in tasks if t.section == s.id]
+            if mine:
+                sections.append({
+                    "id": s.id, "title": s.title.en,
+                    "passed": sum(1 for t in mine if t.status == Status.PASS.value),
+                    "total": len(mine),
+                })  # fmt: skip
+    earlier = []
+    for other in book.history():
+        if other.id >= exam.id or other.selection != exam.selection or other.running:
+            continue
+        others = book.tasks(other)
+        earlier.append({
+            "id": other.id, "started_at": other.started_at, "state": other.state,
+            "passed": sum(1 for t in others if t.status == Status.PASS.value), "total": len(others),
+        })  # fmt: skip
+    return Report(exam, tasks, sections, earlier)
+
+
+def next_warning(remaining: float, already: Iterable[int]) -> int | None:
+    """The warning (300 or 60 seconds) due now and not yet given, if any."""
+    done = set(already)
+    due = [w for w in WARNINGS if remaining <= w and w not in done]
+    return min(due) if due else None

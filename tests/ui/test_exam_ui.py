@@ -1,0 +1,150 @@
+"""A short exam through the Pilot, with an injected clock: the tests never sleep for time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from quiz_tui.app import QuizApp
+from quiz_tui.core.exam import ExamBook, plan
+from quiz_tui.core.packs import load_builtin
+from quiz_tui.core.progress import ProgressStore
+from quiz_tui.screens.exam import ExamForm, ExamIntro, ExamReportScreen, ResumeExam
+from tests.ui.conftest import checked, started, wait_for
+
+PACK = load_builtin()
+RIGHT_4 = "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_short_exam_with_warnings_and_automatic_hand_in(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    app = make_app(None, exam_plan=plan(PACK, tasks="4-5", minutes=10), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.exam is not None)
+        assert app.header.clock == "10:00"
+        assert [r.exercise.number for r in app.session.all_tasks()] == [4, 5]  # type: ignore[union-attr]
+        assert app.current is not None and app.current.exercise.number == 4
+        assert app.editor.text.startswith("x = ...")  # exam drafts start from the starter
+
+        # Locked: hints and tasks outside the exam; free: the exam's own tasks.
+        await pilot.press("f7")
+        await pilot.pause()
+        assert any("Locked during the exam" in str(n.message) for n in app._notifications)
+        app.open_task(app.session.library.resolve("23"))  # type: ignore[union-attr]
+        assert app.current.exercise.number == 4
+        await pilot.press("ctrl+n")
+        assert app.current.exercise.number == 5
+        await pilot.press("ctrl+n")
+        assert app.current.exercise.number == 5  # the exam has no task after 5
+        await pilot.press("ctrl+b")
+
+        app.editor.load(RIGHT_4)
+        await checked(pilot)
+        assert "Passed" in str(app.result_panel.query_one("#verdict").render())
+
+        clock.now += 5 * 60 + 1
+        app.tick()
+        await pilot.pause()
+        assert any("5 minutes left" in str(n.message) for n in app._notifications)
+        assert app.header.clock == "04:59"
+        clock.now += 4 * 60
+        app.tick()
+        await pilot.pause()
+        assert any("1 minute left" in str(n.message) for n in app._notifications)
+        assert app.header.clock_urgent
+        clock.now += 60
+        app.tick()  # time is up: editing stops, every task is checked
+        assert app.editor.read_only
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamReportScreen), timeout=60)
+        report = app.screen.report  # type: ignore[attr-defined]
+        assert (report.passed, len(report.tasks)) == (1, 2)
+        assert report.exam.state == "timed_out"
+        assert [t.checks for t in report.tasks] == [1, 0]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.exam is None)
+        assert not app.editor.read_only and app.header.clock == ""
+    with ProgressStore(tmp_path / "progress.db") as store:
+        # The exam's check is not practice progress.
+        assert store.task_states("pytorch60") == {}
+
+
+async def test_hidden_verdicts_and_handing_in_early(make_app: Callable[..., QuizApp]) -> None:
+    clock = FakeClock()
+    app = make_app(None, exam_plan=plan(PACK, tasks="4", minutes=5, feedback=False), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.exam is not None)
+        app.editor.load("x = torch.zeros(5, 3)\n")
+        await checked(pilot)
+        assert "hidden during this exam" in str(app.result_panel.query_one("#body").render())
+        assert "dtype" not in str(app.result_panel.query_one("#body").render())
+        await app.run_action("hand_in")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamReportScreen), timeout=60)
+        assert app.screen.report.exam.state == "handed_in"  # type: ignore[attr-defined]
+
+
+async def test_an_exam_survives_quitting_and_resumes_with_wall_clock_time(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    app = make_app(None, exam_plan=plan(PACK, tasks="4-5", minutes=10), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.exam is not None)
+        app.editor.load("x = torch.zeros(5, 3)  # exam draft\n")
+        await pilot.pause(0.6)
+        await pilot.press("f10")
+    clock.now += 3 * 60  # away for three minutes: the clock kept running
+    again = make_app(None, clock=clock)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: isinstance(again.screen, ResumeExam))
+        assert "07:00 left" in str(again.screen.query("Static").first().render())
+        await pilot.press("r")
+        await wait_for(pilot, lambda: again.exam is not None)
+        assert again.header.clock == "07:00"
+        assert "# exam draft" in again.editor.text
+        await again.run_action("abandon_exam")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: again.exam is None)
+    with ProgressStore(tmp_path / "progress.db") as store:
+        assert [e.state for e in ExamBook(store).history()] == ["abandoned"]
+
+
+async def test_the_exam_form_validates_and_starts(make_app: Callable[..., QuizApp]) -> None:
+    clock = FakeClock()
+    app = make_app("4", clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await app.run_action("start_exam")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamForm))
+        await pilot.press(*"1-x", "enter")
+        await pilot.pause()
+        assert "'1-x' is not a task number" in str(app.screen.query_one("#error").render())
+        app.screen.query_one("#tasks").value = ""  # type: ignore[attr-defined]
+        app.screen.query_one("#section").value = "numpy"  # type: ignore[attr-defined]
+        app.screen.query_one("#minutes").value = "15"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
+        assert [e.number for e in app.screen.plan.exercises] == [14, 15, 16, 17]  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.exam is not None)
+        assert app.header.clock == "15:00"
