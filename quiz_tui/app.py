@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from quiz_tui.core.config import load_config
 from quiz_tui.messages import (
+    BrokenTaskChosen,
     CheckFinished,
     CheckProgressed,
     CodeSubmitted,
@@ -48,8 +49,9 @@ if TYPE_CHECKING:
 
     from quiz_tui.core.data import DataSource
     from quiz_tui.core.exam import Exam, ExamBook, ExamPlan, Report
-    from quiz_tui.core.model import Lang, Result
-    from quiz_tui.core.packs import TaskRef
+    from quiz_tui.core.model import Lang, Pack, Result
+    from quiz_tui.core.packs import Library, TaskRef
+    from quiz_tui.core.progress import ProgressStore
     from quiz_tui.core.runner import Job, Runner
     from quiz_tui.core.session import Session
 
@@ -69,6 +71,12 @@ def _task_commands() -> type:
     return TaskCommands
 
 
+def _pack_commands() -> type:
+    from quiz_tui.commands import PackCommands
+
+    return PackCommands
+
+
 DRAFT_PAUSE = 0.4
 """Seconds of quiet typing after which the draft is saved."""
 DRAFT_MAX_DELAY = 1.0
@@ -85,7 +93,7 @@ class QuizApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute, so subclasses find it too
     TITLE = "quiz-tui"
-    COMMANDS = App.COMMANDS | {_action_commands, _task_commands}
+    COMMANDS = App.COMMANDS | {_action_commands, _task_commands, _pack_commands}
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -114,8 +122,11 @@ class QuizApp(App[None]):
         store_path: Path | None = None,
         exam_plan: ExamPlan | None = None,
         clock: Callable[[], float] = time.time,
+        trust: bool = False,
     ) -> None:
         super().__init__()
+        self.trust = trust
+        """--trust: use every pack given without asking."""
         config = load_config()
         self.lang: Lang = lang or config.lang
         self.device = device or config.device
@@ -201,8 +212,7 @@ class QuizApp(App[None]):
         from quiz_tui.core.progress import ProgressStore
         from quiz_tui.core.session import Session
 
-        library = Library.load(self.pack_dirs)
-        notices = [str(e) for e in library.errors]
+        notices: list[str] = []
         store: ProgressStore | None = None
         try:
             store = ProgressStore(self.store_path)
@@ -214,6 +224,9 @@ class QuizApp(App[None]):
                 if self.lang == "en"
                 else f"本次进度无法保存：{exc}"
             )
+        pending: list[tuple[Pack, str]] = []
+        library = Library.load(self.pack_dirs, allow=self._trust_rule(store, pending))
+        notices += [str(e) for e in library.errors]
         session = Session(library, store, self.lang)
         try:
             ref = session.start_task(self.start_task)
@@ -227,9 +240,15 @@ class QuizApp(App[None]):
                 self.book = ExamBook(store, self.clock)
             except ProgressStoreError as exc:
                 notices.append(str(exc))
-        self.call_from_thread(self._loaded, session, ref, notices)
+        self.call_from_thread(self._loaded, session, ref, notices, pending)
 
-    def _loaded(self, session: Session, ref: TaskRef | None, notices: list[str]) -> None:
+    def _loaded(
+        self,
+        session: Session,
+        ref: TaskRef | None,
+        notices: list[str],
+        pending: list[tuple[Pack, str]],
+    ) -> None:
         self.session = session
         for notice in [*self._notices, *notices]:
             self.notify(notice, severity="warning", timeout=15)
@@ -240,10 +259,144 @@ class QuizApp(App[None]):
             )
             return
         self.open_task(ref)
+        self._ask_trust(pending)
         if self.exam_plan is not None:
             self._introduce_exam(self.exam_plan)
         elif self.book is not None and (running := self.book.running()) is not None:
             self._offer_resume(running)
+
+    # -- packs: trust, reloading, switching ------------------------------------------------
+
+    def _trust_rule(
+        self, store: ProgressStore | None, pending: list[tuple[Pack, str]]
+    ) -> Callable[[Pack, str], bool]:
+        """Which packs from folders may load now; unknown ones wait for the learner's answer."""
+
+        def allow(pack: Pack, origin: str) -> bool:
+            decision = store.trust(pack.root) if store is not None else None
+            if self.trust:
+                if store is not None and decision is not True:
+                    store.set_trust(pack.root, pack.id, True)
+                return True
+            if decision is None:
+                pending.append((pack, origin))
+                return False
+            return decision
+
+        return allow
+
+    def _ask_trust(self, pending: list[tuple[Pack, str]]) -> None:
+        """Ask once per new pack folder whether its checks may run here."""
+        if not pending:
+            return
+        from quiz_tui.screens.confirm import Confirm
+
+        pack, origin = pending[0]
+        rest = pending[1:]
+        question = _t(
+            self.lang,
+            f"A new pack, {pack.name.en!r} ({len(pack)} tasks), was found in\n{pack.root}\n"
+            f"(from {origin}).\n\nIts checks are Python code that runs on this machine. "
+            "Trust this pack? quiz-tui asks only once.",
+            f"发现了一个新的题目包 {pack.name.zh!r}（{len(pack)} 题），位于\n{pack.root}\n（来自 {origin}）。\n\n"
+            "它的检查代码会在这台机器上运行。信任这个题目包吗？只会询问一次。",
+        )
+
+        def answered(yes: bool | None) -> None:
+            session = self.session
+            if session is not None and session.store is not None:
+                session.store.set_trust(pack.root, pack.id, bool(yes))
+            if yes and session is not None and session.library.pack(pack.id) is None:
+                session.library.packs.append(pack)
+                self._refresh_progress()
+                self.notify(
+                    _t(
+                        self.lang,
+                        f"Pack {pack.name.en!r} added.",
+                        f"已加入题目包 {pack.name.zh!r}。",
+                    )
+                )
+            self._ask_trust(rest)
+
+        self.push_screen(
+            Confirm(
+                question,
+                _t(self.lang, "Trust (y)", "信任 (y)"),
+                _t(self.lang, "No (n)", "不信任 (n)"),
+            ),
+            answered,
+        )
+
+    def action_reload_packs(self) -> None:
+        """Read every pack folder again (after editing exercise files)."""
+        if self.session is None:
+            return
+        self._save_draft()
+        self._reload()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _reload(self) -> None:
+        from quiz_tui.core.packs import Library
+
+        session = self.session
+        assert session is not None
+        pending: list[tuple[Pack, str]] = []
+        library = Library.load(self.pack_dirs, allow=self._trust_rule(session.store, pending))
+        self.call_from_thread(self._reloaded, library, pending)
+
+    def _reloaded(self, library: Library, pending: list[tuple[Pack, str]]) -> None:
+        from quiz_tui.core.errors import UnknownTaskError
+
+        session = self.session
+        assert session is not None
+        session.library = library
+        broken = sum(len(p.broken) for p in library.packs)
+        for error in library.errors:
+            self.notify(str(error), severity="error", timeout=15)
+        current = self.current
+        self.current = None
+        target = None
+        if current is not None:
+            try:
+                target = library.resolve(f"{current.pack.id}:{current.exercise.id}")
+            except UnknownTaskError:
+                target = None
+        target = target or session.first_task()
+        if target is not None:
+            self.open_task(target)
+        tasks = sum(len(p) for p in library.packs)
+        self.notify(
+            _t(self.lang, f"Reloaded {len(library.packs)} packs: {tasks} tasks, {broken} broken files.",
+               f"已重新加载 {len(library.packs)} 个题目包：{tasks} 题，{broken} 个文件有问题。"),
+            severity="warning" if broken else "information",
+        )  # fmt: skip
+        self._ask_trust(pending)
+
+    def switch_pack(self, pack_id: str) -> None:
+        """Open a pack at its first task not yet passed."""
+        if self.session is None:
+            return
+        pack = self.session.library.pack(pack_id)
+        if pack is None or not len(pack):
+            return
+        from quiz_tui.core.packs import TaskRef
+
+        states = self.session.states(pack)
+        first = next(
+            (ex for ex in pack if states.get(ex.id) is None or states[ex.id].status != "passed"),
+            pack.exercises[0],
+        )
+        self.open_task(TaskRef(pack, first))
+
+    def on_broken_task_chosen(self, message: BrokenTaskChosen) -> None:
+        """A file that failed to load: show why, and keep everything else working."""
+        problems = "\n".join(str(p) for p in message.broken.problems)
+        self.result_panel.show_problems(
+            _t(self.lang, f"{message.broken.path.name} could not be loaded:",
+               f"{message.broken.path.name} 无法加载："),
+            problems,
+        )  # fmt: skip
+        self.screen.add_class("has-result")
 
     @work(thread=True, exclusive=True, group="worker", exit_on_error=False)
     def _start_worker(self) -> None:
@@ -373,7 +526,12 @@ class QuizApp(App[None]):
             for p in session.library.packs
             for ex_id, st in session.states(p).items()
         }
-        self.task_list.show(session.all_tasks(), states, self.lang, self.current)
+        broken = (
+            []
+            if session.limit is not None
+            else [(p.id, b) for p in session.library.packs for b in p.broken]
+        )
+        self.task_list.show(session.all_tasks(), states, self.lang, self.current, broken)
         if session.save_error:
             self.notify(session.save_error, severity="error", timeout=15)
             session.save_error = None

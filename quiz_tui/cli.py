@@ -23,9 +23,9 @@ from quiz_tui.core import paths
 from quiz_tui.core.config import Config, config_path, load_config, save_config_value
 from quiz_tui.core.data import DataError, DataSource, real_cifar_problem
 from quiz_tui.core.data import resolve as resolve_data
-from quiz_tui.core.errors import ProgressStoreError, QuizError, UnknownTaskError
-from quiz_tui.core.loader import validate_path
-from quiz_tui.core.model import Exercise, Lang, Result, Status
+from quiz_tui.core.errors import PackError, ProgressStoreError, QuizError, UnknownTaskError
+from quiz_tui.core.loader import load_pack, validate_path
+from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
 from quiz_tui.core.packs import Library, TaskRef
 from quiz_tui.core.progress import ProgressStore
 from quiz_tui.core.runner import Job, Runner
@@ -71,16 +71,44 @@ class Settings:
         device: str | None,
         packs: tuple[Path, ...],
         data_dir: Path | None,
+        trust: bool = False,
     ) -> None:
         self.config = config
         self.lang = cast(Lang, lang or config.lang)
         self.device = device or config.device
         self.packs = packs
         self.data_dir = data_dir or config.data_dir
+        self.trust = trust
 
     @functools.cached_property
     def library(self) -> Library:
-        library = Library.load(self.packs)
+        """The packs this command may use: the built-in one and the trusted others."""
+        store = _open_store(quiet=True)
+
+        def allow(pack: Pack, origin: str) -> bool:
+            decision = store.trust(pack.root) if store else None
+            if self.trust:
+                if store is not None and decision is not True:
+                    store.set_trust(pack.root, pack.id, True)
+                return True
+            if decision:
+                return True
+            click.echo(
+                click.style(
+                    f"warning: pack {pack.id!r} ({pack.root}, from {origin}) is not trusted yet: "
+                    "its checks run Python code on this machine. Open it in the app to answer, "
+                    "or add --trust.",
+                    fg="yellow",
+                ),
+                err=True,
+            )
+            return False
+
+        try:
+            library = Library.load(self.packs, allow=allow)
+        finally:
+            if store is not None:
+                store.close()
         for error in library.errors:
             click.echo(click.style(f"warning: {error}", fg="yellow"), err=True)
         return library
@@ -132,6 +160,11 @@ def common_options(func: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         help="A folder with real CIFAR-10 (torchvision's format).",
     )
+    @click.option(
+        "--trust",
+        is_flag=True,
+        help="Trust the packs given (their checks run Python code on this machine).",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
@@ -142,6 +175,7 @@ def common_options(func: F) -> F:
             kwargs.pop("device") or (parent.device if parent else None),
             tuple(kwargs.pop("packs")) + (parent.packs if parent else ()),
             kwargs.pop("data_dir") or (parent.data_dir if parent else None),
+            kwargs.pop("trust") or (parent.trust if parent else False),
         )
         ctx.obj = settings
         return func(settings, *args, **kwargs)
@@ -197,6 +231,7 @@ def _launch_app(settings: Settings, task: str | None) -> None:
         device=settings.device,
         data_dir=settings.data_dir,
         start_task=task,
+        trust=settings.trust,
     )
     app.run()
     if app.exit_message:
@@ -479,7 +514,8 @@ def verify_command(
     settings: Settings, spec: str | None, jobs: int | None, as_json: bool, no_builtin: bool
 ) -> None:
     """Prove every exercise's check: solutions pass, starters and wrong answers don't."""
-    library = Library.load(settings.packs, builtin=not no_builtin)
+    # An author verifying folders they name runs their own checks: no trust prompt.
+    library = Library.load(settings.packs, builtin=not no_builtin, user=False)
     for error in library.errors:
         click.echo(click.style(f"error: {error}", fg="red"), err=True)
     wanted = _parse_tasks(spec) if spec else None
@@ -557,17 +593,58 @@ def verify_command(
 @main.command("validate")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
-def validate_command(path: Path, as_json: bool) -> None:
-    """Check the format of a pack folder or exercise file (file:line: problem)."""
+@click.option("--format-only", is_flag=True, help="Only check the files' format; run nothing.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Checks run at once.")
+@common_options
+def validate_command(
+    settings: Settings, path: Path, as_json: bool, format_only: bool, jobs: int | None
+) -> None:
+    """Validate a pack folder (or one exercise file) for authors and CI.
+
+    First the format: every problem as file:line: message. Then every exercise
+    runs through the real worker: the solution must pass, the starter must not,
+    each listed wrong answer must fail with its message and each alternative
+    must pass. Exit 1 on any problem.
+    """
+    from quiz_tui.core.verify import ExerciseSummary, summarize
+
     problems = validate_path(path)
+    summaries: list[ExerciseSummary] = []
+    if not format_only:
+        pack_dir = path if path.is_dir() else path.parent
+        try:
+            pack = load_pack(pack_dir)
+        except PackError:
+            pack = None
+        if pack is not None:
+            exercises = [ex for ex in pack if path.is_dir() or ex.path.resolve() == path.resolve()]
+            jobs = jobs or max(1, os.cpu_count() or 1)
+            with settings.runner(threads=1 if jobs > 1 else None) as runner:
+                runner.start()
+                summaries = summarize(verify(exercises, runner, jobs=jobs))
+    failed = [s for s in summaries if not s.ok]
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "version": 1,
+                    "ok": not problems and not failed,
                     "problems": [
                         {"file": str(p.path), "line": p.line, "message": p.message}
                         for p in problems
+                    ],
+                    "exercises": [
+                        {
+                            "file": str(s.exercise.path),
+                            "number": s.exercise.number,
+                            "id": s.exercise.id,
+                            "solution_passes": s.solution,
+                            "starter_does_not_pass": s.starter,
+                            "wrong_answers_caught": list(s.wrong),
+                            "alternatives_pass": list(s.alternatives),
+                            "problems": list(s.problems),
+                        }
+                        for s in summaries
                     ],
                 },
                 ensure_ascii=False,
@@ -577,9 +654,36 @@ def validate_command(path: Path, as_json: bool) -> None:
     else:
         for p in problems:
             click.echo(str(p))
-        if not problems:
-            click.echo(click.style(f"{path}: no problems found", fg="green"))
-    sys.exit(1 if problems else 0)
+        if summaries:
+            click.echo(_summary_table(summaries))
+        for s in failed:
+            for problem in s.problems:
+                click.echo(click.style(f"{s.exercise.path}: {visible(problem)}", fg="red"))
+        if not problems and not failed:
+            what = "format only" if format_only else f"{len(summaries)} exercises checked"
+            click.echo(click.style(f"{path}: no problems found ({what})", fg="green"))
+    sys.exit(1 if problems or failed else 0)
+
+
+def _summary_table(summaries: list[Any]) -> str:
+    def cell(text: str, ok: bool, width: int) -> str:
+        return click.style(text.center(width), fg="green" if ok else "red")
+
+    lines = [f"  {'#':>3}  {'exercise':<28}  solution  starter   wrong   alternatives"]
+    for s in summaries:
+        wrong_done, wrong_total = s.wrong
+        alt_done, alt_total = s.alternatives
+        lines.append(
+            f"  {s.exercise.number:>3}  {s.exercise.id[:28]:<28}  "
+            + cell("✓" if s.solution else "✗", s.solution, 8)
+            + "  "
+            + cell("✓" if s.starter else "✗", s.starter, 7)
+            + "  "
+            + cell(f"{wrong_done}/{wrong_total}", wrong_done == wrong_total, 6)
+            + "  "
+            + cell(f"{alt_done}/{alt_total}", alt_done == alt_total, 12)
+        )
+    return "\n".join(lines)
 
 
 def run() -> None:
@@ -833,6 +937,7 @@ def exam_group(
         device=settings.device,
         data_dir=settings.data_dir,
         exam_plan=exam_plan,
+        trust=settings.trust,
     )
     app.run()
 
@@ -903,3 +1008,41 @@ def exam_history(settings: Settings, as_json: bool) -> None:
             f"#{row['id']:<4} {when}  {row['passed']:>2}/{row['tasks']:<2} "
             f"{row['state']:<10} {format_clock(row['minutes'] * 60)}"
         )
+
+
+# -- for authors -----------------------------------------------------------------------
+
+
+@main.group("new")
+def new_group() -> None:
+    """Start a pack or an exercise from a template that already validates."""
+
+
+@new_group.command("pack")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def new_pack_command(folder: Path) -> None:
+    """Create FOLDER with pack.toml and one example exercise."""
+    from quiz_tui.core.scaffold import new_pack
+
+    try:
+        written = new_pack(folder)
+    except QuizError as exc:
+        raise click.UsageError(str(exc)) from exc
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(
+        f"next: edit them, then run `quiz-tui validate {folder}`; open it with `quiz-tui --pack {folder}`"
+    )
+
+
+@new_group.command("exercise")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def new_exercise_command(path: Path) -> None:
+    """Create PATH (e.g. mypack/02-matmul.toml), numbered after the pack's exercises."""
+    from quiz_tui.core.scaffold import new_exercise
+
+    try:
+        written = new_exercise(path)
+    except QuizError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"created {written}")

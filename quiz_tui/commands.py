@@ -27,6 +27,7 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Tasks", "toggle_tasks", "Show or hide the task list (F2, Ctrl+L)"),
     ("中文 / English", "toggle_lang", "Switch the language of prompts and messages (F3)"),
     ("View image", "view_image", "Open the last image at full resolution, where the terminal can"),
+    ("Reload packs", "reload_packs", "Read the exercise files again (for authors)"),
     ("Start exam…", "start_exam", "A timed self-assessment on tasks you choose"),
     ("Hand in exam", "hand_in", "End the exam now; every task is checked as it stands"),
     ("Abandon exam", "abandon_exam", "End the exam without a score"),
@@ -82,3 +83,19 @@ class TaskCommands(Provider):
                     text=label,
                     help=f"Open task {ex.number}",
                 )
+
+
+class PackCommands(Provider):
+    """Switch to another loaded pack by its name."""
+
+    async def search(self, query: str) -> Hits:
+        app: QuizApp = self.app  # type: ignore[assignment]
+        if app.session is None:
+            return
+        matcher = self.matcher(query)
+        for pack in app.session.library.packs:
+            label = f"Pack: {pack.name.get(app.lang)} ({len(pack)} tasks)"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(app.switch_pack, pack.id),
+                          text=label, help=str(pack.root))  # fmt: skip

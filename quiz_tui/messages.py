@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from quiz_tui.core.model import Result
+    from quiz_tui.core.model import BrokenExercise, Result
     from quiz_tui.core.packs import TaskRef
 
 
@@ -26,6 +26,15 @@ class CodeSubmitted(Message):
         super().__init__()
         self.mode = mode
         self.code = code
+
+
+class BrokenTaskChosen(Message):
+    """The learner picked an exercise file that failed to load."""
+
+    def __init__(self, pack_id: str, broken: BrokenExercise) -> None:
+        super().__init__()
+        self.pack_id = pack_id
+        self.broken = broken
 
 
 class DraftEdited(Message):

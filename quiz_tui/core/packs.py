@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from quiz_tui.core import paths
 from quiz_tui.core.errors import PackError, UnknownTaskError
 from quiz_tui.core.loader import load_pack
 from quiz_tui.core.model import Exercise, Pack
@@ -37,6 +38,27 @@ def env_pack_dirs() -> list[Path]:
     return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
 
 
+def user_packs_root() -> Path:
+    """Where a user's own packs live: one folder per pack."""
+    return paths.data_dir() / "packs"
+
+
+def user_pack_dirs() -> list[Path]:
+    root = user_packs_root()
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / "pack.toml").is_file())
+
+
+def pack_folders(extra: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+    """Every pack folder to load besides the built-in one, and where it was named."""
+    found: list[tuple[Path, str]] = []
+    found += [(p, "--pack") for p in extra]
+    found += [(p, "QUIZ_TUI_PACKS") for p in env_pack_dirs()]
+    found += [(p, "your packs folder") for p in user_pack_dirs()]
+    return found
+
+
 @dataclass(frozen=True)
 class TaskRef:
     pack: Pack
@@ -51,20 +73,44 @@ class Library:
         self.errors = list(errors)
 
     @classmethod
-    def load(cls, extra: Iterable[Path] = (), *, builtin: bool = True) -> Library:
+    def load(
+        cls,
+        extra: Iterable[Path] = (),
+        *,
+        builtin: bool = True,
+        user: bool = True,
+        allow: Callable[[Pack, str], bool] | None = None,
+    ) -> Library:
+        """The built-in pack, then ``extra`` folders, ``QUIZ_TUI_PACKS`` and the user's packs.
+
+        ``allow(pack, origin)`` decides whether a pack from a folder may be used (trust);
+        a broken pack becomes an error, and the others still load.
+        """
         packs: list[Pack] = []
         errors: list[PackError] = []
         if builtin:
             packs.append(load_builtin())
         seen = {p.root.resolve() for p in packs}
-        for folder in [*extra, *env_pack_dirs()]:
+        ids = {p.id for p in packs}
+        folders = pack_folders(extra) if user else [(p, "--pack") for p in extra]
+        for folder, origin in folders:
             if folder.resolve() in seen:
                 continue
             seen.add(folder.resolve())
             try:
-                packs.append(load_pack(folder))
+                pack = load_pack(folder)
             except PackError as exc:
                 errors.append(exc)
+                continue
+            if pack.id in ids:
+                errors.append(
+                    PackError(f"{folder}: pack id {pack.id!r} is already used by another pack")
+                )
+                continue
+            if allow is not None and not allow(pack, origin):
+                continue
+            ids.add(pack.id)
+            packs.append(pack)
         return cls(packs, errors)
 
     def pack(self, pack_id: str) -> Pack | None:

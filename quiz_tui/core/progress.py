@@ -64,6 +64,12 @@ CREATE TABLE IF NOT EXISTS state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS trust (
+    folder   TEXT PRIMARY KEY,
+    pack     TEXT NOT NULL,
+    trusted  INTEGER NOT NULL,
+    at       REAL NOT NULL
+);
 """
 
 _TABLES = ("attempts", "drafts", "solutions_shown", "state")
@@ -358,6 +364,18 @@ class ProgressStore:
                 "INSERT INTO state (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
+            )
+
+    def trust(self, folder: Path) -> bool | None:
+        """The learner's answer for a pack folder: True, False, or None if never asked."""
+        rows = self.query("SELECT trusted FROM trust WHERE folder = ?", (str(folder.resolve()),))
+        return bool(rows[0][0]) if rows else None
+
+    def set_trust(self, folder: Path, pack: str, trusted: bool) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO trust (folder, pack, trusted, at) VALUES (?, ?, ?, ?)",
+                (str(folder.resolve()), pack, int(trusted), time.time()),
             )
 
     def reset(self, pack: str | None = None, exercise: str | None = None) -> int:

@@ -123,3 +123,47 @@ def verify(
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(run, cases))
+
+
+@dataclass(frozen=True)
+class ExerciseSummary:
+    """One line of `quiz-tui validate`'s table."""
+
+    exercise: Exercise
+    solution: bool
+    starter: bool
+    wrong: tuple[int, int]
+    """(answers that failed as expected, answers listed)"""
+    alternatives: tuple[int, int]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def summarize(outcomes: Iterable[Outcome]) -> list[ExerciseSummary]:
+    """Group outcomes by exercise, in pack order."""
+    by_exercise: dict[tuple[str, str], list[Outcome]] = {}
+    for outcome in outcomes:
+        ex = outcome.case.exercise
+        by_exercise.setdefault((ex.pack_id, ex.id), []).append(outcome)
+    rows = []
+    for items in by_exercise.values():
+        ex = items[0].case.exercise
+
+        def count(kind: str, group: list[Outcome] = items) -> tuple[int, int]:
+            mine = [o for o in group if o.case.kind == kind]
+            return sum(o.ok for o in mine), len(mine)
+
+        solution = all(o.ok for o in items if o.case.kind == "solution")
+        starter = all(o.ok for o in items if o.case.kind in ("starter", "starter-run"))
+        problems = tuple(
+            f"{o.case.label}" + (f" (line {o.case.line})" if o.case.line else "") + f": {o.problem}"
+            for o in items
+            if not o.ok
+        )
+        rows.append(
+            ExerciseSummary(ex, solution, starter, count("wrong"), count("alternative"), problems)
+        )
+    return rows

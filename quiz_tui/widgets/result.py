@@ -66,6 +66,12 @@ class ResultPanel(VerticalScroll):
         self.query_one("#verdict", Static).update(Text(hint, style="dim"))
         self.query_one("#body", Static).update("")
 
+    def show_problems(self, title: str, problems: str) -> None:
+        """Why an exercise file could not be loaded (file:line: message)."""
+        self._clear()
+        self.query_one("#verdict", Static).update(Text(f" ⚠ {title} ", style="bold white on red"))
+        self.query_one("#body", Static).update(Text(visible(problems)))
+
     def show_running(self, lang: Lang, mode: str, warm: bool) -> None:
         self._clear()
         doing = (

@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from quiz_tui.messages import TaskChosen
+from quiz_tui.messages import BrokenTaskChosen, TaskChosen
 
 if TYPE_CHECKING:
-    from quiz_tui.core.model import Lang
+    from quiz_tui.core.model import BrokenExercise, Lang
     from quiz_tui.core.packs import TaskRef
     from quiz_tui.core.progress import TaskStatus
 
@@ -48,6 +48,7 @@ class TaskList(Vertical):
         self._sections: dict[tuple[str, str], str] = {}
         self._lang: Lang = "en"
         self._current: tuple[str, str] | None = None
+        self._broken: list[tuple[str, BrokenExercise]] = []
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: 23, grad, 损失…", id="task-filter")
@@ -59,8 +60,10 @@ class TaskList(Vertical):
         states: dict[tuple[str, str], TaskStatus],
         lang: Lang,
         current: TaskRef | None,
+        broken: list[tuple[str, BrokenExercise]] | None = None,
     ) -> None:
         self._tasks = tasks
+        self._broken = broken or []
         self._states = states
         self._lang = lang
         self._sections = {
@@ -108,6 +111,13 @@ class TaskList(Vertical):
             if key == self._current:
                 highlight = len(items)
             items.append(Option(label, id=f"{ref.pack.id}:{ref.exercise.id}"))
+        for pack_id, broken in self._broken:
+            if needle and needle.lower() not in broken.path.name.lower():
+                continue
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append("⚠ ", style="bold red")
+            label.append(broken.path.name, style="red")
+            items.append(Option(label, id=f"broken:{pack_id}:{broken.path.name}"))
         options.add_options(items)
         if highlight is not None:
             options.highlighted = highlight
@@ -130,7 +140,12 @@ class TaskList(Vertical):
     @on(OptionList.OptionSelected, "#task-options")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        wanted = event.option.id
+        wanted = event.option.id or ""
+        if wanted.startswith("broken:"):
+            for pack_id, broken in self._broken:
+                if wanted == f"broken:{pack_id}:{broken.path.name}":
+                    self.post_message(BrokenTaskChosen(pack_id, broken))
+            return
         for ref in self._tasks:
             if f"{ref.pack.id}:{ref.exercise.id}" == wanted:
                 self.post_message(TaskChosen(ref))

@@ -119,7 +119,9 @@ def test_exam_in_progress_80x24(snap_compare: Any, make_app: Callable[..., QuizA
     from quiz_tui.screens.exam import ExamIntro
 
     now = [1_800_000_000.0]
-    app = make_app(None, exam_plan=plan(load_builtin(), tasks="18-20", minutes=20), clock=lambda: now[0])
+    app = make_app(
+        None, exam_plan=plan(load_builtin(), tasks="18-20", minutes=20), clock=lambda: now[0]
+    )
 
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)

@@ -127,14 +127,22 @@ def test_two_exams_never_overwrite_each_other_and_are_compared(book: ExamBook) -
     assert [e.state for e in book.history()] == ["timed_out", "handed_in", "abandoned"]
     r = report(book, book.get(second.id), PACK)
     assert r.earlier == [
-        {"id": first.id, "started_at": first.started_at, "state": "timed_out", "passed": 0, "total": 2}
+        {
+            "id": first.id,
+            "started_at": first.started_at,
+            "state": "timed_out",
+            "passed": 0,
+            "total": 2,
+        }
     ]
     assert report(book, book.get(first.id), PACK).passed == 0
 
 
 def test_report_formats(book: ExamBook) -> None:
     exam = book.start(plan(PACK, tasks="4", minutes=5, feedback=False))
-    book.record_final(exam, "zeros-long", "x = torch.zeros(5, 3)", result(Status.FAIL, "`x` has dtype float32"))
+    book.record_final(
+        exam, "zeros-long", "x = torch.zeros(5, 3)", result(Status.FAIL, "`x` has dtype float32")
+    )
     r = report(book, book.finish(exam, "timed_out"), PACK)
     data = r.to_json()
     assert data["version"] == 1
@@ -169,7 +177,9 @@ def test_cli_report_and_history(tmp_path: Path) -> None:
     store = ProgressStore()
     book = ExamBook(store)
     exam = book.start(plan(PACK, tasks="4"))
-    book.record_final(exam, "zeros-long", "x = torch.zeros(5, 3, dtype=torch.long)", result(Status.PASS))
+    book.record_final(
+        exam, "zeros-long", "x = torch.zeros(5, 3, dtype=torch.long)", result(Status.PASS)
+    )
     book.finish(exam, "handed_in")
     store.close()
     runner = CliRunner()
@@ -178,7 +188,9 @@ def test_cli_report_and_history(tmp_path: Path) -> None:
     out = runner.invoke(main, ["exam", "report", str(exam.id)]).output
     assert out.startswith(f"# Exam {exam.id}: 1/1 passed (100%)")
     history = json.loads(runner.invoke(main, ["exam", "history", "--json"]).output)
-    assert [(e["id"], e["state"], e["passed"]) for e in history["exams"]] == [(exam.id, "handed_in", 1)]
+    assert [(e["id"], e["state"], e["passed"]) for e in history["exams"]] == [
+        (exam.id, "handed_in", 1)
+    ]
     bad = runner.invoke(main, ["exam", "report", "999"])
     assert bad.exit_code == 2 and "there is no exam 999" in bad.output
     bad = runner.invoke(main, ["exam", "--tasks", "1-x"])

@@ -1,0 +1,146 @@
+"""Starting points for instructors: a new pack, or a new exercise in one.
+
+What these write passes ``quiz-tui validate`` as it is (a test proves it), so
+an author starts from something that works and changes it step by step.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from quiz_tui.core.errors import QuizError
+from quiz_tui.core.loader import PACK_FILE, exercise_files, read_pack_file
+
+PACK_TEMPLATE = """\
+# A quiz-tui pack: this file, plus one .toml file per exercise beside it.
+# Format reference: AUTHORING.md. Check everything with: quiz-tui validate {folder}
+format = 1
+id = "{pack_id}"
+name.en = "{title}"
+name.zh = "{title}"
+
+[[sections]]
+id = "basics"
+title.en = "Basics"
+title.zh = "基础"
+
+[fixtures]
+# Named setup snippets; exercises list the ones they need in `fixtures = [...]`.
+torch = '''
+import torch
+'''
+"""
+
+EXERCISE_TEMPLATE = """\
+format = 1
+id = "{exercise_id}"
+number = {number}
+section = "{section}"
+title.en = "A vector of ones"
+title.zh = "全 1 向量"
+fixtures = ["torch"]
+names = ["v"]
+
+prompt.en = \"\"\"
+Create `v`, a tensor of {size} ones with dtype float32.
+\"\"\"
+prompt.zh = \"\"\"
+创建 `v`：一个含 {size} 个 1、dtype 为 float32 的张量。
+\"\"\"
+
+starter = '''
+v = ...
+'''
+
+solution = '''
+v = torch.ones({size})
+'''
+
+# The check runs after the learner's code, with their names in scope, in the worker.
+check = '''
+expect_tensor(v, name="v", shape=({size},), dtype=torch.float32, values=torch.ones({size}))
+'''
+
+[limits]
+seconds = 10
+
+[[hints]]
+en = "`torch.ones(n)` makes n ones."
+zh = "`torch.ones(n)` 生成 n 个 1。"
+
+# Other correct answers: each must pass.
+[[alternatives]]
+code = '''
+v = torch.full(({size},), 1.0)
+'''
+
+# Typical mistakes: each must fail with a message containing `message`.
+[[wrong]]
+code = '''
+v = torch.ones({size}, dtype=torch.long)
+'''
+message = "`v` has dtype int64, the task asks for float (float32)."
+
+[[wrong]]
+code = '''
+v = torch.zeros({size})
+'''
+message = "`v` has the wrong values"
+"""
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    return _SLUG.sub("-", text.lower()).strip("-")[:60] or "exercise"
+
+
+def new_pack(folder: Path) -> list[Path]:
+    """Create ``folder`` with a pack file and one example exercise."""
+    folder = Path(folder)
+    if (folder / PACK_FILE).exists():
+        raise QuizError(f"{folder} already has a {PACK_FILE}")
+    folder.mkdir(parents=True, exist_ok=True)
+    pack_id = slug(folder.resolve().name)
+    title = (
+        folder.resolve().name.replace("-", " ").replace("_", " ").strip().capitalize() or "My pack"
+    )
+    pack_file = folder / PACK_FILE
+    pack_file.write_text(PACK_TEMPLATE.format(folder=folder, pack_id=pack_id, title=title), "utf-8")
+    return [pack_file, new_exercise(folder / "01-vector-of-ones.toml")]
+
+
+def new_exercise(path: Path) -> Path:
+    """Create an exercise file in a pack folder, numbered after the existing ones."""
+    path = Path(path)
+    if path.suffix != ".toml":
+        path = path.with_suffix(".toml")
+    folder = path.parent
+    pack_path = folder / PACK_FILE
+    if not pack_path.is_file():
+        raise QuizError(
+            f"{folder} is not a pack (no {PACK_FILE}); create one with `quiz-tui new pack`"
+        )
+    if path.exists():
+        raise QuizError(f"{path} already exists")
+    pack = read_pack_file(pack_path)
+    numbers = []
+    for other in exercise_files(folder):
+        match = re.search(r"^number\s*=\s*(\d+)", other.read_text("utf-8", "replace"), re.M)
+        if match:
+            numbers.append(int(match.group(1)))
+    number = max(numbers, default=0) + 1
+    exercise_id = slug(re.sub(r"^\d+[-_]?", "", path.stem))
+    section = pack.sections[0].id if pack.sections else "basics"
+    if "torch" not in pack.fixtures:
+        raise QuizError(
+            f"{pack_path} has no `torch` fixture, which the template uses; add it or edit the new file"
+        )
+    path.write_text(
+        EXERCISE_TEMPLATE.format(
+            exercise_id=exercise_id, number=number, section=section, size=number + 2
+        ),
+        "utf-8",
+    )
+    return path
