@@ -79,7 +79,8 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
     print(f"data: {practice_source().describe()}")
-    run_seeds("cpu", args.seeds)
+    if args.device in ("cpu", "both"):
+        run_seeds("cpu", args.seeds)
     if args.device in ("cuda", "both"):
         with Runner(device="cpu") as probe_runner:
             has_cuda = bool(probe_runner.probe().get("cuda"))

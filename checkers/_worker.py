@@ -208,6 +208,11 @@ def _learner_frames(tb: TracebackType | None) -> traceback.StackSummary:
 
 def _explain(exc: BaseException, job: dict[str, Any]) -> str:
     """A sentence for errors whose Python message does not say what to do."""
+    if type(exc).__name__ == "OutOfMemoryError":
+        return (
+            " The GPU ran out of memory: use smaller tensors or batches, and drop references "
+            "to tensors you no longer need."
+        )
     if isinstance(exc, RecursionError):
         return " A function keeps calling itself without stopping."
     if isinstance(exc, MemoryError):

@@ -1,0 +1,50 @@
+"""A subset of the fault suite through the app: the screen stays usable, the verdict readable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from rich.text import Text
+from textual.widgets import Static
+
+from quiz_tui.app import QuizApp
+from quiz_tui.core.model import Status
+from tests.ui.conftest import checked, started
+
+FAULTS = [
+    # code, status, text the result panel must show
+    ("while True:\n    pass\n", Status.TIMEOUT, "and was stopped at line"),
+    ("while True:\n    print('spam ' * 100)\n", Status.TIMEOUT, "more stdout not shown"),
+    ("import ctypes\nctypes.string_at(0)\n", Status.ERROR, "segmentation fault"),
+    ("print('[red]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07 end')\n", Status.RAN, "[red]x[/] \\x1b[2J"),
+    ("import os\nwhile True:\n    os.fork()\n", Status.ERROR, "processes or threads"),
+]
+
+
+def panel_text(app: QuizApp) -> str:
+    parts = []
+    for widget in app.result_panel.query(Static):
+        content = widget.render()
+        parts.append(content.plain if isinstance(content, Text) else str(content))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(("code", "status", "shown"), FAULTS, ids=[f[2][:24] for f in FAULTS])
+async def test_a_fault_leaves_the_app_usable(
+    make_app: Callable[..., QuizApp], code: str, status: Status, shown: str
+) -> None:
+    app = make_app("4")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        app.editor.load(code)
+        got = await checked(pilot, "f6" if status is Status.RAN else "f5")
+        assert got is status
+        text = panel_text(app)
+        assert shown in text
+        assert "\x1b" not in text
+        # Still responsive: move on and check a right answer.
+        await pilot.press("ctrl+n", "ctrl+b")
+        assert app.current is not None and app.current.exercise.number == 4
+        app.editor.load("x = torch.zeros(5, 3, dtype=torch.long)\n")
+        assert await checked(pilot) is Status.PASS
