@@ -33,7 +33,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def measure(runner: Runner, job: Job, n: int) -> list[float]:
+def measure_times(runner: Runner, job: Job, n: int) -> list[float]:
     times = []
     for _ in range(n):
         started = time.perf_counter()
@@ -44,42 +44,56 @@ def measure(runner: Runner, job: Job, n: int) -> list[float]:
     return times
 
 
+def measure(warm_n: int = 50, cold_n: int = 8, task: str = "4") -> dict[str, float | str]:
+    """Warm and cold check latency, in seconds."""
+    exercise = load_builtin().find(task)
+    assert exercise is not None
+    job = Job.for_exercise(exercise, exercise.solution)
+    with Runner(device="cpu", warm=True) as warm:
+        started = time.perf_counter()
+        warm.start()
+        warm.wait_ready()
+        ready = time.perf_counter() - started
+        measure_times(warm, job, 3)  # first forks touch pages; not what a learner waits for
+        warm_times = measure_times(warm, job, warm_n)
+        sandbox = warm.sandbox_name
+    with Runner(device="cpu", warm=False) as cold:
+        cold_times = measure_times(cold, job, cold_n)
+    return {
+        "task": task,
+        "sandbox": sandbox,
+        "ready": ready,
+        "warm_p50": percentile(warm_times, 50),
+        "warm_p95": percentile(warm_times, 95),
+        "warm_mean": statistics.mean(warm_times),
+        "warm_n": len(warm_times),
+        "cold_p50": percentile(cold_times, 50),
+        "cold_p95": percentile(cold_times, 95),
+        "cold_mean": statistics.mean(cold_times),
+        "cold_n": len(cold_times),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm", type=int, default=50, help="warm checks to time")
     parser.add_argument("--cold", type=int, default=8, help="cold checks to time")
     parser.add_argument("--task", default="4")
     args = parser.parse_args()
-
-    exercise = load_builtin().find(args.task)
-    assert exercise is not None
-    job = Job.for_exercise(exercise, exercise.solution)
-
-    with Runner(device="cpu", warm=True) as warm:
-        started = time.perf_counter()
-        warm.start()
-        warm.wait_ready()
-        ready = time.perf_counter() - started
-        measure(warm, job, 3)  # first forks touch pages; not what a learner waits for
-        warm_times = measure(warm, job, args.warm)
-        sandbox = warm.sandbox_name
-    with Runner(device="cpu", warm=False) as cold:
-        cold_times = measure(cold, job, args.cold)
-
-    w50, w95 = percentile(warm_times, 50), percentile(warm_times, 95)
-    c50, c95 = percentile(cold_times, 50), percentile(cold_times, 95)
+    m = measure(args.warm, args.cold, args.task)
+    w50, w95, c50, c95 = (float(m[k]) for k in ("warm_p50", "warm_p95", "cold_p50", "cold_p95"))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
-    print(f"task {args.task} (reference solution), sandbox: {sandbox}")
-    print(f"worker start (import torch+torchvision): {ready * 1000:.0f} ms")
+    print(f"task {m['task']} (reference solution), sandbox: {m['sandbox']}")
+    print(f"worker start (import torch+torchvision): {float(m['ready']) * 1000:.0f} ms")
     print(
-        f"warm  n={len(warm_times):3d}  p50 {w50 * 1000:7.1f} ms  p95 {w95 * 1000:7.1f} ms  "
-        f"mean {statistics.mean(warm_times) * 1000:7.1f} ms"
+        f"warm  n={m['warm_n']:3}  p50 {w50 * 1000:7.1f} ms  p95 {w95 * 1000:7.1f} ms  "
+        f"mean {float(m['warm_mean']) * 1000:7.1f} ms"
     )
     print(
-        f"cold  n={len(cold_times):3d}  p50 {c50 * 1000:7.1f} ms  p95 {c95 * 1000:7.1f} ms  "
-        f"mean {statistics.mean(cold_times) * 1000:7.1f} ms"
+        f"cold  n={m['cold_n']:3}  p50 {c50 * 1000:7.1f} ms  p95 {c95 * 1000:7.1f} ms  "
+        f"mean {float(m['cold_mean']) * 1000:7.1f} ms"
     )
     print(f"warm is {c50 / w50:.0f}x faster than cold at p50 ({c95 / w95:.0f}x at p95)")
     goal = w50 <= 0.100 and c50 / w50 >= 40

@@ -29,7 +29,7 @@ from quiz_tui.core.packs import load_builtin
 from quiz_tui.core.runner import Job, Runner
 
 
-def run_seeds(device: str, seeds: int) -> None:
+def run_seeds(device: str, seeds: int) -> dict[str, list[float]]:
     exercise = load_builtin().find("55")
     assert exercise is not None
     with Runner(device=device) as runner:  # type: ignore[arg-type]
@@ -61,6 +61,7 @@ def run_seeds(device: str, seeds: int) -> None:
             f"mean {statistics.mean(accuracies):.1%} max {max(accuracies):.1%}; "
             f"check time mean {statistics.mean(times):.1f} s, max {max(times):.1f} s"
         )
+        measured = {"times": times, "accuracies": accuracies}
         for i, wrong in enumerate(exercise.wrong):
             started = time.perf_counter()
             result = runner.run(replace(job, code=wrong.code))
@@ -68,6 +69,7 @@ def run_seeds(device: str, seeds: int) -> None:
                 f"[{device}] broken loop {i}: {result.status.value} in "
                 f"{time.perf_counter() - started:.1f} s: {result.message[:90]}"
             )
+    return measured
 
 
 def main() -> None:

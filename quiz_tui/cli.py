@@ -487,21 +487,13 @@ def run_command(settings: Settings, task: str, file: str, as_json: bool) -> None
 
 
 def _parse_tasks(spec: str) -> set[int]:
-    """``1-25,30`` → {1..25, 30}."""
-    numbers: set[int] = set()
-    for part in spec.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                lo, hi = part.split("-", 1)
-                numbers.update(range(int(lo), int(hi) + 1))
-            else:
-                numbers.add(int(part))
-        except ValueError as exc:
-            raise click.BadParameter(f"{part!r} is not a task number or range like 1-25") from exc
-    return numbers
+    """``1-25,30`` → {1..25, 30}, as a click error when malformed."""
+    from quiz_tui.core.exam import ExamError, parse_numbers
+
+    try:
+        return set(parse_numbers(spec))
+    except ExamError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 @main.command("verify")

@@ -24,6 +24,7 @@ import pytest
 
 from quiz_tui.core.model import Limits, SetupPiece, Status
 from quiz_tui.core.runner import Job, Runner
+from tests.helpers import alive
 
 GRACE = 5.0
 CHECK_X = "expect_tensor(x, name='x', shape=(2,))"
@@ -88,16 +89,6 @@ CASES = [
     for fault in FAULTS
     for sandbox in (["auto", "watch"] if fault.both_sandboxes else ["auto"])
 ]
-
-
-def alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return state not in (b"Z", b"X")
 
 
 def session_members(sid: int) -> list[int]:

@@ -47,10 +47,14 @@ def test_the_training_check_on_the_gpu(cuda_runner: Runner) -> None:
     result = cuda_runner.run(Job.for_exercise(exercise, exercise.solution))
     assert result.status is Status.PASS, result.message
     assert result.details["accuracy"] >= 0.30
-    print(f"training check on CUDA: {time.monotonic() - started:.1f} s, accuracy {result.details['accuracy']:.1%}")
+    print(
+        f"training check on CUDA: {time.monotonic() - started:.1f} s, accuracy {result.details['accuracy']:.1%}"
+    )
 
 
-def test_cuda_out_of_memory_is_named_and_the_worker_survives(cuda_runner: Runner, tmp_path: Path) -> None:
+def test_cuda_out_of_memory_is_named_and_the_worker_survives(
+    cuda_runner: Runner, tmp_path: Path
+) -> None:
     code = "import torch\nhuge = torch.empty(10 ** 13, device='cuda')\n"
     job = Job(task="oom", code=code, check="", setup=(SetupPiece("fixture:torch", "import torch\n"),),
               limits=Limits(seconds=30))  # fmt: skip
@@ -58,5 +62,7 @@ def test_cuda_out_of_memory_is_named_and_the_worker_survives(cuda_runner: Runner
     assert result.status is Status.ERROR
     assert "OutOfMemoryError on line 2" in result.message
     assert "GPU ran out of memory" in result.message
-    again = cuda_runner.run(Job(task="ok", code="import torch\nx = torch.zeros(2, device='cuda')\n", check=""))
+    again = cuda_runner.run(
+        Job(task="ok", code="import torch\nx = torch.zeros(2, device='cuda')\n", check="")
+    )
     assert again.status is Status.PASS

@@ -23,6 +23,18 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: f
     raise AssertionError("the app did not reach the expected state in time")
 
 
+def panel_text(app: QuizApp) -> str:
+    """Everything the result panel shows, as plain text."""
+    from rich.text import Text
+    from textual.widgets import Static
+
+    parts = []
+    for widget in app.result_panel.query(Static):
+        content = widget.render()
+        parts.append(content.plain if isinstance(content, Text) else str(content))
+    return "\n".join(parts)
+
+
 async def started(pilot: Pilot[None]) -> QuizApp:
     """Wait until the task is open and the warm worker has reported the device."""
     app = pilot.app

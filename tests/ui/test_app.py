@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.text import Text
 from textual.widgets import Input, Static
 
 from quiz_tui.app import QuizApp
@@ -16,19 +15,11 @@ from quiz_tui.core.model import Status
 from quiz_tui.core.progress import ProgressStore
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.progress import ProgressScreen
-from tests.ui.conftest import checked, started, wait_for
+from tests.ui.conftest import checked, panel_text, started, wait_for
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
 RIGHT_4 = "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
 SIZE = (80, 24)
-
-
-def panel_text(app: QuizApp) -> str:
-    parts = []
-    for widget in app.result_panel.query(Static):
-        content = widget.render()
-        parts.append(content.plain if isinstance(content, Text) else str(content))
-    return "\n".join(parts)
 
 
 async def test_opens_the_task_with_the_cursor_in_the_editor(

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from rich.text import Text
-from textual.widgets import Static
 
 from quiz_tui.app import QuizApp
 from quiz_tui.core.model import Status
-from tests.ui.conftest import checked, started
+from tests.ui.conftest import checked, panel_text, started
 
 FAULTS = [
     # code, status, text the result panel must show
@@ -20,14 +18,6 @@ FAULTS = [
     ("print('[red]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07 end')\n", Status.RAN, "[red]x[/] \\x1b[2J"),
     ("import os\nwhile True:\n    os.fork()\n", Status.ERROR, "processes or threads"),
 ]
-
-
-def panel_text(app: QuizApp) -> str:
-    parts = []
-    for widget in app.result_panel.query(Static):
-        content = widget.render()
-        parts.append(content.plain if isinstance(content, Text) else str(content))
-    return "\n".join(parts)
 
 
 @pytest.mark.parametrize(("code", "status", "shown"), FAULTS, ids=[f[2][:24] for f in FAULTS])

@@ -20,16 +20,6 @@ CHECK_X = "expect_tensor(x, name='x', shape=(2,))"
 GRACE = 5.0
 
 
-def alive(pid: int) -> bool:
-    """True while ``pid`` is a running (not zombie) process."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            state = f.read().rsplit(b")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return state not in (b"Z", b"X")
-
-
 def job(code: str, *, seconds: float = 2.0, memory_mb: int = 3072, check: str = CHECK_X) -> Job:
     return Job(
         task="t",
