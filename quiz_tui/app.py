@@ -25,6 +25,7 @@ from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from quiz_tui.core.config import load_config
@@ -82,6 +83,12 @@ DRAFT_PAUSE = 0.4
 DRAFT_MAX_DELAY = 1.0
 """Longest a change waits before it is saved, even while typing goes on."""
 NARROW = 100
+
+
+_WORKSPACE_ACTIONS = {
+    "check", "run", "hint", "next_task", "previous_task", "toggle_tasks", "toggle_lang",
+    "external_editor", "progress",
+}  # fmt: skip
 
 
 def _t(lang: Lang, en: str, zh: str) -> str:
@@ -569,7 +576,8 @@ class QuizApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
             return True if self._checking else None
-        return True
+        # While a dialog is open, its keys count, not the workspace's.
+        return not (action in _WORKSPACE_ACTIONS and isinstance(self.screen, ModalScreen))
 
     def action_check(self) -> None:
         self.editor.submit("check")

@@ -357,3 +357,15 @@ async def test_a_training_check_shows_live_progress(make_app: Callable[..., Quiz
         await wait_for(pilot, lambda: app._checking is None, timeout=180)
         assert app._last_result is not None and app._last_result.status is Status.PASS
         assert "accuracy" in panel_text(app)
+
+
+async def test_workspace_keys_do_nothing_under_a_dialog(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen))
+        await pilot.press("f5", "ctrl+n")
+        await pilot.pause(0.3)
+        assert app._checking is None
+        assert app.current is not None and app.current.exercise.number == 4
