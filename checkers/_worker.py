@@ -581,6 +581,8 @@ def serve(sock: socket.socket) -> None:
     sel.register(sock, selectors.EVENT_READ, "sock")
     sel.register(wake_r, selectors.EVENT_READ, "wake")
     jobs: dict[int, str] = {}
+    cgroups: dict[int, list[str]] = {}
+    """Each running job's cgroup folders, to empty them if the app goes away."""
 
     def send(event: dict[str, Any]) -> None:
         try:
@@ -597,8 +599,7 @@ def serve(sock: socket.socket) -> None:
                 except OSError:
                     msg, fd_list = b"", []
                 if not msg:
-                    for pid in list(jobs):
-                        _kill_tree(pid)
+                    _shut_down(jobs, cgroups)
                     os._exit(0)
                 request = json.loads(msg)
                 op = request.get("op")
@@ -615,6 +616,7 @@ def serve(sock: socket.socket) -> None:
                     for fd in fd_list:
                         os.close(fd)
                     jobs[pid] = job.get("id", "")
+                    cgroups[pid] = list(job.get("cgroups", []))
                     send({"event": "started", "id": job.get("id", ""), "pid": pid})
                 elif op == "ping":
                     for fd in fd_list:
@@ -623,10 +625,44 @@ def serve(sock: socket.socket) -> None:
             else:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 4096)
-        _reap(jobs, send)
+        _reap(jobs, cgroups, send)
 
 
-def _reap(jobs: dict[int, str], send: Callable[[dict[str, Any]], None]) -> None:
+def _shut_down(jobs: dict[int, str], cgroups: dict[int, list[str]]) -> None:
+    """The app is gone (closed, or killed with kill -9): stop everything its checks started.
+
+    Processes a check moved into a session of their own come back to us (we are
+    their subreaper) only once their parents die, so keep reaping and killing
+    for a moment; cgroup members are killed wherever they are.
+    """
+    for pid in list(jobs):
+        _kill_tree(pid)
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        for folders in cgroups.values():
+            for folder in folders:
+                try:
+                    with open(os.path.join(folder, "cgroup.procs")) as f:
+                        for member in f.read().split():
+                            _kill_tree(int(member))
+                except (OSError, ValueError):
+                    pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            return  # no children left at all
+        left = _children()
+        if not left:
+            return
+        for pid in left:
+            _kill_tree(pid)
+        time.sleep(0.02)
+
+
+def _reap(
+    jobs: dict[int, str], cgroups: dict[int, list[str]], send: Callable[[dict[str, Any]], None]
+) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -635,6 +671,7 @@ def _reap(jobs: dict[int, str], send: Callable[[dict[str, Any]], None]) -> None:
         if pid == 0:
             break
         job_id = jobs.pop(pid, None)
+        cgroups.pop(pid, None)
         if job_id is not None:
             send({"event": "exited", "id": job_id, "pid": pid, "status": status})
     # Anything else parented to us is an orphan a job left behind: stop it.

@@ -83,7 +83,7 @@ class Settings:
     @functools.cached_property
     def library(self) -> Library:
         """The packs this command may use: the built-in one and the trusted others."""
-        store = _open_store(quiet=True)
+        store = _open_store()
 
         def allow(pack: Pack, origin: str) -> bool:
             decision = store.trust(pack.root) if store else None
@@ -247,7 +247,7 @@ def _launch_app(settings: Settings, task: str | None) -> None:
 def list_command(settings: Settings, as_json: bool) -> None:
     """List the tasks, grouped by section, with your progress."""
     lang = settings.lang
-    store = _open_store(quiet=as_json)
+    store = _open_store()
     rows: list[dict[str, Any]] = []
     for pack in settings.library.packs:
         states = store.task_states(pack.id) if store else {}
@@ -335,14 +335,17 @@ def _read_code(file: str) -> str:
         raise click.UsageError(f"cannot read {file}: {exc}") from exc
 
 
-def _open_store(*, quiet: bool = False) -> ProgressStore | None:
+def _open_store() -> ProgressStore | None:
+    """The progress store, or None (with a warning) when it cannot be opened.
+
+    Warnings and notes go to stderr, so they never mix with --json output.
+    """
     try:
         store = ProgressStore()
     except ProgressStoreError as exc:
-        if not quiet:
-            click.echo(click.style(f"warning: progress is not saved: {exc}", fg="yellow"), err=True)
+        click.echo(click.style(f"warning: progress is not saved: {exc}", fg="yellow"), err=True)
         return None
-    if store.notice and not quiet:
+    if store.notice:
         click.echo(click.style(f"note: {store.notice}", fg="yellow"), err=True)
     return store
 
@@ -446,7 +449,7 @@ def check_command(
     code = _read_code(file)
     result = _run_one(settings, ref, code, "check", seed=seed, cold=cold)
     if not no_record and result.status is not Status.CANCELLED:
-        store = _open_store(quiet=as_json)
+        store = _open_store()
         if store is not None:
             try:
                 store.record_attempt(
