@@ -6,6 +6,7 @@ Misbehaving code (loops, bombs, crashes, floods) is in tests/faults/.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,4 +133,19 @@ def test_cold_runs_work_the_same(tmp_path: Path) -> None:
         result = cold.run(job("x = torch.zeros(3)"))
     assert result.status is Status.FAIL
     assert result.message == "`x` has shape (3,), the task asks for (2,)."
+    assert not result.warm
+
+
+def test_falls_back_to_a_cold_interpreter_when_the_warm_worker_cannot_start(tmp_path: Path) -> None:
+    # An interpreter wrapper whose zygote always dies at once, but runs one-off jobs.
+    wrapper = tmp_path / "python"
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ "$3" = zygote ]; then exit 1; fi\nexec {sys.executable} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    with Runner(device="cpu", python=str(wrapper)) as r:
+        r.start()
+        assert not r.wait_ready(timeout=10)
+        result = r.run(job("x = torch.zeros(2)"))
+    assert result.status is Status.PASS, result.message
     assert not result.warm
