@@ -682,11 +682,28 @@ def _summary_table(summaries: list[Any]) -> str:
 
 
 def run() -> None:
-    """Entry point that turns quiz-tui's own errors into one-line messages."""
+    """Entry point: quiz-tui's own errors become one-line messages, never tracebacks.
+
+    An unexpected error (a bug) is written with its traceback to a log file in the
+    cache folder and reported in one line; QUIZ_TUI_DEBUG=1 shows it instead.
+    """
     try:
         main(standalone_mode=True)
     except QuizError as exc:
         click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("QUIZ_TUI_DEBUG"):
+            raise
+        import traceback
+
+        log = paths.ensure(paths.cache_dir()) / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        log.write_text("".join(traceback.format_exception(exc)), "utf-8")
+        click.echo(
+            click.style(f"error: quiz-tui hit a bug ({type(exc).__name__}: {exc}).", fg="red")
+            + f" Details are in {log}; please report them.",
+            err=True,
+        )
         sys.exit(1)
 
 
@@ -840,6 +857,8 @@ def progress_group(ctx: click.Context, settings: Settings, as_json: bool) -> Non
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def progress_export(file: Path) -> None:
     """Write all progress (attempts, drafts, shown solutions) to FILE as JSON."""
+    if not file.name or file.is_dir():
+        raise click.UsageError(f"{str(file) or repr(str(file))} is a folder; give a file name")
     with _store_or_exit() as store:
         try:
             count = store.export(file)
@@ -945,7 +964,7 @@ def _exam_book() -> tuple[ProgressStore, Any]:
 
 
 @exam_group.command("report")
-@click.argument("exam_id", type=int, required=False)
+@click.argument("exam_id", type=click.IntRange(1, 2**62), required=False)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @common_options
 def exam_report(settings: Settings, exam_id: int | None, fmt: str) -> None:
@@ -1023,6 +1042,8 @@ def new_pack_command(folder: Path) -> None:
         written = new_pack(folder)
     except QuizError as exc:
         raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise click.UsageError(f"cannot create {folder}: {exc.strerror or exc}") from exc
     for path in written:
         click.echo(f"created {path}")
     click.echo(
@@ -1040,4 +1061,6 @@ def new_exercise_command(path: Path) -> None:
         written = new_exercise(path)
     except QuizError as exc:
         raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise click.UsageError(f"cannot create {path}: {exc.strerror or exc}") from exc
     click.echo(f"created {written}")

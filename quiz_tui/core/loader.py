@@ -96,6 +96,11 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], KeyLines]:
         raise ExerciseFileError(
             [Problem(path, 1, "the file is nested too deeply to read")]
         ) from exc
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        message = str(exc).split(":", 1)[0]
+        raise ExerciseFileError(
+            [Problem(path, 1, f"a value in the file cannot be read: {message}")]
+        ) from exc
     return data, lines
 
 
@@ -171,7 +176,10 @@ def _compile(
 
 
 def _compile_at(c: _Collector, lines: KeyLines, code: str, label: str, where: KeyPath) -> None:
-    _compile(c, code, label, lines.string_start(where), multiline=lines.is_multiline(where))
+    span = lines.string_lines(where)
+    # Code lines are file lines only when the string's newlines are real ones (not "\n").
+    multiline = lines.is_multiline(where) and (span is None or code.count("\n") < span + 1)
+    _compile(c, code, label, lines.string_start(where), multiline=multiline)
 
 
 @dataclass(frozen=True)
@@ -448,6 +456,9 @@ def _explanations(c: _Collector, data: dict[str, Any]) -> tuple[Explanation, ...
                 ("explain", i, "error"),
                 f"explain[{i}].error is not a valid regular expression: {exc}",
             )
+            continue
+        except (OverflowError, RecursionError):
+            c.add(("explain", i, "error"), f"explain[{i}].error is too large or too deeply nested")
             continue
         out.append(Explanation(pattern, text))
     return tuple(out)

@@ -495,7 +495,10 @@ class ProgressStore:
         added = 0
         with self.transaction() as conn:
             for table in _TABLES:
-                for row in data.get(table, []):
+                rows = data.get(table, [])
+                if not isinstance(rows, list):
+                    raise ProgressStoreError(f"{path}: {table!r} should be a list of records")
+                for row in rows:
                     if not isinstance(row, dict):
                         continue
                     row = {k: v for k, v in row.items() if k != "id"}
@@ -510,7 +513,7 @@ class ProgressStore:
                         cursor = conn.execute(
                             f"{verb} INTO {table} ({names}) VALUES ({marks})", tuple(row.values())
                         )
-                    except sqlite3.DatabaseError as exc:
+                    except (sqlite3.DatabaseError, OverflowError, TypeError) as exc:
                         raise ProgressStoreError(
                             f"{path}: a {table} record is malformed ({exc})"
                         ) from exc

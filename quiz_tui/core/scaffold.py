@@ -6,7 +6,10 @@ an author starts from something that works and changes it step by step.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import tomllib
 from pathlib import Path
 
 from quiz_tui.core.errors import QuizError
@@ -14,11 +17,11 @@ from quiz_tui.core.loader import PACK_FILE, exercise_files, read_pack_file
 
 PACK_TEMPLATE = """\
 # A quiz-tui pack: this file, plus one .toml file per exercise beside it.
-# Format reference: AUTHORING.md. Check everything with: quiz-tui validate {folder}
+# Format reference: AUTHORING.md. Check everything with: quiz-tui validate
 format = 1
 id = "{pack_id}"
-name.en = "{title}"
-name.zh = "{title}"
+name.en = {title}
+name.zh = {title}
 
 [[sections]]
 id = "basics"
@@ -97,23 +100,40 @@ def slug(text: str) -> str:
 
 
 def new_pack(folder: Path) -> list[Path]:
-    """Create ``folder`` with a pack file and one example exercise."""
+    """Create ``folder`` with a pack file and one example exercise (all or nothing)."""
     folder = Path(folder)
     if (folder / PACK_FILE).exists():
         raise QuizError(f"{folder} already has a {PACK_FILE}")
+    name = folder.resolve().name
+    title = name.replace("-", " ").replace("_", " ").strip().capitalize() or "My pack"
+    # json.dumps escapes quotes and control characters the way TOML basic strings do;
+    # ensure_ascii=False keeps other characters as they are (TOML has no surrogate pairs).
+    text = PACK_TEMPLATE.format(pack_id=slug(name), title=json.dumps(title, ensure_ascii=False))
+    try:
+        tomllib.loads(text)
+        encoded = text.encode("utf-8")
+    except (tomllib.TOMLDecodeError, UnicodeEncodeError) as exc:
+        raise QuizError(
+            f"cannot make a pack name from the folder name {name!r}: rename it"
+        ) from exc
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    pack_id = slug(folder.resolve().name)
-    title = (
-        folder.resolve().name.replace("-", " ").replace("_", " ").strip().capitalize() or "My pack"
-    )
     pack_file = folder / PACK_FILE
-    pack_file.write_text(PACK_TEMPLATE.format(folder=folder, pack_id=pack_id, title=title), "utf-8")
-    return [pack_file, new_exercise(folder / "01-vector-of-ones.toml")]
+    try:
+        pack_file.write_bytes(encoded)
+        return [pack_file, new_exercise(folder / "01-vector-of-ones.toml")]
+    except BaseException:
+        pack_file.unlink(missing_ok=True)
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def new_exercise(path: Path) -> Path:
     """Create an exercise file in a pack folder, numbered after the existing ones."""
     path = Path(path)
+    if not path.name or path.name in (".", ".."):
+        raise QuizError("give the new exercise a file name, e.g. mypack/02-matmul.toml")
     if path.suffix != ".toml":
         path = path.with_suffix(".toml")
     folder = path.parent

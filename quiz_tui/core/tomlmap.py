@@ -14,10 +14,9 @@ import re
 
 KeyPath = tuple[str | int, ...]
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(
-    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
-)
+_DOTTED = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*"""
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
 
 
 def _split_key(raw: str) -> list[str]:
@@ -31,6 +30,7 @@ class KeyLines:
     def __init__(self, text: str) -> None:
         self._lines: dict[KeyPath, int] = {}
         self._string_starts: dict[KeyPath, int] = {}
+        self._string_lines: dict[KeyPath, int] = {}
         self.unclosed_string: int | None = None
         """Line where a multi-line string opens and never closes (tomllib gives none)."""
         self._scan(text)
@@ -39,6 +39,7 @@ class KeyLines:
         table: KeyPath = ()
         array_counts: dict[KeyPath, int] = {}
         in_string: str | None = None
+        open_key: KeyPath = ()
         # TOML ends lines only at \n: other Unicode separators may sit inside strings.
         for number, raw in enumerate(text.split("\n"), start=1):
             line = raw.removesuffix("\r")
@@ -46,10 +47,11 @@ class KeyLines:
                 if line.count(in_string) % 2 == 1:
                     in_string = None
                     self.unclosed_string = None
+                    self._string_lines[open_key] = number - self._string_starts[open_key] + 1
                 continue
             header = _HEADER.match(line)
             if header and not _KEY.match(line):
-                path = tuple(_split_key(header.group(2)))
+                path = self._in_arrays(tuple(_split_key(header.group(2))), array_counts)
                 if header.group(1) == "[[":
                     index = array_counts.get(path, -1) + 1
                     array_counts[path] = index
@@ -74,8 +76,23 @@ class KeyLines:
                     self._string_starts[keypath] = number + (0 if after else 1)
                     if after.count(quote) % 2 == 0:
                         in_string = quote
+                        open_key = keypath
                         self.unclosed_string = number
+                    else:
+                        self._string_lines[keypath] = 1
                     break
+
+    @staticmethod
+    def _in_arrays(path: tuple[str, ...], arrays: dict[KeyPath, int]) -> KeyPath:
+        """``[sections.title]`` after ``[[sections]]`` belongs to the last sections entry."""
+        out: KeyPath = ()
+        for part in path:
+            out = (*out, part)
+            if out in arrays:
+                out = (*out, arrays[out])
+        if path and out[-1] != path[-1]:
+            out = out[:-1]  # the header itself names an array: its entry is added by the caller
+        return out
 
     def line(self, path: KeyPath) -> int:
         """Where ``path`` is defined, else its nearest defined parent, else line 1."""
@@ -88,6 +105,10 @@ class KeyLines:
     def is_multiline(self, path: KeyPath) -> bool:
         """Whether the value at ``path`` is a triple-quoted string."""
         return path in self._string_starts
+
+    def string_lines(self, path: KeyPath) -> int | None:
+        """How many file lines the triple-quoted value at ``path`` spans, if known."""
+        return self._string_lines.get(path)
 
     def string_start(self, path: KeyPath) -> int:
         """The file line holding the first line of a multi-line string value."""
