@@ -120,3 +120,27 @@ def test_main_flow_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
     screen = tmux.wait_for("Tensors")
     assert "✓  4" in screen or "✓ 4" in screen
     tmux.keys("F10")
+
+
+def test_open_in_editor_then_check(tmux: Tmux, tmp_path: Path) -> None:
+    """F4 suspends the app for $EDITOR, takes the edited text back, and checks it."""
+    editor = tmp_path / "fake-editor"
+    editor.write_text(
+        "#!/bin/sh\n"
+        "# Stands in for a person in vim: replaces the starter's blank, then saves.\n"
+        "sed -i 's/x = \\.\\.\\./x = torch.zeros(5, 3, dtype=torch.long)/' \"$1\"\n"
+    )
+    editor.chmod(0o755)
+    env = {
+        "QUIZ_TUI_HOME": str(tmp_path / "home"),
+        "QUIZ_TUI_LANG": "en",
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "EDITOR": str(editor),
+    }
+    tmux.start([sys.executable, "-m", "quiz_tui", "4"], env)
+    tmux.wait_for("│ CPU")
+    tmux.keys("F4")
+    screen = tmux.wait_for("Passed")
+    assert "x = torch.zeros(5, 3, dtype=torch.long)" in screen
+    tmux.keys("F10")
