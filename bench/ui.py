@@ -51,8 +51,8 @@ from quiz_tui.app import QuizApp
 
 class Timed(QuizApp):
     def on_mount(self):
+        self.call_after_refresh(self.painted)  # first in line after the first frame
         super().on_mount()
-        self.call_after_refresh(self.painted)
     def painted(self):
         open(sys.argv[1], "w").write(repr(time.time()))
         self.exit()

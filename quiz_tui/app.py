@@ -193,6 +193,11 @@ class QuizApp(App[None]):
         self.result_panel.show_idle(self.lang)
         self.header.pack = _t(self.lang, "loading…", "加载中…")
         self._layout_for(self.size.width, self.size.height)
+        # Start the loading threads once the first frame is out: they would otherwise
+        # compete with it for the interpreter (see bench/ui.py).
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
         self._load()
         self._start_worker()
 

@@ -6,35 +6,40 @@ control characters (escape sequences, bells) made visible instead of obeyed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import ProgressBar, Sparkline, Static
 
-from quiz_tui.core.model import Lang, Result, Status
 from quiz_tui.textutil import human_bytes, visible
 from quiz_tui.widgets.image_view import HalfBlocks
 
-VERDICTS: dict[Status, tuple[str, str, str, str]] = {
+if TYPE_CHECKING:
+    from quiz_tui.core.model import Lang, Result, Status
+
+# Keyed by the status's value, so that the first frame does not wait for the model.
+VERDICTS: dict[str, tuple[str, str, str, str]] = {
     # symbol, English, Chinese, style
-    Status.PASS: ("✓", "Passed", "通过", "bold black on green"),
-    Status.FAIL: ("✗", "Not yet", "未通过", "bold white on red"),
-    Status.ERROR: ("!", "Your code raised an error", "代码出错", "bold white on red"),
-    Status.TIMEOUT: ("⏱", "Too slow: stopped", "超时，已停止", "bold black on yellow"),
-    Status.NOT_ATTEMPTED: ("○", "Not attempted", "未作答", "bold white on blue"),
-    Status.CHECKER_ERROR: (
+    "pass": ("✓", "Passed", "通过", "bold black on green"),
+    "fail": ("✗", "Not yet", "未通过", "bold white on red"),
+    "error": ("!", "Your code raised an error", "代码出错", "bold white on red"),
+    "timeout": ("⏱", "Too slow: stopped", "超时，已停止", "bold black on yellow"),
+    "not_attempted": ("○", "Not attempted", "未作答", "bold white on blue"),
+    "checker_error": (
         "⚠",
         "The checker broke (not your fault)",
         "检查器出错（不是你的问题）",
         "bold white on magenta",
     ),
-    Status.RAN: ("▶", "Ran", "已运行", "bold black on cyan"),
-    Status.CANCELLED: ("■", "Cancelled", "已取消", "bold black on yellow"),
+    "ran": ("▶", "Ran", "已运行", "bold black on cyan"),
+    "cancelled": ("■", "Cancelled", "已取消", "bold black on yellow"),
 }
 
 
 def verdict_label(status: Status, lang: Lang) -> tuple[str, str]:
-    symbol, en, zh, style = VERDICTS[status]
+    symbol, en, zh, style = VERDICTS[status.value]
     return f" {symbol} {zh if lang == 'zh' else en} ", style
 
 

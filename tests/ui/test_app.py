@@ -369,3 +369,9 @@ async def test_workspace_keys_do_nothing_under_a_dialog(make_app: Callable[..., 
         await pilot.pause(0.3)
         assert app._checking is None
         assert app.current is not None and app.current.exercise.number == 4
+
+
+def test_every_status_has_a_verdict_banner() -> None:
+    from quiz_tui.widgets.result import VERDICTS
+
+    assert set(VERDICTS) == {status.value for status in Status}
