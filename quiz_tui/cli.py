@@ -6,13 +6,14 @@ Exit codes: 0 success (a check passed), 1 the answer or pack is not right,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -1032,18 +1033,25 @@ def new_group() -> None:
     """Start a pack or an exercise from a template that already validates."""
 
 
+@contextlib.contextmanager
+def _creating(target: Path) -> Iterator[None]:
+    """Turn a refused or failed scaffold into a usage error that names ``target``."""
+    try:
+        yield
+    except QuizError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise click.UsageError(f"cannot create {target}: {exc.strerror or exc}") from exc
+
+
 @new_group.command("pack")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def new_pack_command(folder: Path) -> None:
     """Create FOLDER with pack.toml and one example exercise."""
     from quiz_tui.core.scaffold import new_pack
 
-    try:
+    with _creating(folder):
         written = new_pack(folder)
-    except QuizError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except OSError as exc:
-        raise click.UsageError(f"cannot create {folder}: {exc.strerror or exc}") from exc
     for path in written:
         click.echo(f"created {path}")
     click.echo(
@@ -1057,10 +1065,6 @@ def new_exercise_command(path: Path) -> None:
     """Create PATH (e.g. mypack/02-matmul.toml), numbered after the pack's exercises."""
     from quiz_tui.core.scaffold import new_exercise
 
-    try:
+    with _creating(path):
         written = new_exercise(path)
-    except QuizError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except OSError as exc:
-        raise click.UsageError(f"cannot create {path}: {exc.strerror or exc}") from exc
     click.echo(f"created {written}")
