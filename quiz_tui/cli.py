@@ -31,20 +31,11 @@ from quiz_tui.core.packs import Library, TaskRef
 from quiz_tui.core.progress import ProgressStore
 from quiz_tui.core.runner import Job, Runner
 from quiz_tui.core.verify import Outcome, verify
+from quiz_tui.marks import VERDICT_MARKS
 from quiz_tui.textutil import human_bytes, visible
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SYMBOLS = {
-    Status.PASS: ("✓", "green"),
-    Status.FAIL: ("✗", "red"),
-    Status.ERROR: ("!", "red"),
-    Status.TIMEOUT: ("⏱", "yellow"),
-    Status.NOT_ATTEMPTED: ("○", "blue"),
-    Status.CHECKER_ERROR: ("⚠", "magenta"),
-    Status.RAN: ("▶", "cyan"),
-    Status.CANCELLED: ("■", "yellow"),
-}
 LABELS = {
     Status.PASS: ("PASS", "通过"),
     Status.FAIL: ("FAIL", "未通过"),
@@ -362,7 +353,7 @@ def _check_device(settings: Settings, runner: Runner) -> None:
 
 
 def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
-    symbol, colour = SYMBOLS[result.status]
+    symbol, colour = VERDICT_MARKS[result.status.value]
     lines = [
         click.style(f"{symbol} {status_label(result.status, lang)}", fg=colour, bold=True)
         + f"  {ex.number}. {ex.title.get(lang)}  "

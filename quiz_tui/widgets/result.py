@@ -13,34 +13,34 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import ProgressBar, Sparkline, Static
 
+from quiz_tui.marks import VERDICT_MARKS
 from quiz_tui.textutil import human_bytes, visible
 from quiz_tui.widgets.image_view import HalfBlocks
 
 if TYPE_CHECKING:
     from quiz_tui.core.model import Lang, Result, Status
 
-# Keyed by the status's value, so that the first frame does not wait for the model.
-VERDICTS: dict[str, tuple[str, str, str, str]] = {
-    # symbol, English, Chinese, style
-    "pass": ("✓", "Passed", "通过", "bold black on green"),
-    "fail": ("✗", "Not yet", "未通过", "bold white on red"),
-    "error": ("!", "Your code raised an error", "代码出错", "bold white on red"),
-    "timeout": ("⏱", "Too slow: stopped", "超时，已停止", "bold black on yellow"),
-    "not_attempted": ("○", "Not attempted", "未作答", "bold white on blue"),
-    "checker_error": (
-        "⚠",
-        "The checker broke (not your fault)",
-        "检查器出错（不是你的问题）",
-        "bold white on magenta",
-    ),
-    "ran": ("▶", "Ran", "已运行", "bold black on cyan"),
-    "cancelled": ("■", "Cancelled", "已取消", "bold black on yellow"),
+VERDICT_WORDS: dict[str, tuple[str, str]] = {
+    "pass": ("Passed", "通过"),
+    "fail": ("Not yet", "未通过"),
+    "error": ("Your code raised an error", "代码出错"),
+    "timeout": ("Too slow: stopped", "超时，已停止"),
+    "not_attempted": ("Not attempted", "未作答"),
+    "checker_error": ("The checker broke (not your fault)", "检查器出错（不是你的问题）"),
+    "ran": ("Ran", "已运行"),
+    "cancelled": ("Cancelled", "已取消"),
 }
+"""The banner's words for each verdict (keyed like VERDICT_MARKS), in English and Chinese."""
+
+_DARK_INK = {"green", "yellow", "cyan"}
+"""Banner colours light enough to need black text; the rest take white."""
 
 
 def verdict_label(status: Status, lang: Lang) -> tuple[str, str]:
-    symbol, en, zh, style = VERDICTS[status.value]
-    return f" {symbol} {zh if lang == 'zh' else en} ", style
+    symbol, colour = VERDICT_MARKS[status.value]
+    en, zh = VERDICT_WORDS[status.value]
+    ink = "black" if colour in _DARK_INK else "white"
+    return f" {symbol} {zh if lang == 'zh' else en} ", f"bold {ink} on {colour}"
 
 
 class ResultPanel(VerticalScroll):

@@ -372,6 +372,10 @@ async def test_workspace_keys_do_nothing_under_a_dialog(make_app: Callable[..., 
 
 
 def test_every_status_has_a_verdict_banner() -> None:
-    from quiz_tui.widgets.result import VERDICTS
+    from quiz_tui.marks import VERDICT_MARKS
+    from quiz_tui.widgets.result import VERDICT_WORDS, verdict_label
 
-    assert set(VERDICTS) == {status.value for status in Status}
+    assert set(VERDICT_MARKS) == set(VERDICT_WORDS) == {status.value for status in Status}
+    assert verdict_label(Status.PASS, "en") == (" ✓ Passed ", "bold black on green")
+    assert verdict_label(Status.FAIL, "zh") == (" ✗ 未通过 ", "bold white on red")
+    assert verdict_label(Status.TIMEOUT, "en")[1] == "bold black on yellow"
