@@ -270,26 +270,23 @@ class ExamBook:
     def record_check(self, exam: Exam, exercise_id: str, code: str, result: Result) -> None:
         if result.status is Status.CANCELLED:
             return
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE exam_tasks SET checks = checks + 1, status = ?, message = ?, code = ? "
-                "WHERE exam = ? AND exercise = ?",
-                (result.status.value, result.message, code, exam.id, exercise_id),
-            )
-        self.store.record_attempt(
-            exam.pack, exercise_id, result.status, result.seconds, code, exam=exam.id
-        )
+        self._save_verdict(exam, exercise_id, code, result, checks=1, source="app")
 
     def record_final(self, exam: Exam, exercise_id: str, code: str, result: Result) -> None:
         """The hand-in check of a task: its verdict is the one that counts."""
+        self._save_verdict(exam, exercise_id, code, result, checks=0, source="exam")
+
+    def _save_verdict(
+        self, exam: Exam, exercise_id: str, code: str, result: Result, *, checks: int, source: str
+    ) -> None:
         with self.store.transaction() as conn:
             conn.execute(
-                "UPDATE exam_tasks SET status = ?, message = ?, code = ? "
+                "UPDATE exam_tasks SET checks = checks + ?, status = ?, message = ?, code = ? "
                 "WHERE exam = ? AND exercise = ?",
-                (result.status.value, result.message, code, exam.id, exercise_id),
+                (checks, result.status.value, result.message, code, exam.id, exercise_id),
             )
         self.store.record_attempt(
-            exam.pack, exercise_id, result.status, result.seconds, code, source="exam", exam=exam.id
+            exam.pack, exercise_id, result.status, result.seconds, code, source=source, exam=exam.id
         )
 
     def finish(self, exam: Exam, state: ExamState) -> Exam:
