@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.pilot import Pilot
+
 from quiz_tui.app import QuizApp
 from quiz_tui.core.exam import ExamBook, plan
 from quiz_tui.core.packs import load_builtin
@@ -24,16 +26,21 @@ class FakeClock:
         return self.now
 
 
+async def begin_exam(pilot: Pilot[None], app: QuizApp) -> None:
+    """Wait for the exam's intro screen and start the exam from it."""
+    await started(pilot)
+    await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: app.exam is not None)
+
+
 async def test_a_short_exam_with_warnings_and_automatic_hand_in(
     make_app: Callable[..., QuizApp], tmp_path: Path
 ) -> None:
     clock = FakeClock()
     app = make_app(None, exam_plan=plan(PACK, tasks="4-5", minutes=10), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.exam is not None)
+        await begin_exam(pilot, app)
         assert app.header.clock == "10:00"
         assert [r.exercise.number for r in app.session.all_tasks()] == [4, 5]  # type: ignore[union-attr]
         assert app.current is not None and app.current.exercise.number == 4
@@ -85,10 +92,7 @@ async def test_hidden_verdicts_and_handing_in_early(make_app: Callable[..., Quiz
     clock = FakeClock()
     app = make_app(None, exam_plan=plan(PACK, tasks="4", minutes=5, feedback=False), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.exam is not None)
+        await begin_exam(pilot, app)
         app.editor.load("x = torch.zeros(5, 3)\n")
         await checked(pilot)
         assert "hidden during this exam" in str(app.result_panel.query_one("#body").render())
@@ -105,10 +109,7 @@ async def test_an_exam_survives_quitting_and_resumes_with_wall_clock_time(
     clock = FakeClock()
     app = make_app(None, exam_plan=plan(PACK, tasks="4-5", minutes=10), clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: app.exam is not None)
+        await begin_exam(pilot, app)
         app.editor.load("x = torch.zeros(5, 3)  # exam draft\n")
         await pilot.pause(0.6)
         await pilot.press("f10")
