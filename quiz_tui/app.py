@@ -501,11 +501,7 @@ class QuizApp(App[None]):
         editor.load(code)
         self._saved_code = code
         self._dirty_since = None
-        hints = [
-            h.get(self.lang)
-            for h in ref.exercise.hints[: session.hints_shown.get(ref.exercise.id, 0)]
-        ]
-        self.prompt.show(ref.exercise, self.lang, hints)
+        self.prompt.show(ref.exercise, self.lang, session.shown_hints(ref.exercise))
         self._last_result = None
         self.screen.remove_class("has-result")
         if self._checking is None:
@@ -659,11 +655,10 @@ class QuizApp(App[None]):
         from quiz_tui.core.model import Status
 
         self._last_result = message.result
-        hide = self.exam is not None and not self.exam.feedback
-        self.result_panel.show(message.result, self.lang, hide_details=hide)
+        self.result_panel.show(message.result, self.lang, hide_details=self._details_hidden)
         self.screen.add_class("has-result")
         if (
-            not hide
+            not self._details_hidden
             and message.result.line is not None
             and message.result.status
             in (
@@ -673,6 +668,11 @@ class QuizApp(App[None]):
         ):
             self.editor.show_line(message.result.line)
         self._refresh_progress()
+
+    @property
+    def _details_hidden(self) -> bool:
+        """In an exam without feedback a verdict shows no checks, output or traceback."""
+        return self.exam is not None and not self.exam.feedback
 
     def action_cancel(self) -> None:
         if self._checking is not None:
@@ -697,8 +697,7 @@ class QuizApp(App[None]):
             self.notify(_t(self.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
                            "提示已经全部给出。需要的话，可在命令面板（Ctrl+P）中查看答案。"))  # fmt: skip
             return
-        shown = [h.get(self.lang) for h in ex.hints[: hint[0]]]
-        self.prompt.show_hints(shown, self.lang)
+        self.prompt.show_hints(self.session.shown_hints(ex), self.lang)
 
     def action_show_solution(self) -> None:
         if self.current is None or self._locked():
@@ -780,13 +779,13 @@ class QuizApp(App[None]):
             self.session.lang = self.lang
         if self.current is not None:
             ex = self.current.exercise
-            shown = self.session.hints_shown.get(ex.id, 0) if self.session else 0
-            self.prompt.show(ex, self.lang, [h.get(self.lang) for h in ex.hints[:shown]])
+            self.prompt.show(ex, self.lang, self.session.shown_hints(ex) if self.session else [])
         panel = self.result_panel
-        if self._last_result is not None:
-            panel.show(self._last_result, self.lang)
-        elif self._checking is None:
-            panel.show_idle(self.lang)
+        if self._checking is None:  # a running check keeps its banner until the verdict
+            if self._last_result is not None:
+                panel.show(self._last_result, self.lang, hide_details=self._details_hidden)
+            else:
+                panel.show_idle(self.lang)
         if self._data is not None:
             self.header.dataset = self._data.short(self.lang)
         self._refresh_progress()

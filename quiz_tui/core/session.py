@@ -117,6 +117,10 @@ class Session:
     def solution_shown(self, ref: TaskRef) -> None:
         self._write(lambda s: s.mark_solution_shown(ref.pack.id, ref.exercise.id))
 
+    def shown_hints(self, exercise: Exercise) -> list[str]:
+        """The hints shown so far for ``exercise``, in the session's language."""
+        return [h.get(self.lang) for h in exercise.hints[: self.hints_shown.get(exercise.id, 0)]]
+
     def next_hint(self, exercise: Exercise) -> tuple[int, str] | None:
         """The next hint (1-based number and text), or None when all are shown."""
         shown = self.hints_shown.get(exercise.id, 0)

@@ -161,6 +161,13 @@ async def test_language_toggle(make_app: Callable[..., QuizApp]) -> None:
         app.editor.load(WRONG_4)
         assert await checked(pilot) is Status.FAIL
         assert "题目要求 long (int64)" in panel_text(app)
+        app.editor.load("import time\ntime.sleep(2)\n" + RIGHT_4)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app._checking is not None)
+        await pilot.press("f3")  # while a check runs: its banner stays, not the old verdict
+        assert "检查中" in str(app.result_panel.query_one("#verdict").render())
+        await wait_for(pilot, lambda: app._checking is None)
+        assert app._last_result is not None and app._last_result.status is Status.PASS
 
 
 async def test_task_list_toggles_filters_and_opens(make_app: Callable[..., QuizApp]) -> None:

@@ -97,6 +97,8 @@ async def test_hidden_verdicts_and_handing_in_early(make_app: Callable[..., Quiz
         await checked(pilot)
         assert "hidden during this exam" in str(app.result_panel.query_one("#body").render())
         assert "dtype" not in str(app.result_panel.query_one("#body").render())
+        await pilot.press("f3")  # redrawing the verdict in Chinese keeps the details hidden
+        assert "long" not in str(app.result_panel.query_one("#body").render())
         await app.run_action("hand_in")
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ExamReportScreen), timeout=60)
