@@ -355,12 +355,8 @@ def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]
     except StopTraining:
         pass  # the check has seen enough of the loop; judge what ran
     except checkers.CheckFailed as exc:  # raised by the exercise's watcher, mid-run
-        if os.getpid() != me:
-            os._exit(0)
         return {"status": "fail", "message": exc.message, "line": _last_line(exc.__traceback__)}
     except BaseException as exc:
-        if os.getpid() != me:
-            os._exit(0)
         return _error_result(exc, job, during="code")
     if os.getpid() != me:
         # A process the learner forked must not go on to run the check.
@@ -406,13 +402,9 @@ def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]
         result["message"] = result["message"].replace(name, f"{name} while {exc.what}", 1)
         return result
     except BaseException as exc:
-        if os.getpid() != me:
-            os._exit(0)
         if _has_learner_frame(exc.__traceback__):
             return _error_result(exc, job, during="check")
         return _checker_error("check", exc)
-    if os.getpid() != me:
-        os._exit(0)
     return {
         "status": "pass",
         "message": "All checks passed." if _core.lang() != "zh" else "全部检查通过。",
@@ -494,6 +486,10 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     result["checks"] = state.items
     result["details"] = state.details
     result["seconds"] = time.perf_counter() - started
+    if os.getpid() != me:
+        # A process the learner's code forked (during the code or the check) ended up
+        # here: only the job's own process reports a verdict.
+        os._exit(0)
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     _write_event(events_fd, result)

@@ -99,6 +99,18 @@ def test_cancel_stops_a_running_check() -> None:
         assert result.status is Status.CANCELLED
 
 
+def test_only_the_jobs_own_process_reports_a_verdict(runner: Runner) -> None:
+    # The learner's function forks when the check calls it; the copy gets a wrong
+    # answer and must not report it in place of the real one.
+    code = (
+        "import os\ndef f():\n    pid = os.fork()\n    return torch.zeros(3 if pid == 0 else 2)\n"
+    )
+    check = "x = f()\nexpect_tensor(x, name='x', shape=(2,))"
+    for _ in range(5):
+        result = runner.run(job(code, check=check))
+        assert result.status is Status.PASS, result.message
+
+
 def test_each_check_starts_from_the_same_seed(runner: Runner) -> None:
     a = runner.run(job("x = torch.rand(2)\nprint(x.tolist())", check=""))
     b = runner.run(job("x = torch.rand(2)\nprint(x.tolist())", check=""))
