@@ -278,10 +278,6 @@ class _Zygote:
             return self._ready and not self._dead
 
     @property
-    def ready(self) -> bool:
-        return self._ready and not self._dead
-
-    @property
     def dead(self) -> bool:
         return self._dead or (self.proc is not None and self.proc.poll() is not None)
 
@@ -427,7 +423,7 @@ class _Spawned:
         return True  # the app itself is the parent
 
 
-_TRACE_LINE = re.compile(r'File "<your code>", line (\d+)')
+_TRACE_LINE = re.compile(rf'File "{re.escape(LEARNER_FILE)}", line (\d+)')
 
 
 def _line_from_trace(trace: str) -> int | None:
@@ -466,7 +462,7 @@ class _Outcome:
     started: float | None = None
     ended: float = 0.0
     images: list[Image] = field(default_factory=list)
-    trace: bytearray = field(default_factory=bytearray)
+    trace: _Capture = field(default_factory=lambda: _Capture(TRACE_LIMIT))
 
 
 class Runner:
@@ -501,14 +497,11 @@ class Runner:
         self._zygote: _Zygote | None = None
         self._zygote_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._restarts = 0
         self._probe: dict[str, Any] | None = None
         self._env = dict(os.environ)
         self._env.setdefault("PYTHONUNBUFFERED", "1")
         self._env["PYTHONDONTWRITEBYTECODE"] = "1"
         self._env.pop("PYTHONSTARTUP", None)
-        self.worker_restarted = False
-        """Set when the worker died and a new one was started (the app says so once)."""
         self.worker_exit_listeners: list[Callable[[], None]] = []
         """Called (from a background thread) when the warm worker dies unexpectedly."""
         self._closed = False
@@ -529,7 +522,6 @@ class Runner:
             if self._zygote is None or self._zygote.dead:
                 if self._zygote is not None:
                     self._zygote.close()
-                    self._restarts += 1
                 zygote = _Zygote(self._python, self._log_path, self._env, self._zygote_died)
                 zygote.start()
                 self._zygote = zygote
@@ -539,7 +531,6 @@ class Runner:
         """The warm worker exited on its own: start another, and tell whoever listens."""
         if self._closed or zygote is not self._zygote:
             return
-        self.worker_restarted = True
         for listener in list(self.worker_exit_listeners):
             listener()
         threading.Thread(target=self._ensure_zygote, name="quiz-tui-restart", daemon=True).start()
@@ -554,11 +545,6 @@ class Runner:
     def worker_pid(self) -> int | None:
         z = self._zygote
         return z.proc.pid if z and z.proc and not z.dead else None
-
-    @property
-    def restarts(self) -> int:
-        """How many times the warm worker died and was started again."""
-        return self._restarts
 
     def close(self) -> None:
         self._closed = True
@@ -690,19 +676,13 @@ class Runner:
 
     def _launch(self, job_path: Path, job_id: str, fds: list[int]) -> _Launched:
         if self.warm:
-            zygote = self._ensure_zygote()
-            restarted_before = self._restarts
-            if zygote.wait_ready(START_TIMEOUT):
-                try:
-                    return zygote.launch(job_id, job_path, fds)
-                except RunnerError:
-                    pass
-            # The worker died or never became ready: try a fresh one once.
-            zygote = self._ensure_zygote()
-            self.worker_restarted = self._restarts > restarted_before
-            if zygote.wait_ready(START_TIMEOUT):
-                with contextlib.suppress(RunnerError):
-                    return zygote.launch(job_id, job_path, fds)
+            for _ in range(2):  # a worker that died since the last job gets replaced once
+                zygote = self._ensure_zygote()
+                if zygote.wait_ready(START_TIMEOUT):
+                    with contextlib.suppress(RunnerError):
+                        return zygote.launch(job_id, job_path, fds)
+                elif not zygote.dead:
+                    break  # alive but never ready: a second wait would be on the same worker
         return _Spawned(self._python, job_path, fds, self._env)
 
     def _run_in(
@@ -833,8 +813,7 @@ class Runner:
                 elif fd == err_r:
                     captures[1].feed(data)
                 elif fd == tr_r:
-                    if len(outcome.trace) < TRACE_LIMIT:
-                        outcome.trace += data[: TRACE_LIMIT - len(outcome.trace)]
+                    outcome.trace.feed(data)
                 else:
                     events += data
                     while b"\n" in events:
@@ -886,10 +865,7 @@ class Runner:
                 break  # cancelled before the job even started
         outcome.ended = time.monotonic()
         sel.close()
-        if outcome.lost:
-            # The zygote died during the job; start a new one for the next check.
-            self.worker_restarted = True
-            threading.Thread(target=self._ensure_zygote, daemon=True).start()
+        # A zygote that died during the job is replaced by _zygote_died already.
         return pid
 
     def _result(
@@ -901,7 +877,7 @@ class Runner:
     ) -> Result:
         out, err = captures
         seconds = (outcome.ended - outcome.started) if outcome.started else 0.0
-        trace = outcome.trace.decode("utf-8", "replace")
+        trace = outcome.trace.text()
         common: dict[str, Any] = {
             "task": job.task,
             "stdout": out.text(),
@@ -1052,5 +1028,5 @@ def _explained(result: Result, job: Job) -> Result:
 
 def _trace_excerpt(trace: str) -> str:
     """The learner's frames from a faulthandler dump, most recent call first."""
-    lines = [ln.strip() for ln in trace.splitlines() if "<your code>" in ln]
+    lines = [ln.strip() for ln in trace.splitlines() if LEARNER_FILE in ln]
     return "\n".join(dict.fromkeys(lines))
