@@ -50,8 +50,8 @@ from quiz_tui.core.model import (
     code_hash,
 )
 from quiz_tui.core.sandbox import (
-    CgroupSandbox,
     JobLimits,
+    Sandbox,
     WatchSandbox,
     anonymous_bytes,
     choose_sandbox,
@@ -552,8 +552,7 @@ class Runner:
             if self._zygote is not None:
                 self._zygote.close()
                 self._zygote = None
-        if isinstance(self._sandbox, CgroupSandbox):
-            self._sandbox.close()
+        self._sandbox.close()
 
     def __enter__(self) -> Runner:
         return self
@@ -696,7 +695,7 @@ class Runner:
         limits = JobLimits(
             memory_bytes=(job.limits.memory_mb or DEFAULT_MEMORY_MB) << 20, tasks=job.limits.tasks
         )
-        sandbox = self._sandbox
+        sandbox: Sandbox = self._sandbox
         try:
             cgroups = sandbox.prepare(job_id, limits)
         except OSError:
@@ -743,7 +742,7 @@ class Runner:
         read_ends: list[int],
         captures: tuple[_Capture, _Capture],
         outcome: _Outcome,
-        sandbox: CgroupSandbox | WatchSandbox,
+        sandbox: Sandbox,
         on_event: EventHandler | None,
         cancel: threading.Event | None,
     ) -> int | None:

@@ -59,6 +59,10 @@ class Sandbox(Protocol):
         """Remove what ``prepare`` made."""
         ...
 
+    def close(self) -> None:
+        """Release every job's leftovers when the runner closes."""
+        ...
+
 
 def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
     """Signal a job's process group (its pid is the group id), or the pid alone."""
@@ -128,7 +132,6 @@ class WatchSandbox:
 
     def __init__(self) -> None:
         self._limits: dict[str, JobLimits] = {}
-        self._breach: dict[str, Breach] = {}
         self._baseline = 0
 
     def set_baseline(self, anonymous: int) -> None:
@@ -147,26 +150,22 @@ class WatchSandbox:
         if limits is None:
             return None
         tasks = _session_tasks(pid)
-        found: Breach | None = None
         if sum(threads for _, threads in tasks) > limits.tasks:
-            found = "tasks"
-        else:
-            used = sum(max(0, anonymous_bytes(p) - self._baseline) for p, _ in tasks)
-            if used > limits.memory_bytes:
-                found = "memory"
-        if found:
-            self._breach[job_id] = found
-        return found
+            return "tasks"
+        used = sum(max(0, anonymous_bytes(p) - self._baseline) for p, _ in tasks)
+        return "memory" if used > limits.memory_bytes else None
 
     def breached(self, job_id: str) -> Breach | None:
-        return self._breach.get(job_id)
+        return None  # the watcher only knows what breach() saw while the job ran
 
     def kill_all(self, job_id: str, pid: int) -> None:
         kill_until_gone(pid, lambda: [p for p, _ in _session_tasks(pid)])
 
     def release(self, job_id: str) -> None:
         self._limits.pop(job_id, None)
-        self._breach.pop(job_id, None)
+
+    def close(self) -> None:
+        self._limits.clear()
 
 
 def _own_cgroup_v1(controller: str) -> Path | None:
@@ -197,7 +196,6 @@ class CgroupSandbox:
         self._pids_root = pids_root
         self._jobs: dict[str, tuple[Path, Path]] = {}
         self._limits: dict[str, JobLimits] = {}
-        self._breach: dict[str, Breach] = {}
         self._pending: list[Path] = []
         self._pending_lock = threading.Lock()
         self._sweeper: threading.Thread | None = None
@@ -294,7 +292,6 @@ class CgroupSandbox:
         if not folders or not limits:
             return None
         if self._anonymous_bytes(folders[0]) > limits.memory_bytes or self._oom_killed(folders[0]):
-            self._breach[job_id] = "memory"
             return "memory"
         return None  # the kernel refuses forks past pids.max; breached() reports it
 
@@ -303,7 +300,7 @@ class CgroupSandbox:
         if not folders:
             return None
         mem, pids = folders
-        if job_id in self._breach or self._oom_killed(mem):
+        if self._oom_killed(mem):
             return "memory"
         try:
             events = (pids / "pids.events").read_text().split()
@@ -319,7 +316,6 @@ class CgroupSandbox:
     def release(self, job_id: str) -> None:
         """Remove the job's cgroups; ones still emptying are retried in the background."""
         self._limits.pop(job_id, None)
-        self._breach.pop(job_id, None)
         folders = self._jobs.pop(job_id, None)
         if not folders:
             return
@@ -363,7 +359,7 @@ def _try_rmdir(folder: Path) -> bool:
     return True
 
 
-def choose_sandbox(owner: int, prefer: str = "auto") -> CgroupSandbox | WatchSandbox:
+def choose_sandbox(owner: int, prefer: str = "auto") -> Sandbox:
     """The cgroup sandbox where it works (unless ``prefer="watch"``), else the watcher."""
     if prefer != "watch" and os.environ.get("QUIZ_TUI_SANDBOX", "auto") != "watch":
         found = CgroupSandbox.detect(owner)
