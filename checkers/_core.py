@@ -190,14 +190,15 @@ def detail(key: str, value: Any) -> None:
 
 def emit(event: dict[str, Any]) -> None:
     """Send an event (progress, image) to the app while the check runs."""
-    fd = _state.events_fd
-    if fd is None:
-        return
-    data = (json.dumps(event, ensure_ascii=True) + "\n").encode()
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    if _state.events_fd is not None:
+        write_event(_state.events_fd, event)
+
+
+def write_event(fd: int, event: dict[str, Any]) -> None:
+    """Write one event to the app as a line of JSON (all of it, however large)."""
+    data = memoryview((json.dumps(event, ensure_ascii=True, default=str) + "\n").encode())
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def progress(fraction: float, text: str = "", **values: float) -> None:

@@ -133,12 +133,6 @@ def _text_stream(fd: int) -> io.TextIOWrapper:
     )
 
 
-def _write_event(fd: int, event: dict[str, Any]) -> None:
-    data = memoryview((json.dumps(event, ensure_ascii=True, default=str) + "\n").encode())
-    while data:
-        data = data[os.write(fd, data) :]
-
-
 def _join_cgroups(paths: list[str]) -> None:
     for path in paths:
         with open(os.path.join(path, "cgroup.procs"), "w") as f:
@@ -432,8 +426,10 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     os.closerange(5, 65536)
     os.set_inheritable(events_fd, True)
 
+    from checkers import _core
+
     me = os.getpid()
-    _write_event(events_fd, {"type": "started", "pid": me})
+    _core.write_event(events_fd, {"type": "started", "pid": me})
     faulthandler.enable(file=trace_fd, all_threads=True)
     faulthandler.register(signal.SIGTERM, file=trace_fd, all_threads=True, chain=False)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -446,8 +442,6 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     sys.stderr = _text_stream(2)
     sys.stdin = _NoStdin()
     sys.argv = ["solution.py"]
-
-    from checkers import _core
 
     data = job.get("data") or {}
     state = _core._reset(
@@ -492,7 +486,7 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
         os._exit(0)
     with contextlib.suppress(OSError):
         sys.stderr.flush()
-    _write_event(events_fd, result)
+    _core.write_event(events_fd, result)
     # Close our ends now: the app has everything and need not wait for this large
     # process to finish tearing down its memory.
     for fd in (1, 2, events_fd, trace_fd):
