@@ -453,7 +453,6 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
         data_kind=data.get("kind", "practice"),
         cache_dir=data.get("cache", ""),
     )
-    started = time.perf_counter()
     result: dict[str, Any]
     try:
         import torch
@@ -479,7 +478,6 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     result["device"] = state.device
     result["checks"] = state.items
     result["details"] = state.details
-    result["seconds"] = time.perf_counter() - started
     if os.getpid() != me:
         # A process the learner's code forked (during the code or the check) ended up
         # here: only the job's own process reports a verdict.
