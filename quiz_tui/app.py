@@ -521,7 +521,8 @@ class QuizApp(App[None]):
         if self.session is None or self.current is None:
             return
         session, pack = self.session, self.current.pack
-        sections = session.progress(pack)
+        by_pack = {p.id: session.states(p) for p in session.library.packs}
+        sections = session.progress(pack, by_pack.get(pack.id))
         passed, total = Session.totals(sections)
         header = self.header
         header.pack = pack.name.get(self.lang)
@@ -530,9 +531,9 @@ class QuizApp(App[None]):
             f"{s.title.split(' ', 1)[0]} {s.passed}/{s.total}" for s in sections
         )
         states = {
-            (p.id, ex_id): st.status
-            for p in session.library.packs
-            for ex_id, st in session.states(p).items()
+            (pack_id, ex_id): st.status
+            for pack_id, pack_states in by_pack.items()
+            for ex_id, st in pack_states.items()
         }
         broken = (
             []

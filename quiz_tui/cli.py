@@ -808,9 +808,9 @@ def progress_group(ctx: click.Context, settings: Settings, as_json: bool) -> Non
         session = Session(settings.library, store, settings.lang)
         report: list[dict[str, Any]] = []
         for pack in settings.library.packs:
-            sections = session.progress(pack)
-            passed, total = Session.totals(sections)
             states = store.task_states(pack.id)
+            sections = session.progress(pack, states)
+            passed, total = Session.totals(sections)
             tasks: dict[str, dict[str, Any]] = {}
             for ex in pack:
                 state = states.get(ex.id)

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -542,7 +542,3 @@ class ProgressStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def attempt_to_json(attempt: Attempt) -> dict[str, Any]:
-    return asdict(attempt)

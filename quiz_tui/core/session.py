@@ -8,14 +8,14 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from quiz_tui.core.errors import ProgressStoreError, UnknownTaskError
 from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
 from quiz_tui.core.packs import Library, TaskRef
-from quiz_tui.core.progress import ProgressStore, TaskState, TaskStatus
+from quiz_tui.core.progress import ProgressStore, TaskState
 
 LAST_TASK = "last_task"
 T = TypeVar("T")
@@ -27,6 +27,10 @@ class SectionProgress:
     title: str
     passed: int
     total: int
+
+    def filled(self, width: int) -> int:
+        """How many of ``width`` cells a progress bar for this section fills."""
+        return round(width * self.passed / self.total) if self.total else 0
 
 
 class Session:
@@ -132,12 +136,12 @@ class Session:
     def states(self, pack: Pack) -> dict[str, TaskState]:
         return self._safe(lambda s: s.task_states(pack.id)) or {}
 
-    def status_of(self, pack: Pack, exercise: Exercise) -> TaskStatus:
-        state = self.states(pack).get(exercise.id)
-        return state.status if state else "untouched"
-
-    def progress(self, pack: Pack) -> list[SectionProgress]:
-        states = self.states(pack)
+    def progress(
+        self, pack: Pack, states: Mapping[str, TaskState] | None = None
+    ) -> list[SectionProgress]:
+        """Passed tasks per section; ``states`` saves reading them again when at hand."""
+        if states is None:
+            states = self.states(pack)
         out = []
         for section in pack.sections:
             exercises = [e for e in pack if e.section == section.id]

@@ -13,7 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from quiz_tui.core.model import Lang
-from quiz_tui.core.session import SectionProgress
+from quiz_tui.core.session import SectionProgress, Session
+
+BAR_WIDTH = 24
 
 
 class ProgressScreen(ModalScreen[None]):
@@ -46,11 +48,9 @@ class ProgressScreen(ModalScreen[None]):
         table.add_column("完成" if zh else "Done", justify="right")
         table.add_column("", ratio=1)
         for s in self.sections:
-            width = 24
-            filled = round(width * s.passed / s.total) if s.total else 0
-            bar = Text("█" * filled, style="green") + Text("░" * (width - filled), style="dim")
+            filled = s.filled(BAR_WIDTH)
+            bar = Text("█" * filled, style="green") + Text("░" * (BAR_WIDTH - filled), style="dim")
             table.add_row(s.title, f"{s.passed}/{s.total}", bar)
-        passed = sum(s.passed for s in self.sections)
-        total = sum(s.total for s in self.sections)
+        passed, total = Session.totals(self.sections)
         table.add_row(Text("合计" if zh else "All", style="bold"), f"{passed}/{total}", "")
         return table
