@@ -38,6 +38,7 @@ from quiz_tui.messages import (
     TaskChosen,
     WorkerReady,
 )
+from quiz_tui.textutil import pick
 from quiz_tui.widgets.editor import CodeEditor
 from quiz_tui.widgets.header import StatusHeader
 from quiz_tui.widgets.keybar import KeyBar
@@ -89,10 +90,6 @@ _WORKSPACE_ACTIONS = {
     "check", "run", "hint", "next_task", "previous_task", "toggle_tasks", "toggle_lang",
     "external_editor", "progress",
 }  # fmt: skip
-
-
-def _t(lang: Lang, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 class QuizApp(App[None]):
@@ -191,7 +188,7 @@ class QuizApp(App[None]):
     def on_mount(self) -> None:
         self.keybar.lang = self.lang
         self.result_panel.show_idle(self.lang)
-        self.header.pack = _t(self.lang, "loading…", "加载中…")
+        self.header.pack = pick(self.lang, "loading…", "加载中…")
         self._layout_for(self.size.width, self.size.height)
         # Start the loading threads once the first frame is out: they would otherwise
         # compete with it for the interpreter (see bench/ui.py).
@@ -267,7 +264,7 @@ class QuizApp(App[None]):
         if ref is None:
             self.result_panel.show_idle(self.lang)
             self.notify(
-                _t(self.lang, "No tasks were found.", "没有找到任何题目。"), severity="error"
+                pick(self.lang, "No tasks were found.", "没有找到任何题目。"), severity="error"
             )
             return
         self.open_task(ref)
@@ -305,7 +302,7 @@ class QuizApp(App[None]):
 
         pack, origin = pending[0]
         rest = pending[1:]
-        question = _t(
+        question = pick(
             self.lang,
             f"A new pack, {pack.name.en!r} ({len(pack)} tasks), was found in\n{pack.root}\n"
             f"(from {origin}).\n\nIts checks are Python code that runs on this machine. "
@@ -322,7 +319,7 @@ class QuizApp(App[None]):
                 session.library.packs.append(pack)
                 self._refresh_progress()
                 self.notify(
-                    _t(
+                    pick(
                         self.lang,
                         f"Pack {pack.name.en!r} added.",
                         f"已加入题目包 {pack.name.zh!r}。",
@@ -333,8 +330,8 @@ class QuizApp(App[None]):
         self.push_screen(
             Confirm(
                 question,
-                _t(self.lang, "Trust (y)", "信任 (y)"),
-                _t(self.lang, "No (n)", "不信任 (n)"),
+                pick(self.lang, "Trust (y)", "信任 (y)"),
+                pick(self.lang, "No (n)", "不信任 (n)"),
             ),
             answered,
         )
@@ -378,7 +375,7 @@ class QuizApp(App[None]):
             self.open_task(target)
         tasks = sum(len(p) for p in library.packs)
         self.notify(
-            _t(self.lang, f"Reloaded {len(library.packs)} packs: {tasks} tasks, {broken} broken files.",
+            pick(self.lang, f"Reloaded {len(library.packs)} packs: {tasks} tasks, {broken} broken files.",
                f"已重新加载 {len(library.packs)} 个题目包：{tasks} 题，{broken} 个文件有问题。"),
             severity="warning" if broken else "information",
         )  # fmt: skip
@@ -404,7 +401,7 @@ class QuizApp(App[None]):
         """A file that failed to load: show why, and keep everything else working."""
         problems = "\n".join(str(p) for p in message.broken.problems)
         self.result_panel.show_problems(
-            _t(self.lang, f"{message.broken.path.name} could not be loaded:",
+            pick(self.lang, f"{message.broken.path.name} could not be loaded:",
                f"{message.broken.path.name} 无法加载："),
             problems,
         )  # fmt: skip
@@ -449,7 +446,7 @@ class QuizApp(App[None]):
         if self.is_running:
             self.call_from_thread(
                 self.notify,
-                _t(
+                pick(
                     self.lang,
                     "The checker process had stopped; a new one was started.",
                     "检查进程已停止，已重新启动。",
@@ -474,7 +471,7 @@ class QuizApp(App[None]):
             self.refresh_bindings()
         self.notify(
             f"{type(error).__name__}: {error}",
-            title=_t(self.lang, "Something went wrong", "出错了"),
+            title=pick(self.lang, "Something went wrong", "出错了"),
             severity="error",
             timeout=15,
         )
@@ -486,7 +483,7 @@ class QuizApp(App[None]):
         if self.session is None:
             return
         if not self.session.allowed(ref):
-            self.notify(_t(self.lang, "During the exam only its own tasks can be opened.",
+            self.notify(pick(self.lang, "During the exam only its own tasks can be opened.",
                            "考试期间只能打开考试中的题目。"), severity="warning")  # fmt: skip
             return
         if self.current is not None:
@@ -595,7 +592,7 @@ class QuizApp(App[None]):
             return
         if self._checking is not None:
             self.notify(
-                _t(
+                pick(
                     self.lang,
                     "A check is already running (F9 cancels it).",
                     "已有检查在运行（按 F9 取消）。",
@@ -649,7 +646,7 @@ class QuizApp(App[None]):
         if self.current is None or message.ref.exercise.id != self.current.exercise.id:
             self.notify(
                 f"{message.ref.exercise.number}: {message.result.status.value}",
-                title=_t(self.lang, "Check finished", "检查完成"),
+                title=pick(self.lang, "Check finished", "检查完成"),
             )
             self._refresh_progress()
             return
@@ -685,7 +682,7 @@ class QuizApp(App[None]):
         if self.exam is None:
             return False
         self.notify(
-            _t(self.lang, "Locked during the exam.", "考试期间不可用。"), severity="warning"
+            pick(self.lang, "Locked during the exam.", "考试期间不可用。"), severity="warning"
         )
         return True
 
@@ -695,7 +692,7 @@ class QuizApp(App[None]):
         ex = self.current.exercise
         hint = self.session.next_hint(ex)
         if hint is None:
-            self.notify(_t(self.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
+            self.notify(pick(self.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
                            "提示已经全部给出。需要的话，可在命令面板（Ctrl+P）中查看答案。"))  # fmt: skip
             return
         self.prompt.show_hints(self.session.shown_hints(ex), self.lang)
@@ -704,7 +701,7 @@ class QuizApp(App[None]):
         if self.current is None or self._locked():
             return
         ref = self.current
-        question = _t(
+        question = pick(
             self.lang,
             "Show the reference solution? It replaces your code in the editor (your draft is "
             "kept in the undo history), and the task will be marked as solved with the solution shown.",
@@ -727,7 +724,7 @@ class QuizApp(App[None]):
         if self.current is None:
             return
         ref = self.current
-        question = _t(
+        question = pick(
             self.lang, "Replace your code with the starter code?", "用初始代码替换你的代码？"
         )
 
@@ -742,7 +739,7 @@ class QuizApp(App[None]):
         self.push_screen(Confirm(question, *self._yes_no()), answered)
 
     def _yes_no(self) -> tuple[str, str]:
-        return (_t(self.lang, "Yes (y)", "是 (y)"), _t(self.lang, "No (n)", "否 (n)"))
+        return (pick(self.lang, "Yes (y)", "是 (y)"), pick(self.lang, "No (n)", "否 (n)"))
 
     # -- navigation --------------------------------------------------------------------
 
@@ -797,7 +794,7 @@ class QuizApp(App[None]):
         pack = self.current.pack
         from quiz_tui.screens.progress import ProgressScreen
 
-        title = f"{pack.name.get(self.lang)}: " + _t(self.lang, "progress", "进度")
+        title = f"{pack.name.get(self.lang)}: " + pick(self.lang, "progress", "进度")
         self.push_screen(ProgressScreen(title, self.session.progress(pack), self.lang))
 
     # -- leaving the app for a moment --------------------------------------------------------
@@ -809,7 +806,7 @@ class QuizApp(App[None]):
         argv = shlex.split(command)
         if not argv or shutil.which(argv[0]) is None:
             self.notify(
-                _t(
+                pick(
                     self.lang,
                     f"Editor not found: {command!r}. Set $EDITOR.",
                     f"找不到编辑器：{command!r}。请设置 $EDITOR。",
@@ -830,7 +827,7 @@ class QuizApp(App[None]):
             code = path.read_text("utf-8")
         except SuspendNotSupported:
             self.notify(
-                _t(
+                pick(
                     self.lang,
                     "This terminal cannot hand over to another program.",
                     "此终端无法切换到其他程序。",
@@ -852,7 +849,7 @@ class QuizApp(App[None]):
         result = self._last_result
         if result is None or not result.images:
             self.notify(
-                _t(
+                pick(
                     self.lang,
                     "No image to show yet (task 56 shows some).",
                     "还没有可以显示的图像（第 56 题会显示）。",
@@ -864,14 +861,17 @@ class QuizApp(App[None]):
         protocol = graphics.detect()
         if protocol is None:
             self.notify(
-                _t(self.lang, "This terminal has no graphics protocol; the image is drawn with blocks in the result panel.",
+                pick(self.lang, "This terminal has no graphics protocol; the image is drawn with blocks in the result panel.",
                    "此终端不支持图形协议；图像已用字符块画在结果面板中。"),
             )  # fmt: skip
             return
         sequence = graphics.encode(result.images[-1], protocol)
         with contextlib.suppress(SuspendNotSupported), self.suspend():
             sys.stdout.write(
-                "\n" + sequence + "\n\n" + _t(self.lang, "Press Enter to go back.", "按回车返回。")
+                "\n"
+                + sequence
+                + "\n\n"
+                + pick(self.lang, "Press Enter to go back.", "按回车返回。")
             )
             sys.stdout.flush()
             with contextlib.suppress(EOFError):
@@ -884,7 +884,7 @@ class QuizApp(App[None]):
         if self.session is None or self.current is None or self.book is None:
             return
         if self.exam is not None:
-            self.notify(_t(self.lang, "An exam is already running.", "已有考试在进行。"))
+            self.notify(pick(self.lang, "An exam is already running.", "已有考试在进行。"))
             return
         from quiz_tui.screens.exam import ExamForm
 
@@ -943,7 +943,7 @@ class QuizApp(App[None]):
         if self._ticker is None:
             self._ticker = self.set_interval(1.0, self.tick)
         if not quiet:
-            self.notify(_t(self.lang, "The clock is running. Good luck!", "开始计时，祝你顺利！"))
+            self.notify(pick(self.lang, "The clock is running. Good luck!", "开始计时，祝你顺利！"))
 
     def tick(self) -> None:
         """Once a second during an exam: the clock, the warnings, and time's up."""
@@ -960,12 +960,12 @@ class QuizApp(App[None]):
             self._warned.add(warning)
             minutes = warning // 60
             self.notify(
-                _t(
+                pick(
                     self.lang,
                     f"{minutes} minute{'s' if minutes > 1 else ''} left.",
                     f"还剩 {minutes} 分钟。",
                 ),
-                title=_t(self.lang, "Exam", "考试"),
+                title=pick(self.lang, "Exam", "考试"),
                 severity="warning",
                 timeout=10,
             )
@@ -974,7 +974,7 @@ class QuizApp(App[None]):
 
     def action_hand_in(self) -> None:
         if self.exam is None:
-            self.notify(_t(self.lang, "No exam is running.", "没有正在进行的考试。"))
+            self.notify(pick(self.lang, "No exam is running.", "没有正在进行的考试。"))
             return
         from quiz_tui.screens.confirm import Confirm
 
@@ -982,13 +982,13 @@ class QuizApp(App[None]):
             if yes:
                 self._hand_in("handed_in")
 
-        question = _t(self.lang, "Hand in now? Every task is checked as it stands.",
+        question = pick(self.lang, "Hand in now? Every task is checked as it stands.",
                       "现在交卷？每道题都会按当前代码检查。")  # fmt: skip
         self.push_screen(Confirm(question, *self._yes_no()), answered)
 
     def action_abandon_exam(self) -> None:
         if self.exam is None:
-            self.notify(_t(self.lang, "No exam is running.", "没有正在进行的考试。"))
+            self.notify(pick(self.lang, "No exam is running.", "没有正在进行的考试。"))
             return
         from quiz_tui.screens.confirm import Confirm
 
@@ -997,7 +997,7 @@ class QuizApp(App[None]):
                 self.book.finish(self.exam, "abandoned")
                 self._leave_exam()
 
-        question = _t(
+        question = pick(
             self.lang,
             "Abandon this exam? It ends without a score.",
             "放弃这场考试？它将不计分结束。",
@@ -1015,9 +1015,9 @@ class QuizApp(App[None]):
         self.editor.read_only = True
         self.header.clock = "00:00" if state == "timed_out" else self.header.clock
         self.notify(
-            _t(self.lang, "Time is up: grading every task." if state == "timed_out" else "Handed in: grading every task.",
+            pick(self.lang, "Time is up: grading every task." if state == "timed_out" else "Handed in: grading every task.",
                "时间到：正在检查每一道题。" if state == "timed_out" else "已交卷：正在检查每一道题。"),
-            title=_t(self.lang, "Exam", "考试"),
+            title=pick(self.lang, "Exam", "考试"),
         )  # fmt: skip
         self._grade(self.exam, state)
 
@@ -1037,7 +1037,7 @@ class QuizApp(App[None]):
             self.call_from_thread(
                 self.result_panel.show_progress,
                 (index - 1) / len(refs),
-                _t(self.lang, f"grading {index}/{len(refs)}: task {ref.exercise.number}",
+                pick(self.lang, f"grading {index}/{len(refs)}: task {ref.exercise.number}",
                    f"正在检查 {index}/{len(refs)}：第 {ref.exercise.number} 题"),
                 [],
             )  # fmt: skip

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from quiz_tui.core.exam import ExamError, ExamPlan, Report, format_clock, plan
+from quiz_tui.textutil import pick
 
 if TYPE_CHECKING:
     from quiz_tui.core.model import Lang, Pack
@@ -27,10 +28,6 @@ BOX = """
     {name} Horizontal {{ height: auto; align-horizontal: right; margin-top: 1; }}
     {name} Button {{ margin-left: 1; }}
 """
-
-
-def _t(lang: Lang, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 class ExamForm(ModalScreen["ExamPlan | None"]):
@@ -56,7 +53,7 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
         lang = self.lang
         sections = ", ".join(s.id for s in self.pack.sections)
         with Vertical():
-            yield Static(Text(_t(lang, "Start an exam", "开始考试"), style="bold"))
+            yield Static(Text(pick(lang, "Start an exam", "开始考试"), style="bold"))
             for key, en, zh, placeholder in (
                 ("tasks", "Tasks", "题号", "e.g. 1-25,30 (empty: all)"),
                 ("section", "Section", "章节", sections),
@@ -65,15 +62,17 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
                 ("seed", "Seed", "随机种子", "for --random, e.g. 7"),
             ):
                 with Horizontal(classes="row"):
-                    yield Label(_t(lang, en, zh))
+                    yield Label(pick(lang, en, zh))
                     yield Input(placeholder=placeholder, id=key)
             yield Checkbox(
-                _t(lang, "Show verdicts during the exam", "考试中显示检查结果"), True, id="feedback"
+                pick(lang, "Show verdicts during the exam", "考试中显示检查结果"),
+                True,
+                id="feedback",
             )
             yield Static(id="error")
             with Horizontal():
-                yield Button(_t(lang, "Cancel", "取消"), id="cancel")
-                yield Button(_t(lang, "Next", "下一步"), id="ok", variant="primary")
+                yield Button(pick(lang, "Cancel", "取消"), id="cancel")
+                yield Button(pick(lang, "Next", "下一步"), id="ok", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#tasks", Input).focus()
@@ -136,7 +135,7 @@ class ExamIntro(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         p, lang = self.plan, self.lang
-        rules = _t(
+        rules = pick(
             lang,
             f"{len(p.exercises)} tasks, {p.minutes:g} minutes.\n\n"
             "• The clock is wall-clock time, like a real exam: it keeps running if you quit or "
@@ -157,13 +156,13 @@ class ExamIntro(ModalScreen[bool]):
         )  # fmt: skip
         tasks = "\n".join(f"  {ex.number:>2}. {ex.title.get(lang)}" for ex in p.exercises)
         with VerticalScroll():
-            yield Static(Text(_t(lang, "Ready?", "准备好了吗？"), style="bold"))
+            yield Static(Text(pick(lang, "Ready?", "准备好了吗？"), style="bold"))
             yield Static(rules)
             yield Static(Text(tasks, style="dim"))
             with Horizontal():
-                yield Button(_t(lang, "Back", "返回"), id="back")
+                yield Button(pick(lang, "Back", "返回"), id="back")
                 yield Button(
-                    _t(lang, "Start the clock (Enter)", "开始计时（回车）"),
+                    pick(lang, "Start the clock (Enter)", "开始计时（回车）"),
                     id="start",
                     variant="success",
                 )
@@ -197,19 +196,21 @@ class ResumeExam(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         lang = self.lang
         if self.remaining > 0:
-            text = _t(lang, f"An exam of {self.tasks} tasks is in progress, {format_clock(self.remaining)} left "
+            text = pick(lang, f"An exam of {self.tasks} tasks is in progress, {format_clock(self.remaining)} left "
                             "(the clock kept running while you were away).",
                       f"有一场 {self.tasks} 题的考试正在进行，还剩 {format_clock(self.remaining)}（离开期间时间仍在流逝）。")  # fmt: skip
         else:
-            text = _t(lang, f"An exam of {self.tasks} tasks ran out of time while you were away.",
+            text = pick(lang, f"An exam of {self.tasks} tasks ran out of time while you were away.",
                       f"一场 {self.tasks} 题的考试在你离开期间已经到时间了。")  # fmt: skip
         with Vertical():
             yield Static(text)
             with Horizontal():
-                yield Button(_t(lang, "Abandon (a)", "放弃 (a)"), id="abandon", variant="error")
-                yield Button(_t(lang, "Hand in (h)", "交卷 (h)"), id="hand_in")
+                yield Button(pick(lang, "Abandon (a)", "放弃 (a)"), id="abandon", variant="error")
+                yield Button(pick(lang, "Hand in (h)", "交卷 (h)"), id="hand_in")
                 if self.remaining > 0:
-                    yield Button(_t(lang, "Resume (r)", "继续 (r)"), id="resume", variant="success")
+                    yield Button(
+                        pick(lang, "Resume (r)", "继续 (r)"), id="resume", variant="success"
+                    )
 
     def on_mount(self) -> None:
         self.query(Button).last().focus()
@@ -237,7 +238,7 @@ class ExamReportScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         r, lang = self.report, self.lang
         head = Text()
-        head.append(_t(lang, f"Exam {r.exam.id}: ", f"考试 {r.exam.id}："), style="bold")
+        head.append(pick(lang, f"Exam {r.exam.id}: ", f"考试 {r.exam.id}："), style="bold")
         head.append(
             f"{r.passed}/{len(r.tasks)} ({r.score:.0%})",
             style="bold green" if r.score >= 0.5 else "bold red",
@@ -249,10 +250,10 @@ class ExamReportScreen(ModalScreen[None]):
         }
         table = Table(box=None, expand=True, pad_edge=False)
         for column in (
-            _t(lang, "Task", "题目"),
-            _t(lang, "Result", "结果"),
-            _t(lang, "Time", "用时"),
-            _t(lang, "Checks", "检查"),
+            pick(lang, "Task", "题目"),
+            pick(lang, "Result", "结果"),
+            pick(lang, "Time", "用时"),
+            pick(lang, "Checks", "检查"),
         ):
             table.add_column(column)
         for t in r.tasks:
@@ -262,21 +263,21 @@ class ExamReportScreen(ModalScreen[None]):
                           format_clock(t.seconds), str(t.checks))  # fmt: skip
         sections = "  ".join(f"{s['title']}: {s['passed']}/{s['total']}" for s in r.sections)
         earlier = (
-            _t(lang, "Earlier attempts at these tasks: ", "此前对这些题目的考试：")
+            pick(lang, "Earlier attempts at these tasks: ", "此前对这些题目的考试：")
             + ", ".join(f"{e['passed']}/{e['total']}" for e in r.earlier)
             if r.earlier
-            else _t(lang, "First attempt at these tasks.", "第一次考这些题目。")
+            else pick(lang, "First attempt at these tasks.", "第一次考这些题目。")
         )
         with VerticalScroll():
             yield Static(head)
             yield Static(table)
             yield Static(Text(sections, style="dim"))
             yield Static(earlier)
-            yield Static(Text(_t(lang, f"Full report: quiz-tui exam report {r.exam.id} --format md",
+            yield Static(Text(pick(lang, f"Full report: quiz-tui exam report {r.exam.id} --format md",
                                  f"完整报告：quiz-tui exam report {r.exam.id} --format md"), style="dim"))  # fmt: skip
             with Horizontal():
                 yield Button(
-                    _t(lang, "Close (Enter)", "关闭（回车）"), id="close", variant="primary"
+                    pick(lang, "Close (Enter)", "关闭（回车）"), id="close", variant="primary"
                 )
 
     def on_button_pressed(self) -> None:
