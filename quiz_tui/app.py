@@ -138,7 +138,6 @@ class QuizApp(App[None]):
         self.data_dir = data_dir or config.data_dir
         self.start_task = start_task
         self.store_path = store_path
-        self.exit_message: str | None = None
         self.session: Session | None = None
         self.current: TaskRef | None = None
         self.runner: Runner | None = runner
@@ -281,12 +280,10 @@ class QuizApp(App[None]):
     ) -> Callable[[Pack, str], bool]:
         """Which packs from folders may load now; unknown ones wait for the learner's answer."""
 
+        from quiz_tui.core.packs import trust_decision
+
         def allow(pack: Pack, origin: str) -> bool:
-            decision = store.trust(pack.root) if store is not None else None
-            if self.trust:
-                if store is not None and decision is not True:
-                    store.set_trust(pack.root, pack.id, True)
-                return True
+            decision = trust_decision(pack, store, force=self.trust)
             if decision is None:
                 pending.append((pack, origin))
                 return False

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -27,12 +27,15 @@ from quiz_tui.core.data import resolve as resolve_data
 from quiz_tui.core.errors import PackError, ProgressStoreError, QuizError, UnknownTaskError
 from quiz_tui.core.loader import load_pack, validate_path
 from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
-from quiz_tui.core.packs import Library, TaskRef
+from quiz_tui.core.packs import Library, TaskRef, trust_decision
 from quiz_tui.core.progress import ProgressStore
 from quiz_tui.core.runner import Job, Runner
 from quiz_tui.core.verify import Outcome, verify
 from quiz_tui.marks import VERDICT_MARKS
 from quiz_tui.textutil import human_bytes, visible
+
+if TYPE_CHECKING:
+    from quiz_tui.core.exam import ExamPlan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,12 +81,7 @@ class Settings:
         store = _open_store()
 
         def allow(pack: Pack, origin: str) -> bool:
-            decision = store.trust(pack.root) if store else None
-            if self.trust:
-                if store is not None and decision is not True:
-                    store.set_trust(pack.root, pack.id, True)
-                return True
-            if decision:
+            if trust_decision(pack, store, force=self.trust):
                 return True
             click.echo(
                 click.style(
@@ -201,7 +199,7 @@ def main(ctx: click.Context, settings: Settings) -> None:
     """
     ctx.obj = settings
     if ctx.invoked_subcommand is None:
-        _launch_app(settings, None)
+        _launch_app(settings)
 
 
 @main.command("open", hidden=True)
@@ -212,22 +210,22 @@ def open_command(settings: Settings, task: str | None) -> None:
     _launch_app(settings, task)
 
 
-def _launch_app(settings: Settings, task: str | None) -> None:
+def _launch_app(
+    settings: Settings, task: str | None = None, exam_plan: ExamPlan | None = None
+) -> None:
     if task is not None:
         settings.resolve(task)  # a bad task is a usage error before the screen opens
     from quiz_tui.app import QuizApp
 
-    app = QuizApp(
+    QuizApp(
         packs=settings.packs,
         lang=settings.lang,
         device=settings.device,
         data_dir=settings.data_dir,
         start_task=task,
+        exam_plan=exam_plan,
         trust=settings.trust,
-    )
-    app.run()
-    if app.exit_message:
-        click.echo(app.exit_message, err=True)
+    ).run()
 
 
 # -- list / show -----------------------------------------------------------
@@ -240,9 +238,16 @@ def list_command(settings: Settings, as_json: bool) -> None:
     """List the tasks, grouped by section, with your progress."""
     lang = settings.lang
     store = _open_store()
+    try:
+        states_by_pack = {
+            p.id: store.task_states(p.id) if store else {} for p in settings.library.packs
+        }
+    finally:
+        if store is not None:
+            store.close()
     rows: list[dict[str, Any]] = []
     for pack in settings.library.packs:
-        states = store.task_states(pack.id) if store else {}
+        states = states_by_pack[pack.id]
         for ex in pack:
             state = states.get(ex.id)
             rows.append(
@@ -935,17 +940,7 @@ def exam_group(
         )
     except ExamError as exc:
         raise click.UsageError(str(exc)) from exc
-    from quiz_tui.app import QuizApp
-
-    app = QuizApp(
-        packs=settings.packs,
-        lang=settings.lang,
-        device=settings.device,
-        data_dir=settings.data_dir,
-        exam_plan=exam_plan,
-        trust=settings.trust,
-    )
-    app.run()
+    _launch_app(settings, exam_plan=exam_plan)
 
 
 def _exam_book() -> tuple[ProgressStore, Any]:

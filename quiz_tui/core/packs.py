@@ -6,11 +6,15 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from quiz_tui.core import paths
 from quiz_tui.core.errors import PackError, UnknownTaskError
 from quiz_tui.core.loader import load_pack
 from quiz_tui.core.model import Exercise, Pack
+
+if TYPE_CHECKING:
+    from quiz_tui.core.progress import ProgressStore
 
 BUILTIN_PACK = "pytorch60"
 
@@ -137,3 +141,16 @@ class Library:
         numbers = [e.number for p in self.packs for e in p]
         span = f" (tasks are {min(numbers)}–{max(numbers)})" if numbers else ""
         raise UnknownTaskError(f"there is no task {ref!r}{span}")
+
+
+def trust_decision(pack: Pack, store: ProgressStore | None, *, force: bool) -> bool | None:
+    """May a folder pack's checks run here? The learner's stored answer, None if never asked.
+
+    ``force`` (``--trust``) answers yes and remembers it.
+    """
+    decision = store.trust(pack.root) if store is not None else None
+    if force and decision is not True:
+        if store is not None:
+            store.set_trust(pack.root, pack.id, True)
+        return True
+    return decision
