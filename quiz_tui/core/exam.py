@@ -33,34 +33,6 @@ class ExamError(QuizError):
     """An exam cannot be made or found (bad selection, unknown id)."""
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS exams (
-    id          INTEGER PRIMARY KEY,
-    pack        TEXT NOT NULL,
-    selection   TEXT NOT NULL,
-    tasks       TEXT NOT NULL,
-    minutes     REAL NOT NULL,
-    feedback    INTEGER NOT NULL,
-    seed        INTEGER,
-    started_at  REAL NOT NULL,
-    deadline    REAL NOT NULL,
-    finished_at REAL,
-    state       TEXT NOT NULL DEFAULT 'running'
-);
-CREATE TABLE IF NOT EXISTS exam_tasks (
-    exam      INTEGER NOT NULL,
-    exercise  TEXT NOT NULL,
-    position  INTEGER NOT NULL,
-    seconds   REAL NOT NULL DEFAULT 0,
-    checks    INTEGER NOT NULL DEFAULT 0,
-    status    TEXT,
-    message   TEXT NOT NULL DEFAULT '',
-    code      TEXT,
-    PRIMARY KEY (exam, exercise)
-);
-"""
-
-
 def parse_numbers(spec: str) -> list[int]:
     """``"1-25,30"`` → [1, ..., 25, 30]; raises ExamError with the bad part."""
     numbers: list[int] = []
@@ -189,8 +161,6 @@ class ExamBook:
     def __init__(self, store: ProgressStore, clock: Clock = time.time) -> None:
         self.store = store
         self.clock = clock
-        with store.transaction() as conn:
-            conn.executescript(_SCHEMA)
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self.store.query(sql, args)

@@ -70,6 +70,31 @@ CREATE TABLE IF NOT EXISTS trust (
     trusted  INTEGER NOT NULL,
     at       REAL NOT NULL
 );
+-- Exams (quiz_tui.core.exam.ExamBook); attempts.exam refers to exams.id.
+CREATE TABLE IF NOT EXISTS exams (
+    id          INTEGER PRIMARY KEY,
+    pack        TEXT NOT NULL,
+    selection   TEXT NOT NULL,
+    tasks       TEXT NOT NULL,
+    minutes     REAL NOT NULL,
+    feedback    INTEGER NOT NULL,
+    seed        INTEGER,
+    started_at  REAL NOT NULL,
+    deadline    REAL NOT NULL,
+    finished_at REAL,
+    state       TEXT NOT NULL DEFAULT 'running'
+);
+CREATE TABLE IF NOT EXISTS exam_tasks (
+    exam      INTEGER NOT NULL,
+    exercise  TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    seconds   REAL NOT NULL DEFAULT 0,
+    checks    INTEGER NOT NULL DEFAULT 0,
+    status    TEXT,
+    message   TEXT NOT NULL DEFAULT '',
+    code      TEXT,
+    PRIMARY KEY (exam, exercise)
+);
 """
 
 _TABLES = ("attempts", "drafts", "solutions_shown", "state")
@@ -109,6 +134,20 @@ def _is_busy(exc: sqlite3.DatabaseError) -> bool:
 def _is_sqlite(path: Path) -> bool:
     with open(path, "rb") as f:
         return f.read(16) == b"SQLite format 3\x00"
+
+
+def _intact(table: str, row: dict[str, Any]) -> bool:
+    """Whether a row read from a damaged file is whole, not a page cut short.
+
+    The app never writes NUL characters, and every attempt carries the hash of
+    its code: a torn page shows up as one or the other.
+    """
+    if any(isinstance(v, str) and "\x00" in v for v in row.values()):
+        return False
+    if table == "attempts":
+        code = row.get("code")
+        return isinstance(code, str) and (code == "" or row.get("code_hash") == code_hash(code))
+    return True
 
 
 class ProgressStore:
@@ -246,6 +285,8 @@ class ProgressStore:
                         break
                     if row is None:
                         break
+                    if not _intact(table, dict(zip(columns, row, strict=True))):
+                        continue
                     try:
                         conn.execute(
                             f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", row

@@ -21,6 +21,7 @@ from quiz_tui.core.progress import (
     Attempt,
     ProgressStore,
     TaskState,
+    _intact,
     default_path,
 )
 
@@ -457,6 +458,15 @@ def _tiny_text(path: Path) -> None:
 
 
 class TestDamagedFiles:
+    def test_torn_rows_are_not_salvaged(self) -> None:
+        attempt = {"code": "x = 1", "code_hash": code_hash("x = 1"), "source": "app"}
+        assert _intact("attempts", attempt)
+        assert _intact("attempts", {**attempt, "code": ""})  # an attempt stored without code
+        assert not _intact("attempts", {**attempt, "code_hash": code_hash("x = 1")[:8] + "x" * 8})
+        assert not _intact("attempts", {**attempt, "source": "\x00\x00\x00"})
+        assert not _intact("drafts", {"code": "x = 1\x00\x00"})
+        assert _intact("drafts", {"code": "x = 1"})
+
     def test_empty_file_just_works(self, db_path: Path) -> None:
         db_path.write_bytes(b"")
         with ProgressStore(db_path) as s:
