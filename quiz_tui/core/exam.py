@@ -294,6 +294,10 @@ class ExamBook:
         return records
 
 
+def _passed(tasks: Iterable[TaskRecord]) -> int:
+    return sum(1 for t in tasks if t.status == Status.PASS.value)
+
+
 @dataclass
 class Report:
     """What an exam came to: the score, each task, each section, and earlier tries."""
@@ -305,7 +309,7 @@ class Report:
 
     @property
     def passed(self) -> int:
-        return sum(1 for t in self.tasks if t.status == Status.PASS.value)
+        return _passed(self.tasks)
 
     @property
     def score(self) -> float:
@@ -398,7 +402,7 @@ def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
             if mine:
                 sections.append({
                     "id": s.id, "title": s.title.en,
-                    "passed": sum(1 for t in mine if t.status == Status.PASS.value),
+                    "passed": _passed(mine),
                     "total": len(mine),
                 })  # fmt: skip
     earlier = []
@@ -408,7 +412,7 @@ def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
         others = book.tasks(other)
         earlier.append({
             "id": other.id, "started_at": other.started_at, "state": other.state,
-            "passed": sum(1 for t in others if t.status == Status.PASS.value), "total": len(others),
+            "passed": _passed(others), "total": len(others),
         })  # fmt: skip
     return Report(exam, tasks, sections, earlier)
 

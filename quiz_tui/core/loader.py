@@ -213,11 +213,9 @@ def read_pack_file(path: Path) -> PackFile:
         if not isinstance(sec, dict):
             c.add(("sections",), "each [[sections]] entry must be a table")
             continue
-        sc = _Collector(path, lines)
-        sid = _string(sc, sec, "id", ("sections", i))
-        title = _text(sc, sec, "title", ("sections", i))
-        _check_keys(sc, sec, {"id", "title"}, ("sections", i))
-        c.problems.extend(sc.problems)
+        sid = _string(c, sec, "id", ("sections", i))
+        title = _text(c, sec, "title", ("sections", i))
+        _check_keys(c, sec, {"id", "title"}, ("sections", i))
         if sid is None or title is None:
             continue
         if sid in seen:

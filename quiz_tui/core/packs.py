@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from quiz_tui.core import paths
 from quiz_tui.core.errors import PackError, UnknownTaskError
-from quiz_tui.core.loader import load_pack
+from quiz_tui.core.loader import PACK_FILE, load_pack
 from quiz_tui.core.model import Exercise, Pack
 
 if TYPE_CHECKING:
@@ -51,15 +51,18 @@ def user_pack_dirs() -> list[Path]:
     root = user_packs_root()
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if (p / "pack.toml").is_file())
+    return sorted(p for p in root.iterdir() if (p / PACK_FILE).is_file())
 
 
-def pack_folders(extra: Iterable[Path] = ()) -> list[tuple[Path, str]]:
-    """Every pack folder to load besides the built-in one, and where it was named."""
-    found: list[tuple[Path, str]] = []
-    found += [(p, "--pack") for p in extra]
-    found += [(p, "QUIZ_TUI_PACKS") for p in env_pack_dirs()]
-    found += [(p, "your packs folder") for p in user_pack_dirs()]
+def pack_folders(extra: Iterable[Path] = (), *, user: bool = True) -> list[tuple[Path, str]]:
+    """Every pack folder to load besides the built-in one, and where it was named.
+
+    ``user=False`` leaves out ``QUIZ_TUI_PACKS`` and the user's packs folder.
+    """
+    found: list[tuple[Path, str]] = [(p, "--pack") for p in extra]
+    if user:
+        found += [(p, "QUIZ_TUI_PACKS") for p in env_pack_dirs()]
+        found += [(p, "your packs folder") for p in user_pack_dirs()]
     return found
 
 
@@ -96,8 +99,7 @@ class Library:
             packs.append(load_builtin())
         seen = {p.root.resolve() for p in packs}
         ids = {p.id for p in packs}
-        folders = pack_folders(extra) if user else [(p, "--pack") for p in extra]
-        for folder, origin in folders:
+        for folder, origin in pack_folders(extra, user=user):
             if folder.resolve() in seen:
                 continue
             seen.add(folder.resolve())
