@@ -37,15 +37,12 @@ class Iteration:
     loss: float | None = None
     clean: bool | None = None
     """Whether the gradients were empty (None or zero) when backward() added to them."""
-    loss_args: tuple[str, str] | None = None
 
 
 @dataclass
 class Watch:
     iterations: list[Iteration] = field(default_factory=list)
-    forward_calls: int = 0
     stop_after: int | None = None
-    stop_on_defect: bool = True
 
     @property
     def current(self) -> Iteration:
@@ -64,12 +61,6 @@ def current() -> Watch:
     if _watch is None:
         raise RuntimeError("checkers.training.watch() was not installed by the exercise")
     return _watch
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, torch.Tensor):
-        return f"{str(value.dtype).removeprefix('torch.')}{tuple(value.shape)}"
-    return type(value).__name__
 
 
 def watch(
@@ -101,7 +92,6 @@ def watch(
         it.events.append("loss")
         given = [*args, *(kwargs[k] for k in ("input", "target") if k in kwargs)]
         if len(given) >= 2:
-            it.loss_args = (_describe(given[0]), _describe(given[1]))
             first, second = given[0], given[1]
             if (
                 isinstance(first, torch.Tensor)
@@ -131,11 +121,6 @@ def watch(
                     loss=sum(recent) / len(recent),
                 )
 
-    def on_forward(module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
-        w.forward_calls += 1
-        if torch.is_grad_enabled():
-            w.current.events.append("forward")
-
     params = [p for p in net.parameters() if p.requires_grad]
     probe = params[-1] if params else None
 
@@ -151,7 +136,6 @@ def watch(
 
     criterion.register_forward_pre_hook(on_loss_input, with_kwargs=True)
     criterion.register_forward_hook(on_loss_output)
-    net.register_forward_hook(on_forward)
     if probe is not None:
         probe.register_hook(on_grad)  # type: ignore[no-untyped-call]
 
@@ -164,16 +148,12 @@ def watch(
 
         setattr(obj, name, wrapped)
 
-    wrap(optimizer, "zero_grad", "zero_grad")
     wrap(optimizer, "step", "step")
-    wrap(net, "zero_grad", "zero_grad")
     return w
 
 
 def _judge_previous(w: Watch, it: Iteration) -> None:
-    """Stop the loop at the first iteration that shows a defect (when asked to)."""
-    if not w.stop_on_defect:
-        return
+    """Stop the loop at the first iteration that shows a defect."""
     n = len(w.iterations)
     if "backward" not in it.events:
         raise CheckFailed(missing_backward())
@@ -216,10 +196,6 @@ def missing_step() -> str:
         "does not learn (task 55).",
         "从未调用 optimizer2.step()，权重始终不变，网络学不到任何东西（第 55 题）。",
     )
-
-
-def iterations_seen() -> int:
-    return len(current().iterations)
 
 
 def loss_fell(w: Watch, window: int = 100) -> tuple[bool, float, float]:
