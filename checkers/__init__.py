@@ -13,6 +13,7 @@ Messages come in English and Chinese: use ``t(en, zh)`` for your own.
 
 from checkers._core import (
     CheckFailed,
+    LearnerError,
     LearnerRaised,
     NotAttempted,
     before,
@@ -27,6 +28,8 @@ from checkers._core import (
     not_attempted,
     printed,
     progress,
+    record,
+    recorded,
     run_seed,
     source,
     step,
@@ -52,6 +55,7 @@ from checkers.tensors import (
 
 __all__ = [
     "CheckFailed",
+    "LearnerError",
     "LearnerRaised",
     "Mismatch",
     "NotAttempted",
@@ -82,6 +86,8 @@ __all__ = [
     "not_attempted",
     "printed",
     "progress",
+    "record",
+    "recorded",
     "run_seed",
     "shape_str",
     "shares_memory",

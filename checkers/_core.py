@@ -43,12 +43,87 @@ class LearnerRaised(Exception):
         self.what = what
 
 
+LEARNER_FILE = "<your code>"
+
+
+class LearnerError(Exception):
+    """An exception the learner's code raised in its own process, carried to the judge as data.
+
+    The judge re-raises it where the live exception would have been raised, and
+    turns it into the learner's ``error`` result with their line number.
+    """
+
+    def __init__(self, type_name: str, message: str, line: int | None, traceback: str) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+        self.message = message
+        self.line = line
+        self.traceback = traceback
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> LearnerError:
+        import traceback as tb
+
+        frames = [f for f in tb.extract_tb(exc.__traceback__) if f.filename == LEARNER_FILE]
+        line = frames[-1].lineno if frames else None
+        header = "Traceback (most recent call last):\n" if frames else ""
+        text = header + "".join(tb.StackSummary.from_list(frames[-12:]).format())
+        text += "".join(tb.format_exception_only(type(exc), exc))
+        return cls(type(exc).__name__, str(exc), line, text.rstrip())
+
+    def as_fact(self) -> dict[str, Any]:
+        return {
+            "type": self.type_name,
+            "message": self.message,
+            "line": self.line,
+            "traceback": self.traceback,
+        }
+
+    @classmethod
+    def from_fact(cls, fact: Any) -> LearnerError | None:
+        if not isinstance(fact, dict):
+            return None
+        line = fact.get("line")
+        return cls(
+            str(fact.get("type", "Exception")),
+            str(fact.get("message", "")),
+            line if isinstance(line, int) else None,
+            str(fact.get("traceback", "")),
+        )
+
+    def result(self, *, during: str = "code") -> dict[str, Any]:
+        """The learner's ``error`` result for this exception."""
+        where = f" on line {self.line}" if self.line else ""
+        if during == "check" and self.line:
+            where = t(
+                f" on line {self.line} (while the check was using your code)",
+                f"（第 {self.line} 行，检查在调用你的代码时）",
+            )
+        message = f"{self.type_name}{where}: {self.message}" if self.message else self.type_name
+        return {
+            "status": "error",
+            "message": message,
+            "traceback": self.traceback,
+            "line": self.line,
+        }
+
+
 def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call something the learner built (a transform, a model, ...).
 
     If it raises, the result is the learner's ``error`` with ``what`` in the
     message ("while applying your transform"), never a checker error.
     """
+    from checkers._facts import Opaque
+
+    if isinstance(fn, Opaque):
+        fail(
+            f"The checker cannot use your {fn.kind} `{fn.type_name.removeprefix('__main__.')}` "
+            f"for {what}: it runs none of your code itself. Build it from the library's own "
+            "classes (torch.nn, torchvision.transforms).",
+            f"检查器无法用你写的 {fn.kind} `{fn.type_name.removeprefix('__main__.')}` 来{what}："
+            "它自己不运行你的任何代码。请用库自带的类（torch.nn、torchvision.transforms）来构造它。",
+        )
     try:
         return fn(*args, **kwargs)
     except Exception as exc:
@@ -71,6 +146,8 @@ class _State:
     cache_dir: str = ""
     code: str = ""
     replay: Callable[[], dict[str, Any]] = dict
+    records: dict[str, Any] = field(default_factory=dict)
+    """Facts the exercise's probe recorded in the learner's process, as the judge reads them."""
 
 
 _state = _State()
@@ -162,6 +239,18 @@ def learner(name: str) -> Any:
             f"你的代码没有定义 `{name}`。题目要求把结果存到 `{name}` 中。",
         )
     return ns[name]
+
+
+def record(name: str, value: Any) -> None:
+    """In the exercise's probe: send ``value`` to the judge as the fact ``name``."""
+    _state.records[name] = value
+
+
+def recorded(name: str) -> Any:
+    """In a check: the fact the probe recorded as ``name`` (fails clearly if missing)."""
+    if name not in _state.records:
+        raise RuntimeError(f"the exercise's probe did not record the fact {name!r}")
+    return _state.records[name]
 
 
 def printed() -> str:

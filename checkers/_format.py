@@ -70,7 +70,20 @@ def brief(value: Any, limit: int = 60) -> str:
     """A one-line description of any value, for "x is a list ([1, 2])" messages."""
     if isinstance(value, torch.Tensor):
         return f"tensor of shape {shape_str(value.shape)}, dtype {dtype_name(value.dtype)}"
+    from checkers._facts import Opaque
+
+    if isinstance(value, Opaque):  # described by the learner's process, not sent
+        return type_name(value)
     text = repr(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    return f"{type(value).__name__} ({text})"
+    return f"{type_name(value)} ({text})"
+
+
+def type_name(value: Any) -> str:
+    """The name of ``value``'s type as the learner's code saw it (``generator``, ``Net``)."""
+    from checkers._facts import Opaque
+
+    if isinstance(value, Opaque):
+        return value.type_name.rsplit(".", 1)[-1] or value.kind
+    return type(value).__name__

@@ -315,59 +315,167 @@ def _is_placeholder(code: str) -> bool:
     return True
 
 
-def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
+def _run_setup(job: dict[str, Any], target: dict[str, Any]) -> None:
+    for name, code in job.get("setup", []):
+        exec(compile(code, f"<{name}>", "exec", dont_inherit=True), target)
+
+
+def _fresh_setup(job: dict[str, Any]) -> dict[str, Any]:
+    """The names the trusted setup makes, run anew with the job's seed."""
+    fresh: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    _seed_everything(int(job.get("seed", 0)))
+    _run_setup(job, fresh)
+    return fresh
+
+
+def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
+    """The learner's process: setup, the learner's code, then the facts for the judge.
+
+    Returns the outcome this process reports. It can only ever report that the
+    code did *not* succeed (an error, a failure seen while the loop ran, names
+    not defined yet) or that it ran; whether an answer passes is the judge's
+    alone to say, from the facts written here.
+    """
     import checkers
-    from checkers import _core
+    from checkers import _core, _facts
 
-    def run_setup(target: dict[str, Any]) -> None:
-        for name, code in job.get("setup", []):
-            exec(compile(code, f"<{name}>", "exec", dont_inherit=True), target)
-
-    def replay() -> dict[str, Any]:
-        fresh: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-        _seed_everything(int(job.get("seed", 0)))
-        run_setup(fresh)
-        return fresh
-
-    _core._state.replay = replay
+    _core._state.replay = lambda: _fresh_setup(job)
     _core._state.code = job.get("code", "")
     try:
-        run_setup(ns)
-        if job.get("mode") == "prepare":
-            # Only the setup, with a long limit: it builds the practice data and
-            # trains the reference network once, so that checks find them cached.
-            return {"status": "ran", "message": "The task's setup is ready."}
+        _run_setup(job, ns)
         if job.get("instrument"):
             exec(compile(job["instrument"], "<instrument>", "exec", dont_inherit=True), ns)
     except BaseException as exc:  # the setup is not the learner's code
         return _checker_error("setup", exc)
+    setup = dict(ns)
 
-    from checkers.training import StopTraining
+    from checkers import training
 
     try:
         exec(_compile_learner(job["code"]), ns)
-    except StopTraining:
-        pass  # the check has seen enough of the loop; judge what ran
+    except training.StopTraining:
+        pass  # the watcher has seen enough of the loop; judge what ran
     except checkers.CheckFailed as exc:  # raised by the exercise's watcher, mid-run
         return {"status": "fail", "message": exc.message, "line": _last_line(exc.__traceback__)}
     except BaseException as exc:
         return _error_result(exc, job, during="code")
     if os.getpid() != me:
-        # A process the learner forked must not go on to run the check.
+        # A process the learner forked must not go on to report anything.
         os._exit(0)
 
     if job.get("mode") == "run":
-        return {"status": "ran", "message": "Your code ran to the end."}
+        return {
+            "status": "ran",
+            "message": _core.t("Your code ran to the end.", "你的代码运行完毕。"),
+        }
 
     missing = [n for n in job.get("names", []) if n not in ns or ns[n] is Ellipsis]
     if missing:
         names = ", ".join(f"`{n}`" for n in missing)
-        if _core.lang() == "zh":
-            msg = f"你的代码还没有定义 {names}：题目要求把答案存到这些变量里。"
-        else:
-            msg = f"Your code does not define {names} yet: the task asks you to store the answer there."
+        msg = _core.t(
+            f"Your code does not define {names} yet: the task asks you to store the answer there.",
+            f"你的代码还没有定义 {names}：题目要求把答案存到这些变量里。",
+        )
         status = "not_attempted" if _is_placeholder(job["code"]) else "fail"
         return {"status": status, "message": msg}
+
+    recorded = _core._state.records
+    if job.get("probe"):
+        scope = dict(ns)
+        scope.update({"fact": _core.record, "ns": ns, "__name__": "__probe__"})
+        try:
+            exec(compile(job["probe"], "<probe>", "exec", dont_inherit=True), scope)
+        except BaseException as exc:
+            if _has_learner_frame(exc.__traceback__):
+                return _error_result(exc, job, during="check")
+            return _checker_error("probe", exc)
+    try:
+        watch = training.export()
+        if watch is not None:
+            recorded["training"] = watch
+        tree, tensors = _facts.collect(
+            ns,
+            setup=setup,
+            outcome={"status": "ok"},
+            stdout=_core.printed(),
+            recorded=recorded,
+        )
+        _facts.dump(os.path.join(os.getcwd(), _facts.FACTS_FILE), tree, tensors)
+    except Exception as exc:
+        # Only the learner's code can have broken what the collector uses (a patched
+        # builtin, a replaced torch function, a deleted folder).
+        return {
+            "status": "error",
+            "message": _core.t(
+                "Your code changed Python or torch in a way that kept quiz-tui from reading "
+                f"its results ({type(exc).__name__}: {exc}). Leave built-in functions and "
+                "torch's own functions as they are.",
+                f"你的代码改动了 Python 或 torch，导致 quiz-tui 无法读取运行结果"
+                f"（{type(exc).__name__}：{exc}）。请不要替换内置函数或 torch 自带的函数。",
+            ),
+        }
+    return {"status": "ok", "message": ""}
+
+
+def _judge(job: dict[str, Any]) -> dict[str, Any]:
+    """The judge's process: never runs a line of the learner's code.
+
+    It replays the trusted setup with the same seed, reads the learner's facts
+    as data, rebuilds the namespace the check expects from them, and runs the
+    check. Only this process writes a verdict the runner accepts.
+    """
+    import checkers
+    from checkers import _core, _facts, training
+
+    _core._state.replay = lambda: _fresh_setup(job)
+    _core._state.code = job.get("code", "")
+    try:
+        setup = _fresh_setup(job)
+    except BaseException as exc:
+        return _checker_error("setup", exc)
+    if job.get("mode") == "prepare":
+        # Only the setup, with a long limit: it builds the practice data and
+        # trains the reference network once, so that checks find them cached.
+        return {"status": "ran", "message": "The task's setup is ready."}
+
+    reference: dict[str, Any] | None = None
+
+    def reference_class(name: str) -> type | None:
+        """A class of the reference solution, for a class the learner wrote."""
+        nonlocal reference
+        found = setup.get(name)
+        if isinstance(found, type):
+            return found
+        if reference is None:
+            reference = _fresh_setup(job)
+            # Classes defined before a failure are still usable.
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(Exception):
+                exec(compile(job.get("solution", ""), "<solution>", "exec"), reference)
+        found = reference.get(name)
+        return found if isinstance(found, type) else None
+
+    try:
+        tree, tensors = _facts.read(os.path.join(os.getcwd(), _facts.FACTS_FILE))
+        names, records = _facts.restore(tree, tensors, setup=setup, classes=reference_class)
+    except _facts.FactsError as exc:
+        return {
+            "status": "error",
+            "message": _core.t(
+                f"The results of your code could not be read ({exc}). Did your code delete or "
+                "overwrite files in its folder, or end the process early?",
+                f"无法读取你的代码的运行结果（{exc}）。你的代码是否删除或覆盖了所在文件夹中的文件，"
+                "或者提前结束了进程？",
+            ),
+        }
+    printed = tree.get("stdout")
+    stdout: str = printed if isinstance(printed, str) else ""
+    _core._state.stdout = lambda: stdout
+    _core._state.records = records
+    ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    ns.update(names)
+    _core._state.namespace = ns
+    if isinstance(records.get("training"), dict):
+        training.restore(records["training"])
 
     import numpy as np
     import torch
@@ -382,6 +490,7 @@ def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]
             "F": torch.nn.functional,
             "np": np,
             "ns": ns,
+            "facts": records,
         }
     )
     try:
@@ -390,19 +499,38 @@ def _execute(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]
         return {"status": "fail", "message": exc.message}
     except checkers.NotAttempted as exc:
         return {"status": "not_attempted", "message": exc.message}
+    except checkers.LearnerError as exc:
+        return exc.result(during="check")
     except checkers.LearnerRaised as exc:
         result = _error_result(exc.original, job, during="check")
         name = type(exc.original).__name__
         result["message"] = result["message"].replace(name, f"{name} while {exc.what}", 1)
         return result
     except BaseException as exc:
-        if _has_learner_frame(exc.__traceback__):
-            return _error_result(exc, job, during="check")
+        opaque = _opaque_in(exc)
+        if opaque:
+            return {"status": "fail", "message": opaque}
         return _checker_error("check", exc)
     return {
         "status": "pass",
-        "message": "All checks passed." if _core.lang() != "zh" else "全部检查通过。",
+        "message": _core.t("All checks passed.", "全部检查通过。"),
     }
+
+
+def _opaque_in(exc: BaseException) -> str:
+    """A learner-facing message when a check met a value the judge holds only a description of."""
+    from checkers import _core
+
+    text = str(exc)
+    if "Opaque" not in text and "LearnerModule" not in text and "runs no learner code" not in text:
+        return ""
+    return _core.t(
+        f"One of your values is something the checker can only describe, not use ({text}). "
+        "Build it from the objects the task names (torch tensors, torch.nn layers, "
+        "torchvision transforms).",
+        f"你的某个值只能被检查器描述而无法使用（{text}）。请用题目要求的对象来构造它"
+        "（torch 张量、torch.nn 层、torchvision 变换）。",
+    )
 
 
 def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
@@ -466,12 +594,17 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
         else:
             # The code runs as the __main__ module, as a script would: classes it defines
             # can then be pickled (torch.save of a whole model) and found again.
-            main = types.ModuleType("__main__")
-            main.__dict__["__builtins__"] = builtins
-            sys.modules["__main__"] = main
-            ns: dict[str, Any] = main.__dict__
-            state.namespace = ns
-            result = _execute(job, ns, me)
+            if job.get("role") == "judge" or job.get("mode") == "prepare":
+                result = _judge(job)
+            else:
+                # The code runs as the __main__ module, as a script would: classes it
+                # defines can then be pickled (torch.save of a whole model) and found again.
+                main = types.ModuleType("__main__")
+                main.__dict__["__builtins__"] = builtins
+                sys.modules["__main__"] = main
+                ns: dict[str, Any] = main.__dict__
+                state.namespace = ns
+                result = _learn(job, ns, me)
     except BaseException as exc:
         result = _checker_error("runner", exc)
     result["type"] = "result"

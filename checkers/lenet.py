@@ -1,7 +1,9 @@
 """Checks on the article's LeNet-5: which step of ``forward`` differs, and how.
 
 The learner's ``forward`` is run on a small batch with hooks on its five
-layers. Each step between two layers (31-36 in the article) is then judged on
+layers, in the learner's own process: the exercise's probe calls
+:func:`record_trace`, and the judge reads the recorded trace (it never runs the
+learner's ``forward`` itself). Each step between two layers (31-36 in the article) is then judged on
 its own: step 31, for example, must turn ``conv1``'s actual output into
 exactly ``max_pool2d(relu(.), 2)``, which is what ``conv2`` must receive. A
 mistake in one step therefore does not make the others look wrong.
@@ -16,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from checkers._core import CheckFailed, _check, t
+from checkers._core import CheckFailed, LearnerError, _check, record, recorded, t
 from checkers._format import shape_str
 from checkers.modules import expect_module
 from checkers.tensors import value_mismatch
@@ -85,15 +87,13 @@ SPEC: dict[str, tuple[type[nn.Module], dict[str, Any], dict[str, tuple[str, str]
 
 
 def expect_layer(net: Any, name: str) -> None:
-    """Check one of LeNet's five layers (tasks 26-30)."""
+    """Check one of LeNet's five layers (tasks 26-30), on the learner's ``net = Net()``."""
+    _check(
+        isinstance(net, nn.Module),
+        t("`Net` is an nn.Module", "`Net` 是 nn.Module"),
+        t("`Net` must be a class derived from nn.Module.", "`Net` 必须是继承自 nn.Module 的类。"),
+    )
     layer = getattr(net, name, None)
-    if layer is Ellipsis:
-        raise CheckFailed(
-            t(
-                f"`self.{name}` is still `...`: replace it with the layer.",
-                f"`self.{name}` 仍然是 `...`：请把它换成对应的层。",
-            )
-        )
     kind, params, reasons = SPEC[name]
     expect_module(
         layer,
@@ -111,7 +111,40 @@ class Trace:
     inputs: dict[str, torch.Tensor] = field(default_factory=dict)
     outputs: dict[str, torch.Tensor] = field(default_factory=dict)
     output: Any = None
-    error: BaseException | None = None
+    error: LearnerError | None = None
+
+    def as_fact(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "output": self.output if isinstance(self.output, torch.Tensor) else None,
+            "error": self.error.as_fact() if self.error is not None else None,
+        }
+
+    @classmethod
+    def from_fact(cls, fact: Any) -> Trace:
+        if not isinstance(fact, dict):
+            raise TypeError("the recorded forward trace has the wrong shape")
+
+        def tensors(value: Any) -> dict[str, torch.Tensor]:
+            if not isinstance(value, dict):
+                return {}
+            return {str(k): v for k, v in value.items() if isinstance(v, torch.Tensor)}
+
+        return cls(
+            inputs=tensors(fact.get("inputs")),
+            outputs=tensors(fact.get("outputs")),
+            output=fact.get("output"),
+            error=LearnerError.from_fact(fact.get("error")),
+        )
+
+
+TRACE_FACT = "lenet.trace"
+
+
+def record_trace(net: Any) -> None:
+    """In the probe (the learner's process): trace ``net``'s forward for the judge."""
+    record(TRACE_FACT, trace(net, sample_input()).as_fact())
 
 
 def trace(net: nn.Module, x: torch.Tensor) -> Trace:
@@ -137,7 +170,7 @@ def trace(net: nn.Module, x: torch.Tensor) -> Trace:
         with torch.no_grad():
             record.output = net(x)
     except Exception as exc:  # the learner's forward may fail; the steps say where
-        record.error = exc
+        record.error = LearnerError.from_exception(exc)
     finally:
         for h in handles:
             h.remove()
@@ -172,8 +205,10 @@ def _fix_earlier(step: int, reason: str) -> CheckFailed:
 
 
 def _view_failed(record: Trace) -> bool:
-    return isinstance(record.error, RuntimeError) and "invalid for input of size" in str(
-        record.error
+    return (
+        record.error is not None
+        and record.error.type_name == "RuntimeError"
+        and "invalid for input of size" in str(record.error)
     )
 
 
@@ -197,8 +232,8 @@ def _reach(record: Trace, step: int, src: str, dst: str) -> None:
     raise _fix_earlier(
         step,
         t(
-            f"forward() stops before {src} with {type(record.error).__name__}: {record.error}",
-            f"forward() 在 {src} 之前就出错了（{type(record.error).__name__}：{record.error}）",
+            f"forward() stops before {src} with {record.error.type_name}: {record.error}",
+            f"forward() 在 {src} 之前就出错了（{record.error.type_name}：{record.error}）",
         ),
     )
 
@@ -214,7 +249,7 @@ def expect_step(net: nn.Module, step: int) -> None:
                   f"`self.{name}` 还没有正确定义（第 26-30 题）。"),
             )  # fmt: skip
     x = sample_input()
-    record = trace(net, x)
+    record = Trace.from_fact(recorded(TRACE_FACT))
     label = t(f"step {step} of forward", f"forward 的第 {step} 步")
     if step in _STEPS:
         src, dst = _STEPS[step]

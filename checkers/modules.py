@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from checkers._core import _check, t
+from checkers._core import _check, fail, t
 
 
 def _norm(value: Any) -> Any:
@@ -39,6 +39,14 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _spelled(kind: type) -> str:
+    """A class as a learner writes it: ``nn.MSELoss``, ``optim.SGD``."""
+    for package, alias in (("torch.nn", "nn"), ("torch.optim", "optim")):
+        if kind.__module__.startswith(package + "."):
+            return f"{alias}.{kind.__name__}"
+    return kind.__name__
+
+
 def expect_module(
     module: Any,
     kind: type[nn.Module] | type[Any],
@@ -56,6 +64,17 @@ def expect_module(
     why = why or {}
     got_kind = type(module).__name__
     want_kind = kind.__name__
+    if module is Ellipsis:
+        fail(
+            f"`{name}` is still `...`: replace it with a {want_kind}.",
+            f"`{name}` 仍然是 `...`：请把它换成 {want_kind}。",
+        )
+    if isinstance(module, type) and issubclass(module, kind):
+        spelled = _spelled(kind)
+        fail(
+            f"`{name}` is the class {spelled} itself. Create an instance: {spelled}().",
+            f"`{name}` 是 {spelled} 这个类本身。请创建实例：{spelled}()。",
+        )
     if module is None:
         message = t(
             f"`{name}` is None: it was never set to a {want_kind}.",

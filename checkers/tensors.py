@@ -231,7 +231,28 @@ def expect_values(
     )
 
 
-def _memory_range(value: Any) -> tuple[int, int] | None:
+def _memory_range(value: Any) -> tuple[str, int, int] | None:
+    """Which process's memory ``value`` views, and where: ("learner" | "judge", start, end).
+
+    Values restored from the learner's facts answer with where they lived in
+    the learner's process, so that two of them compare as they did there; a
+    value the judge made itself never shares memory with one of those.
+    """
+    from checkers._facts import learner_memory, meta_of
+
+    meta = meta_of(value)
+    if meta is not None:
+        return ("learner", *meta.memory) if meta.memory else None
+    here = _local_range(value)
+    if here is None:
+        return None
+    restored, there = learner_memory(here[0])
+    if restored:
+        return ("learner", *there) if there else None
+    return ("judge", *here)
+
+
+def _local_range(value: Any) -> tuple[int, int] | None:
     if isinstance(value, torch.Tensor):
         if value.device.type != "cpu":
             return None
@@ -250,9 +271,9 @@ def _memory_range(value: Any) -> tuple[int, int] | None:
 def shares_memory(a: Any, b: Any) -> bool:
     """True when two tensors/arrays are views of the same memory."""
     ra, rb = _memory_range(a), _memory_range(b)
-    if ra is None or rb is None or ra[0] == ra[1] or rb[0] == rb[1]:
+    if ra is None or rb is None or ra[0] != rb[0] or ra[1] == ra[2] or rb[1] == rb[2]:
         return False
-    return ra[0] < rb[1] and rb[0] < ra[1]
+    return ra[1] < rb[2] and rb[1] < ra[2]
 
 
 def expect_same_memory(

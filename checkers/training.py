@@ -63,6 +63,42 @@ def current() -> Watch:
     return _watch
 
 
+def export() -> dict[str, Any] | None:
+    """The watched loop as plain data, for the judge (None when nothing was watched)."""
+    if _watch is None:
+        return None
+    return {
+        "stop_after": _watch.stop_after,
+        "iterations": [
+            {"events": list(it.events), "loss": it.loss, "clean": it.clean}
+            for it in _watch.iterations
+        ],
+    }
+
+
+def restore(data: dict[str, Any]) -> Watch:
+    """In the judge: the loop the learner's process watched, rebuilt from ``export``."""
+    global _watch
+
+    def iteration(raw: Any) -> Iteration:
+        raw = raw if isinstance(raw, dict) else {}
+        events = raw.get("events")
+        loss, clean = raw.get("loss"), raw.get("clean")
+        return Iteration(
+            events=[str(e) for e in events] if isinstance(events, list) else [],
+            loss=float(loss) if isinstance(loss, int | float) else None,
+            clean=clean if isinstance(clean, bool) else None,
+        )
+
+    raw = data.get("iterations")
+    stop = data.get("stop_after")
+    _watch = Watch(
+        iterations=[iteration(it) for it in raw] if isinstance(raw, list) else [],
+        stop_after=stop if isinstance(stop, int) else None,
+    )
+    return _watch
+
+
 def watch(
     net: nn.Module,
     criterion: nn.Module,

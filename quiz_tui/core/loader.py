@@ -43,7 +43,7 @@ PACK_KEYS = {"format", "id", "name", "description", "sections", "fixtures"}
 EXERCISE_KEYS = {
     "format", "id", "number", "section", "title", "prompt", "fixtures", "setup",
     "starter", "solution", "check", "hints", "names", "limits", "alternatives",
-    "wrong", "data", "draft", "instrument", "explain",
+    "wrong", "data", "draft", "instrument", "probe", "explain",
 }  # fmt: skip
 LIMIT_KEYS = {"seconds", "memory_mb", "tasks"}
 WRONG_KEYS = {"code", "message", "status", "note"}
@@ -396,6 +396,8 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
         c.add(("draft",), f"draft group {draft!r} must be lowercase letters, digits and '-'")
     instrument = _string(c, data, "instrument", (), required=False) or ""
     _compile_at(c, lines, instrument, "instrument", ("instrument",))
+    probe = _string(c, data, "probe", (), required=False) or ""
+    _compile_at(c, lines, probe, "probe", ("probe",))
     explain = _explanations(c, data)
 
     if (
@@ -427,6 +429,7 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
         path=path,
         uses_data=uses_data,
         instrument=instrument,
+        probe=probe,
         explain=explain,
         draft_group=draft,
     )

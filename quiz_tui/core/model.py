@@ -115,6 +115,10 @@ class Exercise:
     instrument: str = ""
     """Hidden code run after the setup and before the learner's code, to watch it
     (e.g. wrap the optimiser); never shown to the learner."""
+    probe: str = ""
+    """Code run in the learner's process after their code, to record facts the
+    judge cannot compute itself (``record(name, value)``), e.g. the learner's
+    own ``forward`` on a fixed batch. It never sees the check or the solution."""
     explain: tuple[Explanation, ...] = ()
     draft_group: str = ""
     """Exercises with the same group share one draft (tasks 26-36 edit one class)."""

@@ -70,6 +70,11 @@ LEARNER_FILE = "<your code>"
 
 Device = Literal["auto", "cpu", "cuda"]
 Mode = Literal["check", "run", "probe", "prepare"]
+Role = Literal["learner", "judge"]
+JUDGE_SECONDS = 30.0
+"""The least time the judge gets (replaying the setup, evaluating a trained net)."""
+_LEARNER_STATUSES = frozenset({"ok", "ran", "error", "fail", "not_attempted", "checker_error"})
+"""What the learner's process may report: never a passing verdict."""
 PREPARE_SECONDS = 600.0
 """Limit for building the practice data and training the reference network once."""
 EventHandler = Callable[[dict[str, Any]], None]
@@ -114,6 +119,10 @@ class Job:
     uses_data: bool = False
     instrument: str = ""
     """Hidden code run after the setup, before the learner's code."""
+    probe: str = ""
+    """Code run in the learner's process after theirs, recording facts for the judge."""
+    solution: str = ""
+    """The reference solution: only the judge's process receives it."""
     explain: tuple[Explanation, ...] = ()
 
     @classmethod
@@ -139,6 +148,8 @@ class Job:
             lang=lang,
             uses_data=exercise.uses_data,
             instrument=exercise.instrument,
+            probe=exercise.probe,
+            solution=exercise.solution,
             explain=exercise.explain,
         )
 
@@ -651,17 +662,29 @@ class Runner:
             ),
         )
 
-    def _payload(self, job: Job, job_id: str, workdir: Path, cgroups: list[str]) -> dict[str, Any]:
+    def _payload(
+        self, job: Job, job_id: str, workdir: Path, cgroups: list[str], role: Role
+    ) -> dict[str, Any]:
+        """What one process of the job receives.
+
+        The learner's process gets the setup, the hidden instrument and probe, and
+        the learner's code; never the check or the solution. The judge gets the
+        check, the solution and the learner's code as text, which it never runs.
+        """
         cwd = workdir / "work"
-        cwd.mkdir()
+        cwd.mkdir(exist_ok=True)
+        trusted = role == "judge"
         return {
             "id": job_id,
+            "role": role,
             "task": job.task,
             "mode": job.mode,
             "code": job.code,
-            "check": job.check,
+            "check": job.check if trusted else "",
+            "solution": job.solution if trusted else "",
+            "probe": "" if trusted else job.probe,
             "setup": [[p.name, p.code] for p in job.setup],
-            "instrument": job.instrument,
+            "instrument": "" if trusted else job.instrument,
             "names": list(job.names),
             "seed": job.seed,
             "lang": job.lang,
@@ -692,6 +715,75 @@ class Runner:
         on_event: EventHandler | None,
         cancel: threading.Event | None,
     ) -> Result:
+        """Run the learner's process, then (for a check) the judge's, and make the result.
+
+        The verdict comes from the judge alone. What the learner's process reports
+        can only say that its code did *not* get as far as a verdict (an error, a
+        failure its watcher saw, names not defined yet); a "pass" from it is a
+        forgery and is reported as such.
+        """
+        role: Role = "judge" if job.mode == "prepare" else "learner"
+        learner = self._phase(job, job_id, workdir, role, on_event, cancel)
+        outcome, captures, warm = learner
+        raw = outcome.result
+        if role == "judge" or job.mode != "check":
+            return self._result(job, outcome, captures, warm)
+        if raw is not None and raw.get("status") not in _LEARNER_STATUSES:
+            outcome.result = _forged(job, raw)
+        if (
+            outcome.killed is not None
+            or outcome.lost
+            or outcome.result is None
+            or outcome.result.get("status") != "ok"
+        ):
+            return self._result(job, outcome, captures, warm)
+        verdict, _, _ = self._phase(job, f"{job_id}-judge", workdir, "judge", on_event, cancel)
+        return self._judged(job, outcome, verdict, captures, warm)
+
+    def _judged(
+        self,
+        job: Job,
+        learner: _Outcome,
+        judge: _Outcome,
+        captures: tuple[_Capture, _Capture],
+        warm: bool,
+    ) -> Result:
+        """The result of a check: the judge's verdict with the learner's output and time."""
+        if judge.killed == "cancelled":
+            return self._result(job, judge, captures, warm)
+        combined = replace(judge, started=learner.started, ended=learner.ended)
+        combined.images = [*learner.images, *judge.images]
+        raw = judge.result
+        if judge.killed is not None or judge.lost or raw is None or not raw.get("status"):
+            reason = judge.killed or ("lost" if judge.lost else "no verdict")
+            zh = job.lang == "zh"
+            combined.killed = None
+            combined.lost = False
+            combined.result = {
+                "status": Status.CHECKER_ERROR.value,
+                "message": (
+                    f"检查本身没有完成（{reason}）：这是题目的问题，不是你的代码的问题。"
+                    if zh
+                    else f"The check itself did not finish ({reason}): a problem of the "
+                    "exercise or of quiz-tui, not of your code."
+                ),
+            }
+        return self._result(job, combined, captures, warm)
+
+    def _phase(
+        self,
+        job: Job,
+        job_id: str,
+        workdir: Path,
+        role: Role,
+        on_event: EventHandler | None,
+        cancel: threading.Event | None,
+    ) -> tuple[_Outcome, tuple[_Capture, _Capture], bool]:
+        """Run one process of the job (the learner's or the judge's) and supervise it."""
+        if role == "judge" and job.mode == "check":
+            job = replace(
+                job, limits=replace(job.limits, seconds=max(JUDGE_SECONDS, job.limits.seconds))
+            )
         limits = JobLimits(
             memory_bytes=(job.limits.memory_mb or DEFAULT_MEMORY_MB) << 20, tasks=job.limits.tasks
         )
@@ -703,8 +795,10 @@ class Runner:
             cgroups = sandbox.prepare(job_id, limits)
         if isinstance(sandbox, WatchSandbox) and self._zygote is not None:
             sandbox.set_baseline(self._zygote.anonymous_bytes)
-        job_path = workdir / "job.json"
-        job_path.write_text(json.dumps(self._payload(job, job_id, workdir, cgroups)), "utf-8")
+        # The judge's job file is written only once the learner's process is gone, and
+        # never inside the folder the learner's process could write.
+        job_path = workdir / f"{role}.json"
+        job_path.write_text(json.dumps(self._payload(job, job_id, workdir, cgroups, role)), "utf-8")
 
         pipes = [os.pipe() for _ in range(4)]
         read_ends = [r for r, _ in pipes]
@@ -732,7 +826,7 @@ class Runner:
             if breach and outcome.killed is None:
                 outcome.killed = breach
             sandbox.release(job_id)
-        return self._result(job, outcome, captures, launched.warm)
+        return outcome, captures, launched.warm
 
     def _supervise(
         self,
@@ -1012,6 +1106,22 @@ class Runner:
             f"before the checks could run{at}. Remove that call.",
             "line": line,
         }
+
+
+def _forged(job: Job, raw: dict[str, Any]) -> dict[str, Any]:
+    """The learner's process claimed a verdict it cannot give: say so, as an error."""
+    zh = job.lang == "zh"
+    claimed = str(raw.get("status"))[:40]
+    return {
+        "status": Status.ERROR.value,
+        "message": (
+            f"你的代码所在的进程自己报告了结果（“{claimed}”）：只有检查器能给出结论。"
+            "请不要写入 quiz-tui 的事件管道。"
+            if zh
+            else f"The process running your code reported a verdict itself ({claimed!r}); only "
+            "the judge gives verdicts. Do not write to quiz-tui's event pipe."
+        ),
+    }
 
 
 def _explained(result: Result, job: Job) -> Result:
