@@ -222,7 +222,9 @@ def _decode(
     try:
         event = decoder.decode(line)
     except msgspec.ValidationError as exc:
-        raise ProtocolError(_explain(line, str(exc), who, kinds)) from None
+        # msgspec quotes values it refuses: keep the reason short and safe to print.
+        reason = clean_text(_explain(line, str(exc), who, kinds), keep_newlines=False)
+        raise ProtocolError(_clip(reason, 400)) from None
     except msgspec.DecodeError as exc:
         raise ProtocolError(f"{who} sent a line that is not valid JSON ({exc})") from None
     except RecursionError:
@@ -245,15 +247,22 @@ def _explain(
     """An English reason from a msgspec validation message."""
     try:
         kind = msgspec.json.decode(line, type=_Head).type
-    except (msgspec.DecodeError, RecursionError):
+    except msgspec.DecodeError:
         kind = None  # not an object at all (an array, a string...)
+    except RecursionError:
+        # Too deep to skip over; the typed decoder got past the type, so find it by eye.
+        found = _TYPE_KEY.search(bytes(line[:4096]))
+        kind = found[1].decode() if found else None
     if error.startswith("Expected `object`, got"):
         got = error.rsplit("`", 2)[-2]
         return f"{who} sent {_ARTICLE.get(got, got)} where an event object belongs"
     if kind is None and "missing required field `type`" in error:
         return f"{who} sent an event without a type"
     if not isinstance(kind, str) or kind not in kinds:
-        shown = repr(kind) if isinstance(kind, str) and len(kind) <= 40 else "an unknown one"
+        if isinstance(kind, str):
+            shown = repr(kind) if len(kind) <= 40 else f"a name of {len(kind)} characters"
+        else:
+            shown = "not a string"
         if kind in ("verdict", "result") and "verdict" not in kinds:
             return (
                 f"{who} sent a {kind} event from the learner's side, where only the "
@@ -281,10 +290,18 @@ _TYPE_WORDS = {
     "object": "an object",
     "bytes": "base64 text",
 }
+_TYPE_KEY = re.compile(rb'"type"\s*:\s*"([a-z_]{1,40})"')
 _AT = re.compile(r"^(?P<text>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _EXPECTED = re.compile(r"Expected `([^`]+)`")
 _GOT = re.compile(r"got `([^`]+)`")
 _FIELD = re.compile(r"(?:missing required|contains unknown) field `([^`]+)`")
+
+
+def _one_of(types: list[str]) -> str:
+    if "float" in types and "int" in types:
+        types.remove("int")  # "a number" covers both
+    words = [_TYPE_WORDS.get(t, t) for t in types]
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 2 else " or ".join(words)
 
 
 def _field_reason(error: str) -> str:
@@ -298,10 +315,7 @@ def _field_reason(error: str) -> str:
         if "missing" in text:
             return f"{name}: missing"
         return f"{name}: not a field of this event"
-    text = _EXPECTED.sub(
-        lambda m: "expected " + " or ".join(_TYPE_WORDS.get(t, t) for t in m[1].split(" | ")),
-        text,
-    )
+    text = _EXPECTED.sub(lambda m: "expected " + _one_of(m[1].split(" | ")), text)
     text = _GOT.sub(r"got \1", text).replace("`", "")
     text = text.replace("Number out of range", "number out of range")
     text = text.replace("Invalid ", "invalid ")
