@@ -402,6 +402,7 @@ _CLEAN = re.compile(
     # Single controls: C0 but tab and newline, DEL, C1, bidi overrides and isolates.
     + r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 )
+_ANY_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ONE_LINE = str.maketrans({"\n": " ", "\t": " "})
 
 
@@ -417,9 +418,10 @@ def clean_text(s: str, *, keep_newlines: bool = True) -> str:
     With ``keep_newlines=False`` newlines and tabs become spaces (for one-line fields:
     check names, titles, the device).
     """
-    if "\r\n" in s:
-        s = s.replace("\r\n", "\n")
-    s = _CLEAN.sub("", s)
+    if _ANY_CONTROL.search(s):  # most text has none: one quick scan, no rewrite
+        if "\r\n" in s:
+            s = s.replace("\r\n", "\n")
+        s = _CLEAN.sub("", s)
     if not keep_newlines:
         s = s.translate(_ONE_LINE)
     return s
