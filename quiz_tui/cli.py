@@ -32,7 +32,7 @@ from quiz_tui.core.progress import ProgressStore
 from quiz_tui.core.runner import Job, Runner
 from quiz_tui.core.verify import Outcome, verify
 from quiz_tui.marks import VERDICT_MARKS
-from quiz_tui.textutil import human_bytes, visible
+from quiz_tui.textutil import human_bytes, one_line, visible
 
 if TYPE_CHECKING:
     from quiz_tui.core.exam import ExamPlan
@@ -363,7 +363,9 @@ def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
         click.style(f"{symbol} {status_label(result.status, lang)}", fg=colour, bold=True)
         + f"  {ex.number}. {ex.title.get(lang)}  "
         + click.style(
-            f"({result.seconds:.2f} s, {result.device})" if result.device else "(not run)",
+            f"({result.seconds:.2f} s, {one_line(result.device)})"
+            if result.device
+            else "(not run)",
             dim=True,
         ),
         "  " + visible(result.message),
@@ -371,7 +373,7 @@ def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
     for item in result.checks:
         ok = item.status == "pass"
         mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
-        lines.append(f"    {mark} {item.name}")
+        lines.append(f"    {mark} {one_line(item.name)}")
     if result.traceback:
         lines.append(click.style("  Traceback:" if lang == "en" else "  错误追踪：", bold=True))
         lines.extend("    " + visible(t) for t in result.traceback.splitlines())

@@ -5,6 +5,7 @@
     ├── PackError              a pack folder cannot be used at all
     ├── UnknownTaskError       a task number or id that no loaded pack has
     ├── RunnerError            the worker could not be started or talked to
+    │   └── ProtocolError      the worker sent an event that breaks the protocol
     └── ProgressStoreError     the progress database cannot be opened or written
 
 Learner mistakes are never exceptions here: they are results (see ``model.Status``).
@@ -58,3 +59,16 @@ class RunnerError(QuizError):
 
 class ProgressStoreError(QuizError):
     """The progress database could not be opened, recovered or written."""
+
+
+class ProtocolError(RunnerError):
+    """A line from the worker's events pipe is not an event it may send.
+
+    ``reason`` is plain English the runner can show: what was sent and what is wrong
+    (``the worker sent a malformed progress event (loss: expected a number, got str)``).
+    See ``quiz_tui.core.protocol``.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

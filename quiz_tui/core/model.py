@@ -9,11 +9,12 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from quiz_tui.core.errors import Problem
+from quiz_tui.core.protocol import clean_text
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
@@ -245,6 +246,35 @@ class Result:
     """False when the check ran in a freshly started interpreter."""
     details: dict[str, Any] = field(default_factory=dict)
     """Extra facts from the check (e.g. accuracy), shown to the learner as they are."""
+
+    def cleaned(self) -> Result:
+        """This result with every text the learner's code could have set made safe to print.
+
+        Terminal escape sequences, control characters and bidi overrides are removed
+        (``protocol.clean_text``) from the message, traceback, output, checklist, detail
+        texts, image titles and device. The runner calls this once on each result it builds.
+        """
+
+        def one_line(text: str) -> str:
+            return clean_text(text, keep_newlines=False)
+
+        return replace(
+            self,
+            message=clean_text(self.message),
+            traceback=clean_text(self.traceback),
+            stdout=clean_text(self.stdout),
+            stderr=clean_text(self.stderr),
+            device=one_line(self.device),
+            checks=tuple(
+                replace(c, name=one_line(c.name), message=clean_text(c.message))
+                for c in self.checks
+            ),
+            details={
+                one_line(str(k)): clean_text(v) if isinstance(v, str) else v
+                for k, v in self.details.items()
+            },
+            images=tuple(replace(i, title=one_line(i.title)) for i in self.images),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

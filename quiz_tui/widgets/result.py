@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import ProgressBar, Sparkline, Static
 
 from quiz_tui.marks import VERDICT_MARKS
-from quiz_tui.textutil import human_bytes, visible
+from quiz_tui.textutil import human_bytes, one_line, visible
 from quiz_tui.widgets.image_view import HalfBlocks
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class ResultPanel(VerticalScroll):
         if losses:
             self.query_one("#loss-chart", Sparkline).data = losses[-200:]
         if text:
-            self.query_one("#body", Static).update(Text(text, style="dim"))
+            self.query_one("#body", Static).update(Text(visible(text), style="dim"))
 
     def show(self, result: Result, lang: Lang, *, hide_details: bool = False) -> None:
         self._clear()
@@ -114,7 +114,7 @@ class ResultPanel(VerticalScroll):
         verdict = Text()
         verdict.append(label, style=style)
         if result.seconds:
-            verdict.append(f"  {result.seconds:.2f} s · {result.device}", style="dim")
+            verdict.append(f"  {result.seconds:.2f} s · {one_line(result.device)}", style="dim")
         self.query_one("#verdict", Static).update(verdict)
         if hide_details:
             self.query_one("#body", Static).update(Text(
@@ -127,9 +127,10 @@ class ResultPanel(VerticalScroll):
         for item in result.checks:
             ok = item.status == "pass"
             body.append("  ✓ " if ok else "  ✗ ", style="green" if ok else "red")
-            body.append(visible(item.name) + "\n")
-        if "accuracy" in result.details:
-            body.append(f"  accuracy {float(result.details['accuracy']):.1%}\n", style="cyan")
+            body.append(one_line(item.name) + "\n")
+        accuracy = result.details.get("accuracy")
+        if isinstance(accuracy, int | float) and not isinstance(accuracy, bool):
+            body.append(f"  accuracy {float(accuracy):.1%}\n", style="cyan")
         if result.traceback:
             body.append(
                 "\n"

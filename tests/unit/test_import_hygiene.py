@@ -21,6 +21,7 @@ CORE_MODULES = [
     "quiz_tui.core.paths",
     "quiz_tui.core.png",
     "quiz_tui.core.progress",
+    "quiz_tui.core.protocol",
     "quiz_tui.core.runner",
     "quiz_tui.core.sandbox",
     "quiz_tui.core.tomlmap",
