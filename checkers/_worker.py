@@ -45,6 +45,8 @@ from collections.abc import Callable
 from types import CodeType, TracebackType
 from typing import Any
 
+from quiz_tui.core import protocol
+
 LEARNER_FILE = "<your code>"
 CHECK_FILE = "<check>"
 KEEP_PRINTED = 1 << 20
@@ -557,7 +559,8 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     from checkers import _core
 
     me = os.getpid()
-    _core.write_event(events_fd, {"type": "started", "pid": me})
+    judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
+    _write(events_fd, protocol.Started(pid=me))
     faulthandler.enable(file=trace_fd, all_threads=True)
     faulthandler.register(signal.SIGTERM, file=trace_fd, all_threads=True, chain=False)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -591,38 +594,65 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
         if job.get("mode") == "probe":
             result = _probe()
 
+        elif judging:
+            result = _judge(job)
         else:
             # The code runs as the __main__ module, as a script would: classes it defines
             # can then be pickled (torch.save of a whole model) and found again.
-            if job.get("role") == "judge" or job.get("mode") == "prepare":
-                result = _judge(job)
-            else:
-                # The code runs as the __main__ module, as a script would: classes it
-                # defines can then be pickled (torch.save of a whole model) and found again.
-                main = types.ModuleType("__main__")
-                main.__dict__["__builtins__"] = builtins
-                sys.modules["__main__"] = main
-                ns: dict[str, Any] = main.__dict__
-                state.namespace = ns
-                result = _learn(job, ns, me)
+            main = types.ModuleType("__main__")
+            main.__dict__["__builtins__"] = builtins
+            sys.modules["__main__"] = main
+            ns: dict[str, Any] = main.__dict__
+            state.namespace = ns
+            result = _learn(job, ns, me)
     except BaseException as exc:
         result = _checker_error("runner", exc)
-    result["type"] = "result"
-    result["device"] = state.device
-    result["checks"] = state.items
-    result["details"] = state.details
     if os.getpid() != me:
         # A process the learner's code forked (during the code or the check) ended up
-        # here: only the job's own process reports a verdict.
+        # here: only the job's own process reports.
         os._exit(0)
     with contextlib.suppress(OSError):
         sys.stderr.flush()
-    _core.write_event(events_fd, result)
+    line = result.get("line")
+    common: dict[str, Any] = {
+        "line": line if isinstance(line, int) else None,
+        "traceback": str(result.get("traceback", "")),
+        "device": state.device,
+    }
+    event: protocol.Event
+    try:
+        if judging:
+            event = protocol.make_verdict(
+                result["status"],
+                str(result.get("message", "")),
+                checks=[
+                    (i["name"], "pass" if i["status"] == "pass" else "fail", i.get("message", ""))
+                    for i in state.items
+                ],
+                details={**state.details, **result.get("details", {})},
+                **common,
+            )
+        else:
+            event = protocol.make_learner_done(
+                result["status"], str(result.get("message", "")), **common
+            )
+        _write(events_fd, event)
+    except protocol.ProtocolError as exc:
+        fallback = _checker_error("report", exc)
+        _write(events_fd, protocol.make_verdict("checker_error", fallback["message"]) if judging
+               else protocol.make_learner_done("checker_error", fallback["message"]))  # fmt: skip
     # Close our ends now: the app has everything and need not wait for this large
     # process to finish tearing down its memory.
     for fd in (1, 2, events_fd, trace_fd):
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+def _write(fd: int, event: protocol.Event) -> None:
+    """Write one event line to the runner (all of it, however large)."""
+    data = memoryview(protocol.encode(event))
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def _probe() -> dict[str, Any]:
@@ -661,7 +691,8 @@ def preload() -> None:
     import torchvision.transforms
     import torchvision.utils  # noqa: F401
 
-    import checkers  # noqa: F401
+    import checkers
+    import checkers._facts  # noqa: F401
 
 
 def _set_subreaper() -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "JudgeEvent",
     "LearnerDone",
     "LearnerEvent",
+    "LearnerStatus",
     "Progress",
     "ProtocolError",
     "Started",
@@ -55,6 +56,7 @@ __all__ = [
     "decode_judge_event",
     "decode_learner_event",
     "encode",
+    "make_learner_done",
     "make_verdict",
 ]
 
@@ -126,10 +128,19 @@ class ImageEvent(_Event, tag="image", frozen=True):
             )
 
 
+LearnerStatus: TypeAlias = Literal["ok", "ran", "error", "fail", "not_attempted", "checker_error"]
+"""What the learner's process may report. ``ok`` means "the facts are written, ask the
+judge"; there is deliberately no way to say "pass" on this side."""
+
+
 class LearnerDone(_Event, tag="learner_done", frozen=True):
     """The learner's code, and the collection of facts about it, have finished."""
 
-    ok: bool
+    status: LearnerStatus
+    message: Annotated[str, msgspec.Meta(max_length=MAX_MESSAGE)] = ""
+    line: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    traceback: Annotated[str, msgspec.Meta(max_length=MAX_TRACEBACK)] = ""
+    device: Annotated[str, msgspec.Meta(max_length=MAX_DEVICE)] = "cpu"
 
 
 class CheckItemMsg(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -162,7 +173,7 @@ class Verdict(_Event, tag="verdict", frozen=True):
 
 
 LearnerEvent: TypeAlias = Started | Progress | ImageEvent | LearnerDone
-JudgeEvent: TypeAlias = Verdict | Progress | ImageEvent
+JudgeEvent: TypeAlias = Started | Verdict | Progress | ImageEvent
 Event: TypeAlias = Started | Progress | ImageEvent | LearnerDone | Verdict
 
 _LEARNER_DECODER = msgspec.json.Decoder(LearnerEvent)
@@ -177,7 +188,7 @@ _NAMES = {
     "learner_done": "learner-done",
     "verdict": "verdict",
 }
-_SMALL = (Started, Progress, LearnerDone)
+_SMALL = (Started, Progress)
 
 
 class _Head(msgspec.Struct):
@@ -200,7 +211,7 @@ def decode_learner_event(line: bytes) -> LearnerEvent:
 def decode_judge_event(line: bytes) -> JudgeEvent:
     """One line from the judge side, or ``ProtocolError`` saying what is wrong with it."""
     event = _decode(line, _JUDGE_DECODER, "the checker", _JUDGE_KINDS)
-    assert isinstance(event, Verdict | Progress | ImageEvent)
+    assert isinstance(event, Started | Verdict | Progress | ImageEvent)
     if isinstance(event, Verdict) and event.version != PROTOCOL_VERSION:
         raise ProtocolError(
             f"the checker speaks protocol version {event.version}, but this app speaks "
@@ -210,7 +221,7 @@ def decode_judge_event(line: bytes) -> JudgeEvent:
 
 
 _LEARNER_KINDS = frozenset({"started", "progress", "image", "learner_done"})
-_JUDGE_KINDS = frozenset({"verdict", "progress", "image"})
+_JUDGE_KINDS = frozenset({"started", "verdict", "progress", "image"})
 
 
 def _decode(
@@ -373,6 +384,24 @@ def make_verdict(
         message=_clip(message, MAX_MESSAGE),
         checks=items,
         details=facts,
+        line=line if line is None or line >= 1 else None,
+        traceback=_clip(traceback, MAX_TRACEBACK, keep="end"),
+        device=_clip(device, MAX_DEVICE),
+    )
+
+
+def make_learner_done(
+    status: LearnerStatus,
+    message: str = "",
+    *,
+    line: int | None = None,
+    traceback: str = "",
+    device: str = "cpu",
+) -> LearnerDone:
+    """The learner side's last event, clipped to the limits like a verdict."""
+    return LearnerDone(
+        status=status,
+        message=_clip(message, MAX_MESSAGE),
         line=line if line is None or line >= 1 else None,
         traceback=_clip(traceback, MAX_TRACEBACK, keep="end"),
         device=_clip(device, MAX_DEVICE),

@@ -28,12 +28,14 @@ import tempfile
 import threading
 import time
 import tokenize
-from base64 import b64decode
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import msgspec
+
+from quiz_tui.core import protocol
 from quiz_tui.core.data import DataSource, practice_source
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.model import (
@@ -58,6 +60,8 @@ from quiz_tui.core.sandbox import (
     kill_group,
 )
 
+MAX_IMAGES = 16
+"""Images kept from one check; more are dropped (each is at most 512×512)."""
 OUTPUT_LIMIT = 64 * 1024
 """Bytes of stdout (and of stderr) kept for display; the rest is drained and counted."""
 TRACE_LIMIT = 64 * 1024
@@ -469,7 +473,9 @@ class _Outcome:
     status: int | None = None
     lost: bool = False
     killed: str | None = None
-    """Why we killed it: "timeout", "memory", "tasks", "cancelled", "start"."""
+    """Why we killed it: "timeout", "memory", "tasks", "cancelled", "start", "protocol"."""
+    protocol_error: str = ""
+    """What was wrong with a message the process sent (when killed is "protocol")."""
     started: float | None = None
     ended: float = 0.0
     images: list[Image] = field(default_factory=list)
@@ -605,7 +611,7 @@ class Runner:
             failed = self._prepare(job, on_event, cancel)
             if failed is not None:
                 return failed
-        return _explained(self._run_once(job, on_event, cancel), job)
+        return _explained(self._run_once(job, on_event, cancel), job).cleaned()
 
     def _run_once(
         self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None
@@ -722,7 +728,7 @@ class Runner:
         failure its watcher saw, names not defined yet); a "pass" from it is a
         forgery and is reported as such.
         """
-        role: Role = "judge" if job.mode == "prepare" else "learner"
+        role: Role = "judge" if job.mode in ("prepare", "probe") else "learner"
         learner = self._phase(job, job_id, workdir, role, on_event, cancel)
         outcome, captures, warm = learner
         raw = outcome.result
@@ -755,7 +761,7 @@ class Runner:
         combined.images = [*learner.images, *judge.images]
         raw = judge.result
         if judge.killed is not None or judge.lost or raw is None or not raw.get("status"):
-            reason = judge.killed or ("lost" if judge.lost else "no verdict")
+            reason = judge.protocol_error or judge.killed or ("lost" if judge.lost else "no verdict")
             zh = job.lang == "zh"
             combined.killed = None
             combined.lost = False
@@ -813,7 +819,7 @@ class Runner:
         pid: int | None = None
         try:
             pid = self._supervise(
-                job, job_id, launched, read_ends, captures, outcome, sandbox, on_event, cancel
+                job, job_id, role, launched, read_ends, captures, outcome, sandbox, on_event, cancel
             )
         finally:
             for r in read_ends:
@@ -832,6 +838,7 @@ class Runner:
         self,
         job: Job,
         job_id: str,
+        role: Role,
         launched: _Launched,
         read_ends: list[int],
         captures: tuple[_Capture, _Capture],
@@ -852,28 +859,37 @@ class Runner:
         term_at: float | None = None
         exited_at: float | None = None
 
-        def handle_event(event: dict[str, Any]) -> None:
+        decode = protocol.decode_judge_event if role == "judge" else protocol.decode_learner_event
+
+        def handle_event(line: bytes) -> None:
+            """One line from the process, validated; a bad one stops the job."""
             nonlocal pid
-            kind = event.get("type")
-            if kind == "started":
-                pid = int(event["pid"])
-                outcome.started = time.monotonic()
-            elif kind == "result":
-                outcome.result = event
-            elif kind == "image":
-                with contextlib.suppress(KeyError, ValueError, TypeError):
+            try:
+                event = decode(line)
+            except protocol.ProtocolError as exc:
+                outcome.protocol_error = exc.reason
+                stop("protocol")
+                return
+            if isinstance(event, protocol.Started):
+                if pid is None:
+                    pid = event.pid
+                    outcome.started = time.monotonic()
+            elif isinstance(event, protocol.LearnerDone | protocol.Verdict):
+                if outcome.result is None:
+                    outcome.result = msgspec.structs.asdict(event)
+                    outcome.result["checks"] = [
+                        msgspec.structs.asdict(c) for c in getattr(event, "checks", [])
+                    ]
+            elif isinstance(event, protocol.ImageEvent):
+                if len(outcome.images) < MAX_IMAGES:
                     outcome.images.append(
-                        Image(
-                            width=int(event["width"]),
-                            height=int(event["height"]),
-                            rgb=b64decode(event["rgb"]),
-                            title=str(event.get("title", "")),
-                        )
-                    )
+                        Image(width=event.width, height=event.height, rgb=event.rgb,
+                              title=event.title)
+                    )  # fmt: skip
                     if on_event:
                         on_event({"type": "image", "index": len(outcome.images) - 1})
             elif on_event is not None:
-                on_event(event)
+                on_event({"type": "progress", **msgspec.structs.asdict(event)})
 
         def stop(reason: str) -> None:
             nonlocal term_at
@@ -907,13 +923,15 @@ class Runner:
                     captures[1].feed(data)
                 elif fd == tr_r:
                     outcome.trace.feed(data)
-                else:
+                elif outcome.killed != "protocol":
                     events += data
-                    while b"\n" in events:
+                    while b"\n" in events and outcome.killed != "protocol":
                         line, _, rest = events.partition(b"\n")
                         events = bytearray(rest)
-                        with contextlib.suppress(ValueError):
-                            handle_event(json.loads(line))
+                        handle_event(bytes(line))
+                    if len(events) > protocol.MAX_EVENT_BYTES:
+                        handle_event(bytes(events))  # refused as too long, whatever it holds
+                        events.clear()
             now = time.monotonic()
 
             if outcome.status is None and not outcome.lost:
@@ -997,7 +1015,14 @@ class Runner:
         if killed == "tasks" and raw.get("status") == "error":
             killed = None  # the code already stopped with its own exception, explained
         if killed is not None:
-            return self._killed(job, killed, trace, common, has_result=bool(raw))
+            return self._killed(
+                job,
+                killed,
+                trace,
+                common,
+                has_result=bool(raw),
+                protocol_error=outcome.protocol_error,
+            )
         if outcome.lost:
             # Whatever the child concluded, the learner must hear that the worker died.
             return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
@@ -1015,7 +1040,14 @@ class Runner:
         return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
 
     def _killed(
-        self, job: Job, reason: str, trace: str, common: dict[str, Any], *, has_result: bool
+        self,
+        job: Job,
+        reason: str,
+        trace: str,
+        common: dict[str, Any],
+        *,
+        has_result: bool,
+        protocol_error: str = "",
     ) -> Result:
         """The result of a job this runner stopped (time, memory, tasks, cancel)."""
         zh = job.lang == "zh"
@@ -1056,6 +1088,16 @@ class Runner:
             )
             return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
                           **common)  # fmt: skip
+        if reason == "protocol":
+            message = (
+                f"运行你的代码的进程发来了 quiz-tui 无法接受的消息，已被停止：{protocol_error}。"
+                "请不要写入 quiz-tui 的事件管道（文件描述符 3）。"
+                if zh
+                else f"The process running your code sent quiz-tui a message it cannot accept, "
+                f"and was stopped: {protocol_error}. Do not write to quiz-tui's event pipe "
+                "(file descriptor 3)."
+            )
+            return Result(status=Status.ERROR, message=message, **common)
         if reason == "cancelled":
             message = "已取消。" if zh else "Cancelled before it finished."
             return Result(status=Status.CANCELLED, message=message, line=line, **common)

@@ -40,8 +40,8 @@ LEARNER_EVENTS = [
     Progress(fraction=0.5, text="x" * 200, loss=-1e300),
     ImageEvent(width=1, height=1, rgb=b"\x00\x7f\xff"),
     ImageEvent(width=3, height=2, rgb=bytes(range(18)), title="猫 ✓"),
-    LearnerDone(ok=True),
-    LearnerDone(ok=False),
+    LearnerDone(status="ok"),
+    LearnerDone(status="error", message="NameError on line 2", line=2, traceback="tb"),
 ]
 JUDGE_EVENTS = [
     Verdict(version=PROTOCOL_VERSION, status="pass"),
@@ -143,7 +143,7 @@ LEARNER_BAD: list[tuple[str, bytes, str]] = [
     ("image title too long", _line(type="image", width=1, height=1, rgb=_b64(3), title="t" * 121), "title"),
     ("pid as a string", _line(type="started", pid="12"), "pid: expected an integer, got str"),
     ("pid zero", _line(type="started", pid=0), "pid"),
-    ("ok as a number", _line(type="learner_done", ok=1), "ok: expected true or false, got int"),
+    ("a pass claimed by the learner", _line(type="learner_done", status="pass"), "status"),
     ("not JSON", b"hello world", "not valid JSON"),
     ("truncated JSON", b'{"type": "progress", "fraction": 0.', "not valid JSON"),
     ("a JSON array", b'["progress", 0.5]', "sent a list where an event object belongs"),
@@ -193,7 +193,6 @@ JUDGE_BAD: list[tuple[str, bytes, str]] = [
     ("a detail that is a list", _line(type="verdict", version=2, status="pass", details={"a": [1]}), "(details[...]: expected true or false, a number, a string or null, got array)"),
     ("a line that is text", _line(type="verdict", version=2, status="pass", line="3"), "line: expected an integer or null, got str"),
     ("a result (the old name)", _line(type="result", status="pass"), "unknown type ('result')"),
-    ("started is not the judge's", _line(type="started", pid=3), "unknown type ('started')"),
 ]  # fmt: skip
 
 
