@@ -541,13 +541,16 @@ class ProgressStore:
                 (pack, exercise, time.time(), value, seconds, code_hash(code), code, source, exam),
             )
 
-    def save_draft(self, pack: str, exercise: str, code: str, *, scope: str = "") -> None:
+    def save_draft(
+        self, pack: str, exercise: str, code: str, *, scope: str = "", at: float | None = None
+    ) -> None:
+        """Save a draft; ``at`` is when, on the exam's clock (default: now)."""
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO drafts (pack, exercise, scope, code, updated) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (pack, exercise, scope) DO UPDATE SET code = excluded.code, "
                 "updated = excluded.updated",
-                (pack, exercise, scope, code, time.time()),
+                (pack, exercise, scope, code, time.time() if at is None else at),
             )
 
     def delete_draft(self, pack: str, exercise: str, *, scope: str = "") -> None:
@@ -615,11 +618,19 @@ class ProgressStore:
             except sqlite3.DatabaseError as exc:
                 raise ProgressStoreError(f"could not read progress: {exc}") from exc
 
-    def draft(self, pack: str, exercise: str, *, scope: str = "") -> str | None:
-        rows = self.query(
-            "SELECT code FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
-            (pack, exercise, scope),
-        )
+    def draft(
+        self, pack: str, exercise: str, *, scope: str = "", before: float | None = None
+    ) -> str | None:
+        """The saved draft; with ``before``, only one saved at or before that time.
+
+        Grading an exam passes its deadline, so a draft written late is not graded.
+        """
+        sql = "SELECT code FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?"
+        args: tuple[Any, ...] = (pack, exercise, scope)
+        if before is not None:
+            sql += " AND updated <= ?"
+            args += (before,)
+        rows = self.query(sql, args)
         return str(rows[0][0]) if rows else None
 
     def get_state(self, key: str) -> str | None:
@@ -679,8 +690,16 @@ class ProgressStore:
         data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": SCHEMA_VERSION}
         count = 0
         for table in _TABLES:
+            # An export is readable text: verdicts of an exam that hides them until
+            # the end stay out of it while that exam runs.
+            where = (
+                " WHERE exam IS NULL OR exam NOT IN "
+                "(SELECT id FROM exams WHERE state = 'running' AND feedback = 0)"
+                if table == "attempts"
+                else ""
+            )
             with self._lock:
-                cursor = self._conn.execute(f"SELECT * FROM {table}")
+                cursor = self._conn.execute(f"SELECT * FROM {table}{where}")
                 columns = [d[0] for d in cursor.description]
                 rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             data[table] = rows

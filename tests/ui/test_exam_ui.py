@@ -96,6 +96,7 @@ async def test_hidden_verdicts_and_handing_in_early(make_app: Callable[..., Quiz
         app.editor.load("x = torch.zeros(5, 3)\n")
         await checked(pilot)
         assert "hidden during this exam" in str(app.result_panel.query_one("#body").render())
+        assert str(app.result_panel.query_one("#verdict").render()).startswith("● Checked")
         assert "dtype" not in str(app.result_panel.query_one("#body").render())
         await pilot.press("f3")  # redrawing the verdict in Chinese keeps the details hidden
         assert "long" not in str(app.result_panel.query_one("#body").render())
