@@ -544,17 +544,36 @@ class ProgressStore:
     def save_draft(
         self, pack: str, exercise: str, code: str, *, scope: str = "", at: float | None = None
     ) -> None:
-        """Save a draft; ``at`` is when, on the exam's clock (default: now)."""
+        """Save a draft; ``at`` is when, on the exam's clock (default: now).
+
+        An exam's draft is what gets graded, so once its deadline has passed it is
+        kept as it was then: a later save raises ProgressStoreError.
+        """
+        at = time.time() if at is None else at
         with self.transaction() as conn:
+            self._refuse_late(conn, scope, at)
             conn.execute(
                 "INSERT INTO drafts (pack, exercise, scope, code, updated) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (pack, exercise, scope) DO UPDATE SET code = excluded.code, "
                 "updated = excluded.updated",
-                (pack, exercise, scope, code, time.time() if at is None else at),
+                (pack, exercise, scope, code, at),
+            )
+
+    @staticmethod
+    def _refuse_late(conn: sqlite3.Connection, scope: str, at: float) -> None:
+        if not scope.startswith(_EXAM_SCOPE.format("")):
+            return
+        found = conn.execute(
+            "SELECT deadline FROM exams WHERE ? = 'exam:' || id", (scope,)
+        ).fetchone()
+        if found is not None and at > found[0]:
+            raise ProgressStoreError(
+                "the exam's time is up: changes made after it are not saved or graded"
             )
 
     def delete_draft(self, pack: str, exercise: str, *, scope: str = "") -> None:
         with self.transaction() as conn:
+            self._refuse_late(conn, scope, time.time())
             conn.execute(
                 "DELETE FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
                 (pack, exercise, scope),

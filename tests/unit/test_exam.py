@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from quiz_tui.cli import main
+from quiz_tui.core.errors import ProgressStoreError
 from quiz_tui.core.exam import (
     ExamBook,
     ExamError,
@@ -277,9 +278,19 @@ def test_drafts_saved_after_the_deadline_are_not_graded(tmp_path: Path) -> None:
     assert session.save_error is not None and "time is up" in session.save_error
     session.reset_draft(zeros)  # cannot wipe the graded draft either
     assert session.draft(zeros, graded=True) == "on time"
-    # A draft written late by other means (another process, an older quiz-tui) is
-    # not graded: the task counts as it stood at the deadline, here the starter.
-    store.save_draft(PACK.id, other.exercise.draft_key, "late", scope=exam.draft_scope, at=clock())
+    # The store itself refuses a late save from elsewhere (another quiz-tui) ...
+    with pytest.raises(ProgressStoreError, match="time is up"):
+        store.save_draft(
+            PACK.id, zeros.exercise.draft_key, "late", scope=exam.draft_scope, at=clock()
+        )
+    assert session.draft(zeros, graded=True) == "on time"
+    # ... and a draft written late without it (an older quiz-tui) is not graded: the
+    # task counts as it stood at the deadline, here the starter.
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO drafts (pack, exercise, scope, code, updated) VALUES (?, ?, ?, ?, ?)",
+            (PACK.id, other.exercise.draft_key, exam.draft_scope, "late", clock()),
+        )
     assert session.draft(other) == "late"
     assert session.draft(other, graded=True) == other.exercise.starter.lstrip("\n")
     store.close()

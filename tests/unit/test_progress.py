@@ -730,14 +730,15 @@ class TestFileSwappedWhileOpen:
             store.record_attempt(PACK, "zeros", "pass", 1, code, exam=1)
             store.save_draft(PACK, "zeros", code, scope="exam:1")
 
+        now = time.time()  # the exams are still running: their drafts may be saved
         with ProgressStore(other) as o:
-            exam(o, 100.0, "theirs")
+            exam(o, now - 10, "theirs")
         with ProgressStore(db_path) as s:
-            exam(s, 200.0, "ours")
+            exam(s, now, "ours")
             os.replace(other, db_path)
             s.save_draft(PACK, "zeros", "ours, later", scope="exam:1")
             rows = s.query("SELECT id, started_at FROM exams ORDER BY id")
-            assert rows == [(1, 200.0), (2, 100.0)]
+            assert rows == [(1, now), (2, now - 10)]
             assert s.query("SELECT exam, code FROM exam_tasks ORDER BY exam") == [
                 (1, "ours"),
                 (2, "theirs"),
