@@ -224,6 +224,7 @@ class QuizApp(App[None]):
         store: ProgressStore | None = None
         try:
             store = ProgressStore(self.store_path)
+            store.on_notice = self._store_notice
             if store.notice:
                 notices.append(store.notice)
         except ProgressStoreError as exc:
@@ -249,6 +250,13 @@ class QuizApp(App[None]):
             except ProgressStoreError as exc:
                 notices.append(str(exc))
         self.call_from_thread(self._loaded, session, ref, notices, pending)
+
+    def _store_notice(self, message: str) -> None:
+        """The progress file was deleted or replaced and has been recreated: say so.
+
+        Called from whichever thread was writing; ``notify`` only posts a message.
+        """
+        self.notify(message, severity="warning", timeout=30)
 
     def _loaded(
         self,
@@ -641,8 +649,13 @@ class QuizApp(App[None]):
         elif self.session is not None:
             self.session.record(message.ref, message.result, message.code)
         if self.current is None or message.ref.exercise.id != self.current.exercise.id:
+            verdict = (
+                pick(self.lang, "checked", "已检查")
+                if self._details_hidden  # no verdict in any channel
+                else message.result.status.value
+            )
             self.notify(
-                f"{message.ref.exercise.number}: {message.result.status.value}",
+                f"{message.ref.exercise.number}: {verdict}",
                 title=pick(self.lang, "Check finished", "检查完成"),
             )
             self._refresh_progress()
@@ -932,8 +945,12 @@ class QuizApp(App[None]):
         self._warned = {w for w in (300, 60) if exam.remaining(self.clock()) <= w}
         self.session.scope = exam.draft_scope
         self.session.limit = refs
+        self.session.deadline = exam.deadline
+        self.session.clock = self.clock
         self.current = None
         self.open_task(refs[0])
+        # Resumed after the deadline (to hand in): nothing typed now would count.
+        self.editor.read_only = exam.remaining(self.clock()) <= 0
         self.header.clock = format_clock(exam.remaining(self.clock()))
         self.header.exam_tasks = len(refs)
         self.screen.add_class("exam")
@@ -1038,7 +1055,7 @@ class QuizApp(App[None]):
                    f"正在检查 {index}/{len(refs)}：第 {ref.exercise.number} 题"),
                 [],
             )  # fmt: skip
-            code = session.draft(ref)
+            code = session.draft(ref, graded=True)  # saved by the deadline, not later
             job = Job.for_exercise(ref.exercise, code, lang=self.lang)
             book.record_final(exam, ref.exercise.id, code, self.runner.run(job))
         finished = book.finish(exam, state)  # type: ignore[arg-type]
@@ -1065,6 +1082,7 @@ class QuizApp(App[None]):
         if self.session is not None:
             self.session.scope = ""
             self.session.limit = None
+            self.session.deadline = None
             self.current = None
             ref = self.session.start_task()
             if ref is not None:

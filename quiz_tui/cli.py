@@ -332,6 +332,11 @@ def _read_code(file: str) -> str:
         raise click.UsageError(f"cannot read {file}: {exc}") from exc
 
 
+def _note(message: str) -> None:
+    """A store notice (moved aside, deleted or replaced while open), on stderr."""
+    click.echo(click.style(f"note: {message}", fg="yellow"), err=True)
+
+
 def _open_store() -> ProgressStore | None:
     """The progress store, or None (with a warning) when it cannot be opened.
 
@@ -343,7 +348,8 @@ def _open_store() -> ProgressStore | None:
         click.echo(click.style(f"warning: progress is not saved: {exc}", fg="yellow"), err=True)
         return None
     if store.notice:
-        click.echo(click.style(f"note: {store.notice}", fg="yellow"), err=True)
+        _note(store.notice)
+    store.on_notice = _note
     return store
 
 
@@ -796,7 +802,8 @@ def _store_or_exit() -> ProgressStore:
         click.echo(click.style(f"error: {exc}", fg="red"), err=True)
         sys.exit(1)
     if store.notice:
-        click.echo(click.style(f"note: {store.notice}", fg="yellow"), err=True)
+        _note(store.notice)
+    store.on_notice = _note
     return store
 
 
@@ -994,7 +1001,7 @@ def exam_history(settings: Settings, as_json: bool) -> None:
                     "state": exam.state,
                     "started_at": exam.started_at,
                     "tasks": len(r.tasks),
-                    "passed": r.passed,
+                    "passed": None if r.hidden else r.passed,
                     "minutes": exam.minutes,
                     "selection": exam.selection,
                 }
@@ -1008,7 +1015,8 @@ def exam_history(settings: Settings, as_json: bool) -> None:
     for row in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["started_at"]))
         click.echo(
-            f"#{row['id']:<4} {when}  {row['passed']:>2}/{row['tasks']:<2} "
+            f"#{row['id']:<4} {when}  {'?' if row['passed'] is None else row['passed']:>2}"
+            f"/{row['tasks']:<2} "
             f"{row['state']:<10} {format_clock(row['minutes'] * 60)}"
         )
 

@@ -13,7 +13,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from quiz_tui.core.errors import QuizError
@@ -141,6 +141,14 @@ class Exam:
     @property
     def running(self) -> bool:
         return self.state == "running"
+
+    def verdicts_hidden(self, now: float) -> bool:
+        """Whether verdicts and the score must not be shown anywhere yet.
+
+        True while a no-feedback exam runs; after hand-in or the deadline the
+        learner can no longer change what is graded, so they may be shown.
+        """
+        return self.running and not self.feedback and now < self.deadline
 
     @property
     def draft_scope(self) -> str:
@@ -306,6 +314,8 @@ class Report:
     tasks: list[TaskRecord]
     sections: list[dict[str, Any]] = field(default_factory=list)
     earlier: list[dict[str, Any]] = field(default_factory=list)
+    hidden: bool = False
+    """A no-feedback exam still running: ``tasks`` carry no verdicts and there is no score."""
 
     @property
     def passed(self) -> int:
@@ -316,6 +326,8 @@ class Report:
         return self.passed / len(self.tasks) if self.tasks else 0.0
 
     def outcome(self, task: TaskRecord) -> str:
+        if self.hidden:
+            return "hidden"
         if task.status == Status.PASS.value:
             return "passed"
         if task.status in (None, Status.NOT_ATTEMPTED.value):
@@ -338,10 +350,11 @@ class Report:
                 "finished_at": e.finished_at,
                 "used_seconds": round((e.finished_at or e.deadline) - e.started_at, 1),
             },
+            "verdicts_hidden": self.hidden,
             "score": {
-                "passed": self.passed,
+                "passed": None if self.hidden else self.passed,
                 "total": len(self.tasks),
-                "fraction": round(self.score, 4),
+                "fraction": None if self.hidden else round(self.score, 4),
             },
             "tasks": [
                 {**asdict(t), "outcome": self.outcome(t), "seconds": round(t.seconds, 1)}
@@ -353,8 +366,13 @@ class Report:
 
     def to_markdown(self) -> str:
         e = self.exam
+        score = (
+            "running, verdicts hidden until the end"
+            if self.hidden
+            else f"{self.passed}/{len(self.tasks)} passed ({self.score:.0%})"
+        )
         lines = [
-            f"# Exam {e.id}: {self.passed}/{len(self.tasks)} passed ({self.score:.0%})",
+            f"# Exam {e.id}: {score}",
             "",
             f"- Pack: {e.pack}; {len(self.tasks)} tasks in {e.minutes:g} minutes "
             f"({'verdicts shown' if e.feedback else 'verdicts hidden until the end'})",
@@ -369,7 +387,8 @@ class Report:
             )
         lines += ["", "## By section", "", "| Section | Passed |", "|---|---|"]
         for s in self.sections:
-            lines.append(f"| {s['title']} | {s['passed']}/{s['total']} |")
+            passed = "?" if s["passed"] is None else s["passed"]
+            lines.append(f"| {s['title']} | {passed}/{s['total']} |")
         lines += ["", "## Earlier attempts at the same tasks", ""]
         if self.earlier:
             for prior in self.earlier:
@@ -394,7 +413,11 @@ def _when(stamp: float | None) -> str:
 
 
 def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
+    """The report of ``exam``; while it hides verdicts, without them (see ``Report.hidden``)."""
     tasks = book.tasks(exam, pack)
+    hidden = exam.verdicts_hidden(book.clock())
+    if hidden:  # redacted here, so no way of showing a report can leak them
+        tasks = [replace(t, status=None, message="") for t in tasks]
     sections: list[dict[str, Any]] = []
     if pack is not None:
         for s in pack.sections:
@@ -402,7 +425,7 @@ def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
             if mine:
                 sections.append({
                     "id": s.id, "title": s.title.en,
-                    "passed": _passed(mine),
+                    "passed": None if hidden else _passed(mine),
                     "total": len(mine),
                 })  # fmt: skip
     earlier = []
@@ -414,7 +437,7 @@ def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
             "id": other.id, "started_at": other.started_at, "state": other.state,
             "passed": _passed(others), "total": len(others),
         })  # fmt: skip
-    return Report(exam, tasks, sections, earlier)
+    return Report(exam, tasks, sections, earlier, hidden)
 
 
 def next_warning(remaining: float, already: Iterable[int]) -> int | None:

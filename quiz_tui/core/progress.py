@@ -5,6 +5,13 @@ two terminals can run quiz-tui at once and a kill -9 loses at most the draft
 typed since the last save. A file that is not our database, or is damaged, is
 moved aside with a message, and whatever rows can still be read are carried
 over into a fresh one.
+
+The file can also disappear or be swapped while the app runs (by learner code,
+a sync tool or a careless ``rm``). SQLite would go on writing to the deleted
+file and every later change would be lost without a word, so each write first
+checks that the path still names the file that was opened; if not, this
+session's rows (still readable through the open connection) are carried into
+the file now at the path, and a notice says so.
 """
 
 from __future__ import annotations
@@ -12,11 +19,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
 import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -98,6 +106,8 @@ CREATE TABLE IF NOT EXISTS exam_tasks (
 """
 
 _TABLES = ("attempts", "drafts", "solutions_shown", "state")
+_EXAM_SCOPE = "exam:{}"
+"""Draft scope of an exam (``quiz_tui.core.exam.Exam.draft_scope``)."""
 _VERDICTS = {Status.PASS.value, Status.FAIL.value, Status.ERROR.value, Status.TIMEOUT.value}
 
 
@@ -157,7 +167,15 @@ class ProgressStore:
         self.path = Path(path) if path else default_path()
         self.notice: str | None = None
         """Set when the file had to be moved aside; show it to the user once."""
+        self.notices: list[str] = []
+        """Problems met after opening (the file was deleted or replaced), oldest first."""
+        self.on_notice: Callable[[str], None] | None = None
+        """Called with each new entry of ``notices`` (from the thread that was writing)."""
         self._lock = threading.RLock()
+        self._identity: tuple[int, int] | None = None
+        """(device, inode) of the file our connection has open."""
+        self._sides: dict[Path, tuple[int, int]] = {}
+        """The same for its -wal and -shm files, which SQLite keeps at the path."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -165,6 +183,8 @@ class ProgressStore:
                 f"cannot create the folder for progress ({self.path.parent}): {exc.strerror}"
             ) from exc
         self._conn = self._open()
+        self._identity = self._file_identity()
+        self._sides = self._side_identities()
 
     # -- opening and recovery ---------------------------------------------
 
@@ -328,12 +348,157 @@ class ProgressStore:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    # -- the file vanishing or being swapped while open ---------------------
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the file now at our path, None when there is none."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return self._identity  # cannot tell: assume it is still ours
+        return (st.st_dev, st.st_ino)
+
+    def _side_identities(self) -> dict[Path, tuple[int, int]]:
+        sides = {}
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            with contextlib.suppress(OSError):
+                st = os.stat(side)
+                sides[side] = (st.st_dev, st.st_ino)
+        return sides
+
+    def _drop_stale_sides(self) -> None:
+        """Remove our old -wal and -shm from the path once our connection is closed.
+
+        SQLite leaves them behind when its file was unlinked or renamed, and the next
+        connection at the path would replay that journal onto whatever file is there
+        now. Only files that are still the ones we had open are removed.
+        """
+        for side, identity in self._sides.items():
+            with contextlib.suppress(OSError):
+                st = os.stat(side)
+                if (st.st_dev, st.st_ino) == identity:
+                    side.unlink()
+
+    def _ensure_same_file(self) -> None:
+        """Before a write: reattach to the path if the file was deleted or replaced.
+
+        Our connection still reads the old file (a deleted one lives on while it is
+        open), so this session's rows are copied out of it first, then merged into
+        whatever is at the path now: a fresh file, another progress database, or a
+        fresh file after a foreign one was moved aside.
+        """
+        now = self._file_identity()
+        if now == self._identity:
+            return
+        snapshot = sqlite3.connect(":memory:")
+        try:
+            self._conn.backup(snapshot)
+            self._conn.close()
+            self._drop_stale_sides()
+            earlier = self._take_notice()
+            replaced = now is not None
+            self._conn = self._open()
+            moved = self._take_notice()  # set when a foreign file had to be moved aside
+            self.notice = earlier
+            self._identity = self._file_identity()
+            self._sides = self._side_identities()
+            with self._conn:
+                self._merge(snapshot, self._conn)
+        except sqlite3.DatabaseError as exc:
+            raise ProgressStoreError(
+                f"the progress file {self.path} was deleted or replaced while quiz-tui was "
+                f"running, and it could not be recreated: {exc}"
+            ) from exc
+        finally:
+            snapshot.close()
+        if moved is not None:
+            what = (
+                f"The progress file {self.path} was replaced while quiz-tui was running. {moved} "
+                "Everything from this session was copied into it."
+            )
+        elif replaced:
+            what = (
+                f"The progress file {self.path} was replaced by another one while quiz-tui was "
+                "running; everything from this session was merged into it."
+            )
+        else:
+            what = (
+                f"The progress file was deleted while quiz-tui was running; it has been "
+                f"recreated at {self.path} with everything from this session."
+            )
+        self.notices.append(what)
+        if self.on_notice is not None:
+            self.on_notice(what)
+
+    def _take_notice(self) -> str | None:
+        notice, self.notice = self.notice, None
+        return notice
+
+    @staticmethod
+    def _merge(src: sqlite3.Connection, conn: sqlite3.Connection) -> None:
+        """Merge every row of ``src`` (this session's database) into ``conn``.
+
+        Like ``import_``, but for every table: our rows win over theirs (they are the
+        newer), attempts are not doubled, and our exam ids stay as they are (the app
+        holds them), so a different exam under the same id in ``conn`` is renumbered.
+        """
+
+        def rows(table: str) -> list[dict[str, Any]]:
+            cursor = src.execute(f"SELECT * FROM {table}")
+            columns = [d[0] for d in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+        def put(verb: str, table: str, row: dict[str, Any], tail: str = "") -> None:
+            names = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            conn.execute(
+                f"{verb} INTO {table} ({names}) VALUES ({marks}){tail}", tuple(row.values())
+            )
+
+        ours = rows("exams")
+        taken = {int(r["id"]) for r in ours}
+        for exam in ours:
+            found = conn.execute(
+                "SELECT started_at, selection FROM exams WHERE id = ?", (exam["id"],)
+            ).fetchone()
+            if found is not None and tuple(found) != (exam["started_at"], exam["selection"]):
+                top = conn.execute("SELECT max(id) FROM exams").fetchone()[0]
+                new = max(int(top or 0), *taken) + 1
+                old = exam["id"]
+                conn.execute("UPDATE exams SET id = ? WHERE id = ?", (new, old))
+                conn.execute("UPDATE exam_tasks SET exam = ? WHERE exam = ?", (new, old))
+                conn.execute("UPDATE attempts SET exam = ? WHERE exam = ?", (new, old))
+                conn.execute(
+                    "UPDATE drafts SET scope = ? WHERE scope = ?",
+                    (_EXAM_SCOPE.format(new), _EXAM_SCOPE.format(old)),
+                )
+            put("INSERT OR REPLACE", "exams", exam)
+        for task in rows("exam_tasks"):
+            put("INSERT OR REPLACE", "exam_tasks", task)
+        for attempt in rows("attempts"):
+            attempt.pop("id", None)
+            if not ProgressStore._has_attempt(conn, attempt):
+                put("INSERT", "attempts", attempt)
+        for draft in rows("drafts"):
+            put("INSERT", "drafts", draft,
+                " ON CONFLICT (pack, exercise, scope) DO UPDATE SET code = excluded.code, "
+                "updated = excluded.updated WHERE excluded.updated >= drafts.updated")  # fmt: skip
+        for shown in rows("solutions_shown"):
+            put("INSERT OR IGNORE", "solutions_shown", shown)
+        for table in ("state", "trust"):
+            for row in rows(table):
+                put("INSERT OR REPLACE", table, row)
+
     # -- writing -----------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; SQLite and disk errors become ProgressStoreError."""
         with self._lock:
+            self._ensure_same_file()
             try:
                 with self._conn:
                     yield self._conn
@@ -376,17 +541,39 @@ class ProgressStore:
                 (pack, exercise, time.time(), value, seconds, code_hash(code), code, source, exam),
             )
 
-    def save_draft(self, pack: str, exercise: str, code: str, *, scope: str = "") -> None:
+    def save_draft(
+        self, pack: str, exercise: str, code: str, *, scope: str = "", at: float | None = None
+    ) -> None:
+        """Save a draft; ``at`` is when, on the exam's clock (default: now).
+
+        An exam's draft is what gets graded, so once its deadline has passed it is
+        kept as it was then: a later save raises ProgressStoreError.
+        """
+        at = time.time() if at is None else at
         with self.transaction() as conn:
+            self._refuse_late(conn, scope, at)
             conn.execute(
                 "INSERT INTO drafts (pack, exercise, scope, code, updated) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (pack, exercise, scope) DO UPDATE SET code = excluded.code, "
                 "updated = excluded.updated",
-                (pack, exercise, scope, code, time.time()),
+                (pack, exercise, scope, code, at),
+            )
+
+    @staticmethod
+    def _refuse_late(conn: sqlite3.Connection, scope: str, at: float) -> None:
+        if not scope.startswith(_EXAM_SCOPE.format("")):
+            return
+        found = conn.execute(
+            "SELECT deadline FROM exams WHERE ? = 'exam:' || id", (scope,)
+        ).fetchone()
+        if found is not None and at > found[0]:
+            raise ProgressStoreError(
+                "the exam's time is up: changes made after it are not saved or graded"
             )
 
     def delete_draft(self, pack: str, exercise: str, *, scope: str = "") -> None:
         with self.transaction() as conn:
+            self._refuse_late(conn, scope, time.time())
             conn.execute(
                 "DELETE FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
                 (pack, exercise, scope),
@@ -450,11 +637,19 @@ class ProgressStore:
             except sqlite3.DatabaseError as exc:
                 raise ProgressStoreError(f"could not read progress: {exc}") from exc
 
-    def draft(self, pack: str, exercise: str, *, scope: str = "") -> str | None:
-        rows = self.query(
-            "SELECT code FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?",
-            (pack, exercise, scope),
-        )
+    def draft(
+        self, pack: str, exercise: str, *, scope: str = "", before: float | None = None
+    ) -> str | None:
+        """The saved draft; with ``before``, only one saved at or before that time.
+
+        Grading an exam passes its deadline, so a draft written late is not graded.
+        """
+        sql = "SELECT code FROM drafts WHERE pack = ? AND exercise = ? AND scope = ?"
+        args: tuple[Any, ...] = (pack, exercise, scope)
+        if before is not None:
+            sql += " AND updated <= ?"
+            args += (before,)
+        rows = self.query(sql, args)
         return str(rows[0][0]) if rows else None
 
     def get_state(self, key: str) -> str | None:
@@ -514,8 +709,16 @@ class ProgressStore:
         data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": SCHEMA_VERSION}
         count = 0
         for table in _TABLES:
+            # An export is readable text: verdicts of an exam that hides them until
+            # the end stay out of it while that exam runs.
+            where = (
+                " WHERE exam IS NULL OR exam NOT IN "
+                "(SELECT id FROM exams WHERE state = 'running' AND feedback = 0)"
+                if table == "attempts"
+                else ""
+            )
             with self._lock:
-                cursor = self._conn.execute(f"SELECT * FROM {table}")
+                cursor = self._conn.execute(f"SELECT * FROM {table}{where}")
                 columns = [d[0] for d in cursor.description]
                 rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             data[table] = rows

@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
@@ -47,6 +48,10 @@ class Session:
         """Which drafts the editor works on: practice ("") or an exam's ("exam:7")."""
         self.limit: list[TaskRef] | None = None
         """During an exam, the only tasks that may be opened."""
+        self.deadline: float | None = None
+        """During an exam, its deadline: later drafts are refused, and grading ignores them."""
+        self.clock: Callable[[], float] = time.time
+        """The exam's clock, which stamps drafts (a fake one in tests)."""
 
     # -- where to start -----------------------------------------------------------
 
@@ -88,18 +93,43 @@ class Session:
 
     # -- drafts ------------------------------------------------------------------
 
-    def draft(self, ref: TaskRef) -> str:
-        """What the editor should hold: the saved draft, or the starter."""
-        saved = self._safe(lambda s: s.draft(ref.pack.id, ref.exercise.draft_key, scope=self.scope))
+    def draft(self, ref: TaskRef, *, graded: bool = False) -> str:
+        """What the editor should hold: the saved draft, or the starter.
+
+        ``graded``: the code an exam grades, the last draft saved by its deadline.
+        """
+        before = self.deadline if graded else None
+        saved = self._safe(
+            lambda s: s.draft(ref.pack.id, ref.exercise.draft_key, scope=self.scope, before=before)
+        )
         return saved if saved is not None else ref.exercise.starter.lstrip("\n")
 
+    def _too_late(self) -> bool:
+        """Whether the exam's time is up: its drafts are then what they were at the end."""
+        if self.deadline is None or self.clock() <= self.deadline:
+            return False
+        self.save_error = (
+            "考试时间已到：之后的修改不会保存，也不会计分。"
+            if self.lang == "zh"
+            else "The exam's time is up: changes made after it are not saved or graded."
+        )
+        return True
+
     def save_draft(self, ref: TaskRef, code: str) -> bool:
+        if self._too_late():
+            return False
+        at = self.clock() if self.deadline is not None else None
         return self._write(
-            lambda s: s.save_draft(ref.pack.id, ref.exercise.draft_key, code, scope=self.scope)
+            lambda s: s.save_draft(
+                ref.pack.id, ref.exercise.draft_key, code, scope=self.scope, at=at
+            )
         )
 
     def reset_draft(self, ref: TaskRef) -> str:
-        self._write(lambda s: s.delete_draft(ref.pack.id, ref.exercise.draft_key, scope=self.scope))
+        if not self._too_late():
+            self._write(
+                lambda s: s.delete_draft(ref.pack.id, ref.exercise.draft_key, scope=self.scope)
+            )
         return ref.exercise.starter.lstrip("\n")
 
     def opened(self, ref: TaskRef) -> None:

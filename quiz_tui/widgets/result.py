@@ -111,6 +111,8 @@ class ResultPanel(VerticalScroll):
     def show(self, result: Result, lang: Lang, *, hide_details: bool = False) -> None:
         self._clear()
         label, style = verdict_label(result.status, lang)
+        if hide_details:  # the banner's words and colour are a verdict too
+            label, style = ("● 已检查" if lang == "zh" else "● Checked"), "bold"
         verdict = Text()
         verdict.append(label, style=style)
         if result.seconds:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from quiz_tui.app import QuizApp
+from quiz_tui.core.errors import ProgressStoreError
 from quiz_tui.core.exam import ExamBook, plan
 from quiz_tui.core.packs import load_builtin
 from quiz_tui.core.progress import ProgressStore
@@ -96,6 +98,7 @@ async def test_hidden_verdicts_and_handing_in_early(make_app: Callable[..., Quiz
         app.editor.load("x = torch.zeros(5, 3)\n")
         await checked(pilot)
         assert "hidden during this exam" in str(app.result_panel.query_one("#body").render())
+        assert str(app.result_panel.query_one("#verdict").render()).startswith("● Checked")
         assert "dtype" not in str(app.result_panel.query_one("#body").render())
         await pilot.press("f3")  # redrawing the verdict in Chinese keeps the details hidden
         assert "long" not in str(app.result_panel.query_one("#body").render())
@@ -151,3 +154,33 @@ async def test_the_exam_form_validates_and_starts(make_app: Callable[..., QuizAp
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.exam is not None)
         assert app.header.clock == "15:00"
+
+
+async def test_resumed_after_the_deadline_grades_the_draft_saved_by_then(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    on_time = "x = torch.zeros(5, 3)  # saved in time\n"
+    app = make_app(None, exam_plan=plan(PACK, tasks="4", minutes=10), clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin_exam(pilot, app)
+        assert app.exam is not None
+        exam_id, deadline = app.exam.id, app.exam.deadline
+        app.editor.load(on_time)
+        app._save_draft()
+        await pilot.press("f10")
+    # Another quiz-tui tries to save the exam's draft after the deadline (it would pass).
+    with ProgressStore(tmp_path / "progress.db") as store:
+        key = PACK.find("4").draft_key  # type: ignore[union-attr]
+        with pytest.raises(ProgressStoreError, match="time is up"):
+            store.save_draft(PACK.id, key, RIGHT_4, scope=f"exam:{exam_id}", at=deadline + 60)
+    clock.now = deadline + 120
+    again = make_app(None, clock=clock)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: isinstance(again.screen, ResumeExam))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(again.screen, ExamReportScreen), timeout=60)
+        report = again.screen.report  # type: ignore[attr-defined]
+        assert [t.code for t in report.tasks] == [on_time]
+        assert report.passed == 0 and report.exam.state == "timed_out"

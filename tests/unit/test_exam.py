@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from quiz_tui.cli import main
+from quiz_tui.core.errors import ProgressStoreError
 from quiz_tui.core.exam import (
     ExamBook,
     ExamError,
@@ -195,3 +196,101 @@ def test_cli_report_and_history(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "there is no exam 999" in bad.output
     bad = runner.invoke(main, ["exam", "--tasks", "1-x"])
     assert bad.exit_code == 2 and "'1-x' is not a task number" in bad.output
+
+
+def test_a_running_no_feedback_exam_leaks_no_verdict_through_the_cli(tmp_path: Path) -> None:
+    store = ProgressStore()
+    book = ExamBook(store)  # the real clock, as the CLI has it: the exam is running
+    exam = book.start(plan(PACK, tasks="4-5", feedback=False))
+    book.record_check(exam, "zeros-long", "x = 1", result(Status.FAIL, "dtype is float32"))
+    book.record_check(exam, "from-data", "y = 2", result(Status.PASS, "all good"))
+    store.close()
+    runner = CliRunner()
+
+    data = json.loads(
+        runner.invoke(main, ["exam", "report", str(exam.id), "--format", "json"]).output
+    )
+    assert data["verdicts_hidden"] is True
+    assert data["score"] == {"passed": None, "total": 2, "fraction": None}
+    assert [(t["status"], t["message"], t["outcome"]) for t in data["tasks"]] == [
+        (None, "", "hidden"),
+        (None, "", "hidden"),
+    ]
+    assert [t["checks"] for t in data["tasks"]] == [1, 1]  # how often, not how it went
+    assert all(s["passed"] is None for s in data["sections"])
+    md = runner.invoke(main, ["exam", "report", str(exam.id)]).output
+    assert md.startswith(f"# Exam {exam.id}: running, verdicts hidden until the end")
+    for verdict in ("passed", "failed", "dtype is float32", "all good", "0/", "1/"):
+        assert verdict not in md
+    history = json.loads(runner.invoke(main, ["exam", "history", "--json"]).output)
+    assert history["exams"][0]["passed"] is None
+    assert "?/2" in runner.invoke(main, ["exam", "history"]).output
+    # Practice views never count exam checks; an export leaves them out until the end.
+    progress = json.loads(runner.invoke(main, ["progress", "--json"]).output)
+    assert progress["packs"][0]["passed"] == 0
+    listed = json.loads(runner.invoke(main, ["list", "--json"]).output)
+    assert {t["status"] for t in listed["tasks"]} == {"untouched"}
+    exported = tmp_path / "out.json"
+    assert runner.invoke(main, ["progress", "export", str(exported)]).exit_code == 0
+    assert json.loads(exported.read_text("utf-8"))["attempts"] == []
+
+    with ProgressStore() as store:
+        book = ExamBook(store)
+        book.finish(book.get(exam.id), "handed_in")
+        with ProgressStore() as again:
+            assert len(again.attempts()) == 2
+    data = json.loads(
+        runner.invoke(main, ["exam", "report", str(exam.id), "--format", "json"]).output
+    )
+    assert data["verdicts_hidden"] is False
+    assert data["score"]["passed"] == 1
+    assert [t["outcome"] for t in data["tasks"]] == ["failed", "passed"]
+
+
+def test_a_running_exam_with_feedback_shows_its_verdicts(book: ExamBook) -> None:
+    exam = book.start(plan(PACK, tasks="4", feedback=True))
+    book.record_check(exam, "zeros-long", "x = 1", result(Status.PASS))
+    assert report(book, exam, PACK).to_json()["score"]["passed"] == 1
+    hidden = book.start(plan(PACK, tasks="4", feedback=False))
+    book.record_check(hidden, "zeros-long", "x = 1", result(Status.PASS))
+    assert report(book, hidden, PACK).hidden
+    assert isinstance(book.clock, FakeClock)
+    book.clock.now = hidden.deadline  # time is up: nothing can change any more
+    assert not report(book, hidden, PACK).hidden
+
+
+def test_drafts_saved_after_the_deadline_are_not_graded(tmp_path: Path) -> None:
+    from quiz_tui.core.packs import Library, TaskRef
+    from quiz_tui.core.session import Session
+
+    clock = FakeClock()
+    store = ProgressStore(tmp_path / "p.db")
+    exam = ExamBook(store, clock).start(plan(PACK, tasks="4-5", minutes=5))
+    session = Session(Library([PACK]), store)
+    session.scope, session.deadline, session.clock = exam.draft_scope, exam.deadline, clock
+    zeros = TaskRef(PACK, PACK.find("4"))  # type: ignore[arg-type]
+    other = TaskRef(PACK, PACK.find("5"))  # type: ignore[arg-type]
+    assert session.save_draft(zeros, "first")
+    clock.now = exam.deadline
+    assert session.save_draft(zeros, "on time")  # at the deadline still counts
+    clock.now += 1
+    assert not session.save_draft(zeros, "too late")
+    assert session.save_error is not None and "time is up" in session.save_error
+    session.reset_draft(zeros)  # cannot wipe the graded draft either
+    assert session.draft(zeros, graded=True) == "on time"
+    # The store itself refuses a late save from elsewhere (another quiz-tui) ...
+    with pytest.raises(ProgressStoreError, match="time is up"):
+        store.save_draft(
+            PACK.id, zeros.exercise.draft_key, "late", scope=exam.draft_scope, at=clock()
+        )
+    assert session.draft(zeros, graded=True) == "on time"
+    # ... and a draft written late without it (an older quiz-tui) is not graded: the
+    # task counts as it stood at the deadline, here the starter.
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO drafts (pack, exercise, scope, code, updated) VALUES (?, ?, ?, ?, ?)",
+            (PACK.id, other.exercise.draft_key, exam.draft_scope, "late", clock()),
+        )
+    assert session.draft(other) == "late"
+    assert session.draft(other, graded=True) == other.exercise.starter.lstrip("\n")
+    store.close()

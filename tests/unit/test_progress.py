@@ -628,6 +628,126 @@ class TestDamagedFiles:
 # --------------------------------------------------------------------------- write failures
 
 
+class TestFileSwappedWhileOpen:
+    """Learner code (or anything else) deletes or replaces the file under a running app."""
+
+    @staticmethod
+    def _session(store: ProgressStore) -> None:
+        store.record_attempt(PACK, "zeros", "fail", 1, "x = 1")
+        store.save_draft(PACK, "zeros", "x = 2")
+        store.set_state("last_task", "pytorch60:zeros")
+        store.set_trust(Path("/packs/mine"), "mine", True)
+
+    @staticmethod
+    def _assert_session_kept(path: Path) -> None:
+        with ProgressStore(path) as again:
+            assert [a.code for a in again.attempts(PACK, "zeros")] == ["x = 1", "x = 3"]
+            assert again.draft(PACK, "zeros") == "x = 4"
+            assert again.get_state("last_task") == "pytorch60:zeros"
+            assert again.trust(Path("/packs/mine")) is True
+
+    def test_deleted_file_is_recreated_with_the_session(self, db_path: Path) -> None:
+        seen: list[str] = []
+        with ProgressStore(db_path) as s:
+            s.on_notice = seen.append
+            self._session(s)
+            for side in (db_path, *db_path.parent.glob("progress.db-*")):
+                side.unlink()
+            s.record_attempt(PACK, "zeros", "pass", 1, "x = 3")
+            assert db_path.is_file()
+            s.save_draft(PACK, "zeros", "x = 4")
+            assert len(s.notices) == 1  # once, not at every write
+            assert "deleted while quiz-tui was running" in s.notices[0]
+            assert str(db_path) in s.notices[0]
+            assert seen == s.notices
+        self._assert_session_kept(db_path)
+
+    def test_only_the_main_file_deleted(self, db_path: Path) -> None:
+        # The -wal and -shm left at the path belong to the deleted file and must not
+        # be mixed into the new one.
+        with ProgressStore(db_path) as s:
+            self._session(s)
+            db_path.unlink()
+            s.record_attempt(PACK, "zeros", "pass", 1, "x = 3")
+            s.save_draft(PACK, "zeros", "x = 4")
+            assert len(s.notices) == 1
+        assert not broken_files(db_path.parent)
+        self._assert_session_kept(db_path)
+
+    def test_replaced_by_another_progress_file_is_merged(self, tmp_path: Path) -> None:
+        db_path = tmp_path / "progress.db"
+        other = tmp_path / "other.db"
+        with ProgressStore(other) as o:
+            o.record_attempt(PACK, "ones", "pass", 1, "y = 1")
+            o.save_draft(PACK, "ones", "y = 2")
+        with ProgressStore(db_path) as s:
+            self._session(s)
+            os.replace(other, db_path)
+            s.record_attempt(PACK, "zeros", "pass", 1, "x = 3")
+            s.save_draft(PACK, "zeros", "x = 4")
+            assert len(s.notices) == 1
+            assert "replaced by another one" in s.notices[0]
+            assert "merged" in s.notices[0]
+        self._assert_session_kept(db_path)
+        with ProgressStore(db_path) as again:
+            assert [a.code for a in again.attempts(PACK, "ones")] == ["y = 1"]
+            assert again.draft(PACK, "ones") == "y = 2"
+        assert not broken_files(tmp_path)
+
+    def test_replaced_by_garbage_is_moved_aside(self, db_path: Path) -> None:
+        with ProgressStore(db_path) as s:
+            self._session(s)
+            garbage = db_path.with_name("garbage")
+            garbage.write_text("not a database at all", "utf-8")
+            os.replace(garbage, db_path)
+            s.record_attempt(PACK, "zeros", "pass", 1, "x = 3")
+            s.save_draft(PACK, "zeros", "x = 4")
+            assert len(s.notices) == 1
+            assert "it is not a SQLite database" in s.notices[0]
+            assert s.notice is None  # the open-time notice is not overwritten
+        (aside,) = broken_files(db_path.parent)
+        assert aside.read_text("utf-8") == "not a database at all"
+        self._assert_session_kept(db_path)
+
+    def test_exams_keep_their_ids_when_merged(self, tmp_path: Path) -> None:
+        # The app holds the running exam's id; a different exam with that id in the
+        # incoming file moves to a new id, with its tasks, attempts and drafts.
+        db_path = tmp_path / "progress.db"
+        other = tmp_path / "other.db"
+
+        def exam(store: ProgressStore, started: float, code: str) -> None:
+            with store.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO exams (id, pack, selection, tasks, minutes, feedback, "
+                    "started_at, deadline) VALUES (1, ?, ?, '[\"zeros\"]', 30, 0, ?, ?)",
+                    (PACK, f"{PACK}:zeros", started, started + 1800),
+                )
+                conn.execute(
+                    "INSERT INTO exam_tasks (exam, exercise, position, code) "
+                    "VALUES (1, 'zeros', 0, ?)",
+                    (code,),
+                )
+            store.record_attempt(PACK, "zeros", "pass", 1, code, exam=1)
+            store.save_draft(PACK, "zeros", code, scope="exam:1")
+
+        now = time.time()  # the exams are still running: their drafts may be saved
+        with ProgressStore(other) as o:
+            exam(o, now - 10, "theirs")
+        with ProgressStore(db_path) as s:
+            exam(s, now, "ours")
+            os.replace(other, db_path)
+            s.save_draft(PACK, "zeros", "ours, later", scope="exam:1")
+            rows = s.query("SELECT id, started_at FROM exams ORDER BY id")
+            assert rows == [(1, now), (2, now - 10)]
+            assert s.query("SELECT exam, code FROM exam_tasks ORDER BY exam") == [
+                (1, "ours"),
+                (2, "theirs"),
+            ]
+            assert {(a.exam, a.code) for a in s.attempts()} == {(1, "ours"), (2, "theirs")}
+            assert s.draft(PACK, "zeros", scope="exam:1") == "ours, later"
+            assert s.draft(PACK, "zeros", scope="exam:2") == "theirs"
+
+
 class TestWriteFailures:
     def test_full_disk(self, store: ProgressStore) -> None:
         store.record_attempt(PACK, "zeros", "pass", 1, "first")
