@@ -761,7 +761,9 @@ class Runner:
         combined.images = [*learner.images, *judge.images]
         raw = judge.result
         if judge.killed is not None or judge.lost or raw is None or not raw.get("status"):
-            reason = judge.protocol_error or judge.killed or ("lost" if judge.lost else "no verdict")
+            reason = (
+                judge.protocol_error or judge.killed or ("lost" if judge.lost else "no verdict")
+            )
             zh = job.lang == "zh"
             combined.killed = None
             combined.lost = False
