@@ -67,6 +67,7 @@ _untyped_storage = torch.Tensor.untyped_storage
 _storage_ptr = torch.UntypedStorage.data_ptr
 _storage_nbytes = torch.UntypedStorage.nbytes
 _save = torch.save
+_no_torch_function = torch._C.DisableTorchFunction
 _json_dumps = json.dumps
 
 _SIMPLE = (bool, int, float, str, type(None))
@@ -179,7 +180,7 @@ class _Collector:
         key = _id(value)
         if key in self._tensor_index:
             return {"$t": self._tensor_index[key]}
-        nbytes = value.numel() * value.element_size()
+        nbytes = torch.Tensor.numel(value) * torch.Tensor.element_size(value)
         if self._bytes + nbytes > MAX_TENSOR_BYTES:
             return self._opaque("too large", value, f"{tuple(value.shape)}")
         self._bytes += nbytes
@@ -405,11 +406,13 @@ def collect(
     """
     collector = _Collector(setup)
     names: dict[str, Any] = {}
-    for name, value in list(namespace.items()):
-        if _type(name) is not str or name.startswith("__"):
-            continue
-        names[name] = collector.encode(value)
-    records = {str(k): collector.encode(v) for k, v in recorded.items()}
+    # Tensor subclasses of the learner's cannot answer for themselves here.
+    with _no_torch_function():
+        for name, value in list(namespace.items()):
+            if _type(name) is not str or name.startswith("__"):
+                continue
+            names[name] = collector.encode(value)
+        records = {str(k): collector.encode(v) for k, v in recorded.items()}
     tree = {
         "format": FORMAT,
         "outcome": outcome,

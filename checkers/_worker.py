@@ -384,13 +384,15 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     recorded = _core._state.records
     if job.get("probe"):
         scope = dict(ns)
-        scope.update({"fact": _core.record, "ns": ns, "__name__": "__probe__"})
+        scope.update({"record": _core.record, "ns": ns, "__name__": "__probe__"})
         try:
             exec(compile(job["probe"], "<probe>", "exec", dont_inherit=True), scope)
         except BaseException as exc:
             if _has_learner_frame(exc.__traceback__):
                 return _error_result(exc, job, during="check")
             return _checker_error("probe", exc)
+        if os.getpid() != me:
+            os._exit(0)  # a process forked while the probe ran the learner's code
     try:
         watch = training.export()
         if watch is not None:

@@ -70,6 +70,8 @@ TERM_GRACE = 0.4
 START_TIMEOUT = 180.0
 """How long a job may take to start (a cold interpreter imports torch first)."""
 POLL = 0.05
+PING_TIMEOUT = 2.0
+"""How long the warm worker may take to answer before it counts as stuck."""
 LEARNER_FILE = "<your code>"
 
 Device = Literal["auto", "cpu", "cuda"]
@@ -552,6 +554,20 @@ class Runner:
             listener()
         threading.Thread(target=self._ensure_zygote, name="quiz-tui-restart", daemon=True).start()
 
+    def _replace_stuck(self, zygote: _Zygote) -> None:
+        """Kill a warm worker that no longer answers, so that the next one takes over."""
+        with self._zygote_lock:
+            if self._zygote is zygote:
+                self._zygote = None
+        zygote.closing = True
+        if zygote.proc is not None:
+            kill_group(zygote.proc.pid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(zygote.proc.pid, signal.SIGKILL)
+        zygote.close()
+        for listener in list(self.worker_exit_listeners):
+            listener()
+
     def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
         """Block until the warm worker can take jobs (True), or it failed (False)."""
         if not self.warm:
@@ -707,6 +723,11 @@ class Runner:
             for _ in range(2):  # a worker that died since the last job gets replaced once
                 zygote = self._ensure_zygote()
                 if zygote.wait_ready(START_TIMEOUT):
+                    if not zygote.ping(PING_TIMEOUT):
+                        # Stopped (SIGSTOP) or stuck: it would never fork this job. Replace
+                        # it now rather than let the check wait out its whole limit.
+                        self._replace_stuck(zygote)
+                        continue
                     with contextlib.suppress(RunnerError):
                         return zygote.launch(job_id, job_path, fds)
                 elif not zygote.dead:

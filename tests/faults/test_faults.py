@@ -172,12 +172,15 @@ def test_flooded_output_is_cut_and_counted(runners: dict[str, Runner], tmp_path:
     assert result.truncated
 
 
-def test_markup_and_escapes_come_back_literal(runners: dict[str, Runner], tmp_path: Path) -> None:
-    noise = "[bold]x[/] \x1b[2J\x1b]52;c;aGk=\x07"
+def test_markup_stays_literal_and_escapes_never_come_back(
+    runners: dict[str, Runner], tmp_path: Path
+) -> None:
+    noise = "[bold]x[/] \x1b[2J\x1b]52;c;aGk=\x07done"
     result = get_runner(runners, "auto").run(
         job(f"print({noise!r})\nx = torch.zeros(2)\n", tmp_path / "p", seconds=5)
     )
-    assert noise in result.stdout
+    assert "[bold]x[/] done" in result.stdout
+    assert "\x1b" not in result.stdout and "52;c;" not in result.stdout
 
 
 def test_non_utf8_bytes_are_replaced_not_fatal(runners: dict[str, Runner], tmp_path: Path) -> None:

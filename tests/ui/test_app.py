@@ -76,9 +76,8 @@ async def test_learner_output_is_literal_text(make_app: Callable[..., QuizApp]) 
         app.editor.load("print('[bold]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07 done')\n")
         assert await checked(pilot, "f6") is Status.RAN
         text = panel_text(app)
-        assert "[bold]x[/]" in text
-        assert "\\x1b[2J" in text
-        assert "\x1b" not in text
+        assert "[bold]x[/]" in text and "done" in text
+        assert "\x1b" not in text and "52;c;" not in text
 
 
 async def test_an_error_selects_the_line_in_the_editor(make_app: Callable[..., QuizApp]) -> None:

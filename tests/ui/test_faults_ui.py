@@ -15,7 +15,7 @@ FAULTS = [
     ("while True:\n    pass\n", Status.TIMEOUT, "and was stopped at line"),
     ("while True:\n    print('spam ' * 100)\n", Status.TIMEOUT, "more stdout not shown"),
     ("import ctypes\nctypes.string_at(0)\n", Status.ERROR, "segmentation fault"),
-    ("print('[red]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07 end')\n", Status.RAN, "[red]x[/] \\x1b[2J"),
+    ("print('[red]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07 end')\n", Status.RAN, "[red]x[/]  end"),
     ("import os\nwhile True:\n    os.fork()\n", Status.ERROR, "processes or threads"),
 ]
 

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,12 +78,19 @@ def test_an_exception_inside_the_check_is_not_the_learners_fault(runner: Runner)
     assert "ZeroDivisionError" in result.message
 
 
-def test_an_error_in_learner_code_called_by_the_check_is_the_learners(runner: Runner) -> None:
+def test_an_error_in_learner_code_called_by_the_probe_is_the_learners(runner: Runner) -> None:
     code = "x = torch.zeros(2)\ndef f():\n    return 1 / 0\n"
-    result = runner.run(job(code, check="f()"))
+    result = runner.run(replace(job(code, check="recorded('y')"), probe="record('y', f())"))
     assert result.status is Status.ERROR
     assert result.line == 3
     assert "while the check was using your code" in result.message
+
+
+def test_the_judge_never_calls_learner_code(runner: Runner) -> None:
+    code = "x = torch.zeros(2)\ndef f():\n    return torch.zeros(2)\n"
+    result = runner.run(job(code, check="f()"))
+    assert result.status is Status.FAIL
+    assert "runs no learner code" in result.message
 
 
 def test_cancel_stops_a_running_check() -> None:
@@ -99,15 +107,15 @@ def test_cancel_stops_a_running_check() -> None:
         assert result.status is Status.CANCELLED
 
 
-def test_only_the_jobs_own_process_reports_a_verdict(runner: Runner) -> None:
-    # The learner's function forks when the check calls it; the copy gets a wrong
+def test_only_the_jobs_own_process_reports_its_facts(runner: Runner) -> None:
+    # The learner's function forks when the probe calls it; the copy gets a wrong
     # answer and must not report it in place of the real one.
     code = (
         "import os\ndef f():\n    pid = os.fork()\n    return torch.zeros(3 if pid == 0 else 2)\n"
     )
-    check = "x = f()\nexpect_tensor(x, name='x', shape=(2,))"
+    check = "expect_tensor(recorded('x'), name='x', shape=(2,))"
     for _ in range(5):
-        result = runner.run(job(code, check=check))
+        result = runner.run(replace(job(code, check=check), probe="record('x', f())"))
         assert result.status is Status.PASS, result.message
 
 
