@@ -438,6 +438,19 @@ def default_read_write_paths() -> list[str]:
 
 # -- the doctor's probe ------------------------------------------------------------
 
+PROBE_CHECKS = {
+    "write_scratch": "the check can write in its own folder",
+    "read_python": "the check can read Python's files",
+    "write_outside": "writes outside the check's folder are refused",
+    "read_outside": "your other files (progress, packs) cannot be read",
+    "tcp_connect": "TCP connections are refused",
+    "tcp_bind": "listening on a TCP port is refused",
+    "signal_outside": "your other processes cannot be signalled",
+    "abstract_unix": "abstract unix sockets outside the check cannot be reached",
+    "pid_one": "processes the check leaves behind are killed with it",
+}
+"""What each probe check shows when it passes, in the order the doctor prints them."""
+
 
 def _refused(action: Callable[[], object]) -> tuple[bool, str]:
     """(True, why) when ``action`` fails with an OSError, (False, "allowed") otherwise."""
@@ -571,11 +584,12 @@ def probe_protections(timeout: float = 15.0) -> dict[str, Any]:
             os.close(w)
             raw = _read_all(r, time.monotonic() + timeout)
             _reap(pid)
+            report_owner = pid
         try:
             report = dict(json.loads(raw)) if raw else {"error": "the probe gave no answer"}
         except ValueError:
             report = {"error": "the probe's answer was not JSON"}
-    report["sandbox"] = _sandbox_report()
+    report["sandbox"] = _sandbox_report(report_owner)
     return report
 
 
@@ -591,14 +605,18 @@ def _reap(pid: int) -> None:
             return
 
 
-def _sandbox_report() -> dict[str, Any]:
-    """Which memory/process-limit sandbox the runner would pick, and the cgroup setup."""
+def _sandbox_report(owner: int) -> dict[str, Any]:
+    """Which memory/process-limit sandbox the runner would pick, and the cgroup setup.
+
+    ``owner`` names the trial cgroup folders: the probe's dead child, never this
+    process, whose folders a runner in the same process may be using.
+    """
     from quiz_tui.core.sandbox import choose_sandbox
 
     version = 2 if os.path.exists("/sys/fs/cgroup/cgroup.controllers") else 1
     if version == 1 and not os.path.isdir("/sys/fs/cgroup/memory"):
         version = 0
-    sandbox = choose_sandbox(os.getpid())
+    sandbox = choose_sandbox(owner)
     try:
         name = sandbox.name
     finally:
