@@ -365,9 +365,9 @@ def run_contained(fn: Callable[[], int], *, on_start: Callable[[int], None] | No
             continue
     if os.WIFSIGNALED(status):
         died = os.WTERMSIG(status)
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL/SIGSTOP have no handler
             signal.signal(died, signal.SIG_DFL)
-            os.kill(os.getpid(), died)
+        os.kill(os.getpid(), died)
         return 128 + died
     return os.waitstatus_to_exitcode(status)
 
