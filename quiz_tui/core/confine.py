@@ -238,7 +238,13 @@ def confine(
 
     Call it in the child, after everything that needs wider access (imports, opening
     the result pipe) is done: file descriptors already open stay usable.
+
+    It also points TMPDIR (and :mod:`tempfile`) at ``scratch``: /tmp is out of reach,
+    and DataLoader workers fail without a temp folder (multiprocessing makes its
+    socket folder there).
     """
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = None  # recomputed from TMPDIR on next use
     no_new_privs = True
     try:
         _prctl(_PR_SET_NO_NEW_PRIVS, 1)

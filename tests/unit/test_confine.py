@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -110,6 +111,7 @@ def test_files_write_only_in_scratch_and_read_only_python(folders: Path) -> None
             "secret": outcome(lambda: (folders / "denied" / "secret.txt").read_text()),
             "site": outcome(lambda: Path(site_file).read_bytes()),
             "imports": outcome(lambda: (__import__("json"), __import__("colorsys"))),
+            "tempdir": tempfile.gettempdir(),  # /tmp is out of reach; DataLoader needs one
         }
 
     got = in_child(body)
@@ -119,6 +121,7 @@ def test_files_write_only_in_scratch_and_read_only_python(folders: Path) -> None
     assert got["secret"] == "PermissionError"
     assert got["site"] == "ok"
     assert got["imports"] == "ok"
+    assert got["tempdir"] == str(folders / "scratch")
     assert not (folders / "outside" / "a.txt").exists()
 
 
