@@ -381,6 +381,21 @@ def run_contained(fn: Callable[[], int], *, on_start: Callable[[int], None] | No
 # -- paths -------------------------------------------------------------------------
 
 
+# Not /etc or /dev whole: a check run as root (CI, containers) could read
+# /etc/shadow, ssh host keys or a raw disk (/dev/sda), since uid 0 stays uid 0 in the
+# user namespace and owns them.
+_ETC = [
+    f"/etc/{name}"
+    for name in (
+        "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "zoneinfo",
+        "passwd", "group", "nsswitch.conf", "hosts", "host.conf", "ssl", "ca-certificates",
+        "pki", "mime.types", "fonts", "os-release", "lsb-release", "debian_version",
+        "matplotlibrc", "alternatives",
+    )
+]  # fmt: skip
+_DEVICES = ["/dev/urandom", "/dev/random", "/dev/full", "/dev/zero", "/dev/fd", "/dev/stdin"]
+
+
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
@@ -388,15 +403,16 @@ def _inside(path: str, folder: str) -> bool:
 def default_read_only_paths(extra: Iterable[str] = (), *, protect: Iterable[str] = ()) -> list[str]:
     """What Python (and an already imported torch) reads at run time, plus ``extra``.
 
-    Interpreter prefixes and system folders are allowed whole. Any other ``sys.path``
+    Interpreter prefixes and system folders are allowed whole; of /etc and /dev only
+    what libraries read (the loader cache, time zone, certificates; random devices). Any other ``sys.path``
     entry (a repository checkout on PYTHONPATH, the working folder) is narrowed to the
     packages already imported from it, so the repository's ``exercises`` folder stays
     unreadable. Nothing that contains the home folder, ``$QUIZ_TUI_HOME`` or a path in
     ``protect`` (the progress database, pack folders) is allowed.
     """
     prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt"]
-    allowed = [*sorted(prefixes), *system, "/proc", "/sys", "/dev"]
+    system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/proc", "/sys"]
+    allowed = [*sorted(prefixes), *system, *_ETC, *_DEVICES]
     trusted = [*prefixes, "/usr"]
     for entry in sys.path:
         real = os.path.realpath(entry or os.getcwd())
@@ -438,7 +454,7 @@ def _imported_from(folder: str) -> list[str]:
 def default_read_write_paths() -> list[str]:
     """Devices a check writes besides its folder: /dev/null, /dev/shm (DataLoader
     workers' shared memory) and the NVIDIA devices CUDA opens."""
-    wanted = ["/dev/null", "/dev/zero", "/dev/shm", "/dev/dri", *sorted(glob.glob("/dev/nvidia*"))]
+    wanted = ["/dev/null", "/dev/shm", *sorted(glob.glob("/dev/nvidia*"))]
     return [p for p in wanted if os.path.exists(p)]
 
 
@@ -453,6 +469,7 @@ PROBE_CHECKS = {
     "tcp_bind": "listening on a TCP port is refused",
     "signal_outside": "your other processes cannot be signalled",
     "abstract_unix": "abstract unix sockets outside the check cannot be reached",
+    "proc_environ": "your other processes' environment (tokens) cannot be read",
     "pid_one": "processes the check leaves behind are killed with it",
 }
 """What each probe check shows when it passes, in the order the doctor prints them."""
@@ -515,6 +532,7 @@ def _probe_child(folder: str, port: int, unix_name: bytes, outer_pid: int) -> di
             "tcp_bind": _refused(lambda: tcp(True)),
             "signal_outside": _refused(lambda: os.kill(outer_pid, 0)),
             "abstract_unix": _refused(unix),
+            "proc_environ": _refused(lambda: read(f"/proc/{outer_pid}/environ")),
             "pid_one": (os.getpid() == 1, f"pid {os.getpid()}"),
         }
         return {

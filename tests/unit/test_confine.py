@@ -29,6 +29,9 @@ from quiz_tui.cli import main
 from quiz_tui.core import confine as cf
 
 ABI = cf.landlock_abi()
+ROOT_ONLY = [
+    p for p in ("/etc/shadow", "/dev/vda", "/dev/sda", "/dev/nvme0n1") if os.path.exists(p)
+]
 needs_landlock = pytest.mark.skipif(ABI < 1, reason="Landlock unsupported: the kernel has no ABI")
 
 
@@ -112,6 +115,8 @@ def test_files_write_only_in_scratch_and_read_only_python(folders: Path) -> None
             "site": outcome(lambda: Path(site_file).read_bytes()),
             "imports": outcome(lambda: (__import__("json"), __import__("colorsys"))),
             "tempdir": tempfile.gettempdir(),  # /tmp is out of reach; DataLoader needs one
+            # Root stays uid 0 in the user namespace and owns these: only Landlock stops it.
+            "root_only": [outcome(lambda p=p: Path(p).read_bytes()[:1]) for p in ROOT_ONLY],
         }
 
     got = in_child(body)
@@ -122,6 +127,7 @@ def test_files_write_only_in_scratch_and_read_only_python(folders: Path) -> None
     assert got["site"] == "ok"
     assert got["imports"] == "ok"
     assert got["tempdir"] == str(folders / "scratch")
+    assert set(got["root_only"]) <= {"PermissionError"}
     assert not (folders / "outside" / "a.txt").exists()
 
 
@@ -232,6 +238,22 @@ def test_leftover_processes_die_with_pid_one() -> None:
     while Path(f"/proc/{got['daemon']}").exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not Path(f"/proc/{got['daemon']}").exists(), "the daemon outlived the check"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may unshare without a user namespace")
+def test_root_without_user_namespaces_still_gets_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = cf._unshare
+
+    def no_user(flags: int) -> None:
+        if flags & cf.CLONE_NEWUSER:
+            raise OSError(errno.EPERM, "user namespaces disabled")
+        real(flags)
+
+    monkeypatch.setattr(cf, "_unshare", no_user)
+    got = in_child(lambda: {"ns": sorted(cf.enter_namespaces())})
+    assert got["ns"] == ["ipc", "net", "pid"]
 
 
 def test_run_contained_reports_exit_codes_and_signals() -> None:
