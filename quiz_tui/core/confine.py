@@ -349,7 +349,7 @@ def run_contained(fn: Callable[[], int], *, on_start: Callable[[int], None] | No
         try:
             code = fn()
         except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         except BaseException:
             traceback.print_exc()
         finally:
@@ -357,8 +357,13 @@ def run_contained(fn: Callable[[], int], *, on_start: Callable[[int], None] | No
                 with contextlib.suppress(Exception):
                     stream.flush()
             os._exit(code)
+
+    def forward(sig: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda s, _f: os.kill(pid, s))
+        signal.signal(sig, forward)
     if on_start is not None:
         on_start(pid)
     while True:
