@@ -1064,3 +1064,58 @@ def new_exercise_command(path: Path) -> None:
     with _creating(path):
         written = new_exercise(path)
     click.echo(f"created {written}")
+
+
+# -- doctor ----------------------------------------------------------------------
+
+
+@main.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def doctor_command(as_json: bool) -> None:
+    """Show which protections this machine gives a check, tested for real."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from quiz_tui.core.confine import PROBE_CHECKS, probe_protections
+
+    try:
+        textual = version("textual")
+    except PackageNotFoundError:
+        textual = "not installed"
+    probe = probe_protections()
+    checks = probe.get("checks", {})
+    protections = [
+        {"name": name, "label": label, **checks[name]}
+        for name, label in PROBE_CHECKS.items()
+        if name in checks
+    ]
+    sandbox = probe.get("sandbox", {})
+    if as_json:
+        report = {
+            "version": 1,
+            "quiz_tui": __version__,
+            "python": sys.version.split()[0],
+            "textual": textual,
+            "landlock_abi": probe.get("abi", 0),
+            "namespaces": probe.get("namespaces", []),
+            "protections": protections,
+            "describe": probe.get("describe", []),
+            "sandbox": sandbox,
+            "error": probe.get("error"),
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    color = False if os.environ.get("NO_COLOR") else None
+    click.echo(f"quiz-tui {__version__}, Python {sys.version.split()[0]}, Textual {textual}")
+    if "error" in probe:
+        click.echo(click.style(f"✗ {probe['error']}", fg="red"), color=color)
+    namespaces = ", ".join(probe.get("namespaces", [])) or "none"
+    click.echo(f"Checks run with Landlock ABI {probe.get('abi', 0)}; namespaces: {namespaces}")
+    for p in protections:
+        mark = click.style("✓", fg="green") if p["ok"] else click.style("✗", fg="red")
+        click.echo(f"  {mark} {p['label']} ({p['detail']})", color=color)
+    limits = {
+        "cgroup": "the kernel enforces memory and task limits (cgroup)",
+        "watch": "memory and tasks are watched by polling (no writable cgroup)",
+    }
+    name = sandbox.get("name", "?")
+    click.echo(f"Sandbox: {name} — {limits.get(name, name)}")

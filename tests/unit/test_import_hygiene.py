@@ -14,6 +14,7 @@ import pytest
 
 CORE_MODULES = [
     "quiz_tui.core.config",
+    "quiz_tui.core.confine",
     "quiz_tui.core.errors",
     "quiz_tui.core.loader",
     "quiz_tui.core.model",
