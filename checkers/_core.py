@@ -146,6 +146,8 @@ class _State:
     cache_dir: str = ""
     code: str = ""
     replay: Callable[[], dict[str, Any]] = dict
+    trusted: bool = False
+    """True in the judge (and when preparing data): it may rebuild damaged caches."""
     records: dict[str, Any] = field(default_factory=dict)
     """Facts the exercise's probe recorded in the learner's process, as the judge reads them."""
 

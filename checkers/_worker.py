@@ -45,13 +45,17 @@ from collections.abc import Callable
 from types import CodeType, TracebackType
 from typing import Any
 
-from quiz_tui.core import protocol
+from quiz_tui.core import confine, protocol
 
 LEARNER_FILE = "<your code>"
 CHECK_FILE = "<check>"
 KEEP_PRINTED = 1 << 20
 """Bytes of printed text kept in the child for ``expect_printed`` (the app shows 64 KB)."""
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
+FD_NAMES = ("stdout", "stderr", "events", "trace", "go")
+"""The descriptors a job gets, in order; only a waiting judge gets "go"."""
+GO_FD = 5
 MAX_MESSAGE = 1 << 16
 """Control messages are small: the job itself travels as a file (``job_path``)."""
 
@@ -431,12 +435,21 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
     import checkers
     from checkers import _core, _facts, training
 
+    _core._state.trusted = True
     _core._state.replay = lambda: _fresh_setup(job)
     _core._state.code = job.get("code", "")
     try:
         setup = _fresh_setup(job)
     except BaseException as exc:
         return _checker_error("setup", exc)
+    if job.get("waits"):
+        # Started beside the learner's process: the check, the solution and the
+        # learner's code come through the go pipe once that process is gone.
+        secret = _read_all(GO_FD)
+        if not secret:
+            os._exit(0)  # abandoned: the learner's code never got as far as a verdict
+        job.update(json.loads(secret))
+    _core._state.code = job.get("code", "")
     if job.get("mode") == "prepare":
         # Only the setup, with a long limit: it builds the practice data and
         # trains the reference network once, so that checks find them cached.
@@ -521,6 +534,15 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _read_all(fd: int) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
 def _opaque_in(exc: BaseException) -> str:
     """A learner-facing message when a check met a value the judge holds only a description of."""
     from checkers import _core
@@ -547,22 +569,76 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     os.dup2(devnull, 0)
     os.dup2(fds["stdout"], 1)
     os.dup2(fds["stderr"], 2)
-    # Events and traces on fixed low numbers, every other descriptor closed.
+    # Events, traces (and a judge's go pipe) on fixed low numbers, every other one closed.
     events_fd, trace_fd = 3, 4
     moved = {}
-    for name, target in (("events", events_fd), ("trace", trace_fd)):
+    targets = [("events", events_fd), ("trace", trace_fd)]
+    if "go" in fds:
+        targets.append(("go", GO_FD))
+    for name, target in targets:
         temp = os.dup(fds[name])
         moved[name] = (temp, target)
     for temp, target in moved.values():
         os.dup2(temp, target)
-    os.closerange(5, 65536)
+    os.closerange(GO_FD + 1 if "go" in fds else GO_FD, 65536)
+    if "go" in fds:
+        job["waits"] = True
     os.set_inheritable(events_fd, True)
 
+    judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
+    _write(events_fd, protocol.Started(pid=os.getpid()))
+    box = job.get("box")
+    if not judging and isinstance(box, dict):
+        # The learner's code runs as pid 1 of its own namespaces, in a Landlock box:
+        # whatever it starts dies with it, and it reaches no other process.
+        entered = confine.enter_namespaces()
+        status = confine.run_contained(lambda: _in_box(job, box, entered, events_fd, trace_fd))
+        os._exit(status)
+    _run_job_here(job, events_fd, trace_fd, judging)
+
+
+def _in_box(
+    job: dict[str, Any], box: dict[str, Any], entered: set[str], events_fd: int, trace_fd: int
+) -> int:
+    """In the box's pid 1: lock the process down, then run the learner's side of the job."""
+    global _CONFINEMENT
+    with contextlib.suppress(OSError, AttributeError):  # die with the process that waits on us
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    scratch = job["cwd"]
+    # Where quiz-tui keeps its files is no secret (the box cannot reach it), and it
+    # names the processes of one quiz-tui home for tests and for people alike.
+    keep = {k: os.environ[k] for k in ("QUIZ_TUI_HOME",) if k in os.environ}
+    os.environ.clear()
+    os.environ.update(
+        {
+            **keep,
+            "HOME": scratch,
+            "TMPDIR": scratch,
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
+    readable = [str(p) for p in box.get("read", []) if p]
+    _CONFINEMENT = confine.confine(
+        scratch,
+        read_only=confine.default_read_only_paths(readable, protect=box.get("protect", [])),
+        read_write=confine.default_read_write_paths(),
+        namespaces=entered,
+    )
+    _run_job_here(job, events_fd, trace_fd, judging=False)
+    return 0
+
+
+_CONFINEMENT: confine.Confinement | None = None
+"""What the box this process runs in enforces (None outside a box)."""
+
+
+def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: bool) -> None:
+    """The job's work in this process: the learner's side, the judge, or a probe."""
     from checkers import _core
 
     me = os.getpid()
-    judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
-    _write(events_fd, protocol.Started(pid=me))
     faulthandler.enable(file=trace_fd, all_threads=True)
     faulthandler.register(signal.SIGTERM, file=trace_fd, all_threads=True, chain=False)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -696,6 +772,9 @@ def preload() -> None:
     import checkers
     import checkers._facts  # noqa: F401
 
+    # Slow to work out (about 0.1 s), so found once here and inherited by every box.
+    confine.default_read_only_paths()
+
 
 def _set_subreaper() -> None:
     """Orphaned grandchildren of a job come back to the zygote, which kills them."""
@@ -744,6 +823,18 @@ def serve(sock: socket.socket) -> None:
         except OSError:
             os._exit(0)
 
+    # Say once, in the worker log, what the learner's box enforces on this kernel.
+    report = confine.probe_protections()
+    for line in report.get("describe", []):
+        print(f"quiz-tui worker: protection: {line}", file=sys.stderr, flush=True)
+    missing = [name for name, c in report.get("checks", {}).items() if not c.get("ok")]
+    if missing or report.get("error"):
+        print(
+            f"quiz-tui worker: NOT protected here: {', '.join(missing) or report.get('error')} "
+            "(see `quiz-tui doctor`)",
+            file=sys.stderr,
+            flush=True,
+        )
     send({"event": "ready", "pid": os.getpid()})
     while True:
         for key, _ in sel.select(timeout=1.0):
@@ -759,7 +850,7 @@ def serve(sock: socket.socket) -> None:
                 op = request.get("op")
                 if op == "run":
                     job = _read_job(request["job_path"])
-                    fds = dict(zip(("stdout", "stderr", "events", "trace"), fd_list, strict=True))
+                    fds = dict(zip(FD_NAMES, fd_list, strict=False))
                     pid = os.fork()
                     if pid == 0:
                         _child_after_fork(sock, sel, wake_r, wake_w)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -64,14 +65,26 @@ def ensure_practice(root: str | Path) -> Path:
     """Generate the practice set under ``root`` unless it is already there."""
     root = Path(root)
     folder = root / practice.FOLDER
-    if folder.is_dir():
+    if folder.is_dir() and not (_core._state.trusted and _damaged(folder)):
         return folder
     root.mkdir(parents=True, exist_ok=True)
     with open(root / ".practice.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one generator at a time; others wait and reuse
+        if folder.is_dir() and _damaged(folder):
+            # Changed since it was drawn (by hand, or by learner code on a kernel
+            # without Landlock): draw it again rather than trust it.
+            shutil.rmtree(folder)
         if not folder.is_dir():
             practice.write(root)
     return folder
+
+
+def _damaged(folder: Path) -> bool:
+    """Whether the practice set differs from the checksums recorded in this module."""
+    try:
+        return practice.md5s(folder) != PRACTICE_MD5
+    except OSError:
+        return True
 
 
 def data_root() -> str:

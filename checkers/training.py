@@ -11,6 +11,7 @@ seen, which keeps checks of the early steps fast.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -284,21 +285,33 @@ def trained_state(net_class: type[nn.Module], trainloader: Any) -> dict[str, tor
     ).hexdigest()[:16]
     cache_dir = Path(_core._state.cache_dir or data.data_root())
     path = cache_dir / f"net2-trained-{key}.pt"
+    digest = path.with_name(path.name + ".sha256")
     if path.is_file():
         try:
-            state: dict[str, torch.Tensor] = torch.load(path, map_location="cpu", weights_only=True)
+            blob = path.read_bytes()
+            if hashlib.sha256(blob).hexdigest() != digest.read_text().strip():
+                raise ValueError("the cached net does not match its recorded checksum")
+            state: dict[str, torch.Tensor] = torch.load(
+                io.BytesIO(blob), map_location="cpu", weights_only=True
+            )
             net_class().load_state_dict(state)
             return state
         except (RuntimeError, OSError, ValueError, KeyError):
-            pass  # stale or broken cache: train again
+            pass  # stale, broken or tampered with: train again
     rng = torch.get_rng_state()
     torch.manual_seed(REFERENCE_SEED)
     net = net_class()
     train_reference(net, trainloader)
     torch.set_rng_state(rng)
     state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+    if not _core._state.trusted:
+        return state  # the learner's box cannot write the cache; the judge keeps it
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    for target, content in ((digest, hashlib.sha256(buffer.getvalue()).hexdigest().encode()),
+                            (path, buffer.getvalue())):  # fmt: skip
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(content)
+        tmp.replace(target)
     return state

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import glob
 import json
 import os
@@ -415,6 +416,24 @@ def default_read_only_paths(extra: Iterable[str] = (), *, protect: Iterable[str]
     unreadable. Nothing that contains the home folder, ``$QUIZ_TUI_HOME`` or a path in
     ``protect`` (the progress database, pack folders) is allowed.
     """
+    allowed = [*_interpreter_paths(), *(os.path.realpath(p) for p in extra)]
+    guarded = [os.path.expanduser("~"), os.environ.get("QUIZ_TUI_HOME", ""), *protect]
+    guarded = [os.path.realpath(p) for p in guarded if p]
+    explicit = {os.path.realpath(p) for p in extra}
+    result: list[str] = []
+    for path in allowed:
+        if path in result or not os.path.exists(path):
+            continue
+        if path not in explicit and any(_inside(g, path) for g in guarded):
+            continue  # "/" or a folder holding the user's data: too wide
+        result.append(path)
+    return result
+
+
+@functools.lru_cache(maxsize=1)
+def _interpreter_paths() -> tuple[str, ...]:
+    """The interpreter's own folders and what it imported: slow to find (about 0.1 s with
+    torch loaded), so found once, in the warm worker before it forks, and inherited."""
     prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/proc", "/sys"]
     allowed = [*sorted(prefixes), *system, *_ETC, *_DEVICES]
@@ -427,18 +446,7 @@ def default_read_only_paths(extra: Iterable[str] = (), *, protect: Iterable[str]
             allowed.append(real)
         else:
             allowed.extend(_imported_from(real))
-    allowed.extend(os.path.realpath(p) for p in extra)
-    guarded = [os.path.expanduser("~"), os.environ.get("QUIZ_TUI_HOME", ""), *protect]
-    guarded = [os.path.realpath(p) for p in guarded if p]
-    explicit = {os.path.realpath(p) for p in extra}
-    result: list[str] = []
-    for path in allowed:
-        if path in result or not os.path.exists(path):
-            continue
-        if path not in explicit and any(_inside(g, path) for g in guarded):
-            continue  # "/" or a folder holding the user's data: too wide
-        result.append(path)
-    return result
+    return tuple(allowed)
 
 
 def _imported_from(folder: str) -> list[str]:

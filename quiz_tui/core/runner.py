@@ -28,14 +28,14 @@ import tempfile
 import threading
 import time
 import tokenize
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import msgspec
 
-from quiz_tui.core import protocol
+from quiz_tui.core import paths, protocol
 from quiz_tui.core.data import DataSource, practice_source
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.model import (
@@ -399,8 +399,10 @@ class _Spawned:
     warm = False
 
     def __init__(self, python: str, job_path: Path, fds: list[int], env: dict[str, str]) -> None:
-        names = ("stdout", "stderr", "events", "trace")
-        request = json.dumps({"job_path": str(job_path), "fds": dict(zip(names, fds, strict=True))})
+        names = ("stdout", "stderr", "events", "trace", "go")
+        request = json.dumps(
+            {"job_path": str(job_path), "fds": dict(zip(names, fds, strict=False))}
+        )
         self.proc = subprocess.Popen(
             [python, "-m", "checkers._worker", "once"],
             pass_fds=fds,
@@ -468,6 +470,20 @@ def _at(code: str, line: int | None) -> str:
 
 
 @dataclass
+class _Phase:
+    """One started process of a job, not yet supervised."""
+
+    job: Job
+    job_id: str
+    role: Role
+    sandbox: Sandbox
+    launched: _Launched
+    read_ends: list[int]
+    go: int = -1
+    """Our end of the pipe a waiting judge reads its secret from (-1: none)."""
+
+
+@dataclass
 class _Outcome:
     """What the supervisor saw while the child ran."""
 
@@ -500,8 +516,12 @@ class Runner:
         data: DataSource | None = None,
         log_path: Path | None = None,
         threads: int | None = None,
+        box: bool = True,
     ) -> None:
         self.device = device
+        self.box = box
+        """Run learner code in namespaces and a Landlock box (``quiz-tui doctor`` says
+        which protections this kernel gives); False only for tests of the fallbacks."""
         self.warm = warm
         self.data = data or practice_source()
         self._prepared: set[str] = set()
@@ -517,7 +537,7 @@ class Runner:
         self._zygote_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._probe: dict[str, Any] | None = None
-        self._env = dict(os.environ)
+        self._env = worker_env(os.environ)
         self._env.setdefault("PYTHONUNBUFFERED", "1")
         self._env["PYTHONDONTWRITEBYTECODE"] = "1"
         self._env.pop("PYTHONSTARTUP", None)
@@ -716,6 +736,15 @@ class Runner:
             "cgroups": cgroups,
             "tasks": job.limits.tasks,
             "data": self.data.for_job(),
+            "box": self._box() if role == "learner" and self.box else None,
+        }
+
+    def _box(self) -> dict[str, list[str]]:
+        """What the learner's box may read (the data, read-only) and must never reach."""
+        data = self.data.for_job()
+        return {
+            "read": [data["root"], data["cache"]],
+            "protect": [str(paths.data_dir()), str(paths.config_dir())],
         }
 
     def _launch(self, job_path: Path, job_id: str, fds: list[int]) -> _Launched:
@@ -750,11 +779,18 @@ class Runner:
         forgery and is reported as such.
         """
         role: Role = "judge" if job.mode in ("prepare", "probe") else "learner"
-        learner = self._phase(job, job_id, workdir, role, on_event, cancel)
-        outcome, captures, warm = learner
-        raw = outcome.result
         if role == "judge" or job.mode != "check":
+            outcome, captures, warm = self._phase(job, job_id, workdir, role, on_event, cancel)
             return self._result(job, outcome, captures, warm)
+        # The judge starts beside the learner's process and replays the trusted setup
+        # meanwhile; it learns the check only once that process is gone.
+        judge = self._begin(job, f"{job_id}-judge", workdir, "judge", waits=True)
+        try:
+            outcome, captures, warm = self._phase(job, job_id, workdir, role, on_event, cancel)
+        except BaseException:
+            self._abandon(judge)
+            raise
+        raw = outcome.result
         if raw is not None and raw.get("status") not in _LEARNER_STATUSES:
             outcome.result = _forged(job, raw)
         if (
@@ -763,8 +799,10 @@ class Runner:
             or outcome.result is None
             or outcome.result.get("status") != "ok"
         ):
+            self._abandon(judge)
             return self._result(job, outcome, captures, warm)
-        verdict, _, _ = self._phase(job, f"{job_id}-judge", workdir, "judge", on_event, cancel)
+        secret = {"check": job.check, "solution": job.solution, "code": job.code}
+        verdict, _, _ = self._finish(judge, on_event, cancel, secret=secret)
         return self._judged(job, outcome, verdict, captures, warm)
 
     def _judged(
@@ -809,6 +847,13 @@ class Runner:
         cancel: threading.Event | None,
     ) -> tuple[_Outcome, tuple[_Capture, _Capture], bool]:
         """Run one process of the job (the learner's or the judge's) and supervise it."""
+        return self._finish(self._begin(job, job_id, workdir, role), on_event, cancel)
+
+    def _begin(
+        self, job: Job, job_id: str, workdir: Path, role: Role, *, waits: bool = False
+    ) -> _Phase:
+        """Start one process of the job. With ``waits``, it gets a pipe and waits there
+        for the secret part of its job (the judge: the check, the solution, the code)."""
         if role == "judge" and job.mode == "check":
             job = replace(
                 job, limits=replace(job.limits, seconds=max(JUDGE_SECONDS, job.limits.seconds))
@@ -824,30 +869,69 @@ class Runner:
             cgroups = sandbox.prepare(job_id, limits)
         if isinstance(sandbox, WatchSandbox) and self._zygote is not None:
             sandbox.set_baseline(self._zygote.anonymous_bytes)
-        # The judge's job file is written only once the learner's process is gone, and
-        # never inside the folder the learner's process could write.
+        payload = self._payload(job, job_id, workdir, cgroups, role)
+        if waits:
+            # Nothing secret is on disk while the learner's process runs: the judge
+            # gets it through its pipe once that process is gone.
+            for key in ("check", "solution", "code"):
+                payload[key] = ""
         job_path = workdir / f"{role}.json"
-        job_path.write_text(json.dumps(self._payload(job, job_id, workdir, cgroups, role)), "utf-8")
+        job_path.write_text(json.dumps(payload), "utf-8")
 
         pipes = [os.pipe() for _ in range(4)]
         read_ends = [r for r, _ in pipes]
-        write_ends = [w for _, w in pipes]
+        give = [w for _, w in pipes]
+        go_read, go_write = os.pipe() if waits else (-1, -1)
+        if waits:
+            give.append(go_read)
         try:
-            launched = self._launch(job_path, job_id, write_ends)
+            launched = self._launch(job_path, job_id, give)
+        except BaseException:
+            for fd in (*read_ends, go_write):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            sandbox.release(job_id)
+            raise
         finally:
-            for w in write_ends:
+            for w in give:
                 os.close(w)
+        return _Phase(job, job_id, role, sandbox, launched, read_ends, go_write)
+
+    def _finish(
+        self,
+        phase: _Phase,
+        on_event: EventHandler | None,
+        cancel: threading.Event | None,
+        *,
+        secret: dict[str, Any] | None = None,
+    ) -> tuple[_Outcome, tuple[_Capture, _Capture], bool]:
+        """Hand a waiting process its secret (if any), supervise it to the end, clean up."""
+        if phase.go >= 0:
+            try:
+                if secret is not None:
+                    data = memoryview(json.dumps(secret).encode())
+                    while data:
+                        data = data[os.write(phase.go, data) :]
+            except OSError:
+                pass  # it died early; supervising it says how
+            finally:
+                os.close(phase.go)
+                phase.go = -1
         outcome = _Outcome()
         captures = (_Capture(OUTPUT_LIMIT), _Capture(OUTPUT_LIMIT))
         pid: int | None = None
+        sandbox, job_id, launched = phase.sandbox, phase.job_id, phase.launched
         try:
             pid = self._supervise(
-                job, job_id, role, launched, read_ends, captures, outcome, sandbox, on_event, cancel
-            )
+                phase.job, job_id, phase.role, launched, phase.read_ends, captures, outcome,
+                sandbox, on_event, cancel,
+            )  # fmt: skip
         finally:
-            for r in read_ends:
+            for r in phase.read_ends:
                 with contextlib.suppress(OSError):
                     os.close(r)
+            if pid is None:
+                pid = launched.pid
             if pid is not None:
                 sandbox.kill_all(job_id, pid)
             launched.close()
@@ -856,6 +940,15 @@ class Runner:
                 outcome.killed = breach
             sandbox.release(job_id)
         return outcome, captures, launched.warm
+
+    def _abandon(self, phase: _Phase) -> None:
+        """Stop a waiting process that is no longer needed (the learner's code failed)."""
+        with contextlib.suppress(OSError):
+            os.close(phase.go)
+        phase.go = -1
+        cancel = threading.Event()
+        cancel.set()
+        self._finish(phase, None, cancel)
 
     def _supervise(
         self,
@@ -1149,10 +1242,12 @@ class Runner:
             name = (
                 signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             )
-            if sig == signal.SIGSEGV:
-                what = "crashed Python with a segmentation fault (SIGSEGV)"
-            elif sig == signal.SIGABRT:
+            if sig == signal.SIGABRT or "Fatal Python error: Aborted" in trace:
+                # As pid 1 of its box, a process ignores its own SIGABRT, and abort()
+                # ends in a fault instead; the trace still says what happened.
                 what = "aborted the Python process (SIGABRT: os.abort() or a failed C assertion)"
+            elif sig == signal.SIGSEGV:
+                what = "crashed Python with a segmentation fault (SIGSEGV)"
             elif sig == signal.SIGKILL:
                 what = (
                     "was killed (SIGKILL) from outside quiz-tui; the system may have run out "
@@ -1171,6 +1266,22 @@ class Runner:
             f"before the checks could run{at}. Remove that call.",
             "line": line,
         }
+
+
+_WORKER_ENV = re.compile(
+    r"PATH|HOME|LANG|LANGUAGE|TZ|TERM|VIRTUAL_ENV|PYTHONPATH|PYTHONHASHSEED|LD_LIBRARY_PATH"
+    r"|QUIZ_TUI_HOME"
+    r"|LC_\w+|CUDA_\w+|NVIDIA_\w+|OMP_\w+|MKL_\w+|OPENBLAS_\w+|KMP_\w+|TORCH_\w+"
+)
+
+
+def worker_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment the worker starts with: what Python, torch and CUDA need, no more.
+
+    A forked process's /proc/self/environ shows the environment its interpreter
+    started with, so secrets (tokens, keys, passwords) must never reach the worker.
+    """
+    return {k: v for k, v in env.items() if _WORKER_ENV.fullmatch(k)}
 
 
 def _forged(job: Job, raw: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import pytest
 
 from quiz_tui.core.model import Limits, SetupPiece, Status
 from quiz_tui.core.runner import Job, Runner
-from tests.helpers import alive
+from tests.helpers import REPORT_PID, alive, reported_pid
 
 GRACE = 5.0
 CHECK_X = "expect_tensor(x, name='x', shape=(2,))"
@@ -132,40 +132,43 @@ def get_runner(runners: dict[str, Runner], sandbox: str) -> Runner:
     return runners[sandbox]
 
 
-def job(code: str, pidfile: Path, *, seconds: float, memory_mb: int = 3072) -> Job:
-    note_pid = f"import os\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+def job(code: str, *, seconds: float, memory_mb: int = 3072) -> Job:
     return Job(
         task="fault",
         code=code,
         check=CHECK_X,
-        setup=(SetupPiece("fixture:torch", "import torch\n"), SetupPiece("setup", note_pid)),
+        setup=(SetupPiece("fixture:torch", "import torch\n"), SetupPiece("setup", REPORT_PID)),
         limits=Limits(seconds=seconds, memory_mb=memory_mb),
     )
 
 
+def gone(stdout: str) -> bool:
+    """The job's process and everything in its session have ended."""
+    pid, session = reported_pid(stdout)
+    return not alive(pid) and not session_members(session)
+
+
 def assert_worker_still_works(runner: Runner, tmp_path: Path) -> None:
-    result = runner.run(job("x = torch.zeros(2)\n", tmp_path / "ok.pid", seconds=10))
+    result = runner.run(job("x = torch.zeros(2)\n", seconds=10))
     assert result.status is Status.PASS, result.message
 
 
 @pytest.mark.parametrize(("fault", "sandbox"), CASES)
 def test_fault(fault: Fault, sandbox: str, runners: dict[str, Runner], tmp_path: Path) -> None:
     runner = get_runner(runners, sandbox)
-    pidfile = tmp_path / "job.pid"
     started = time.monotonic()
-    result = runner.run(job(fault.code, pidfile, seconds=fault.seconds, memory_mb=fault.memory_mb))
+    result = runner.run(job(fault.code, seconds=fault.seconds, memory_mb=fault.memory_mb))
     took = time.monotonic() - started
     assert took < fault.seconds + GRACE, f"took {took:.1f} s"
     assert result.status is fault.status, result.message
     assert fault.message in result.message
-    pid = int(pidfile.read_text())
-    assert wait_until(lambda: not session_members(pid)), f"left running: {session_members(pid)}"
+    assert wait_until(lambda: gone(result.stdout)), "the job left processes running"
     assert_worker_still_works(runner, tmp_path)
 
 
 def test_flooded_output_is_cut_and_counted(runners: dict[str, Runner], tmp_path: Path) -> None:
     result = get_runner(runners, "auto").run(
-        job("print('x' * 50_000_000)\nx = torch.zeros(2)\n", tmp_path / "p", seconds=15)
+        job("print('x' * 50_000_000)\nx = torch.zeros(2)\n", seconds=15)
     )
     assert len(result.stdout.encode()) <= 64 * 1024
     assert result.stdout_cut == 50_000_001 - 64 * 1024
@@ -177,7 +180,7 @@ def test_markup_stays_literal_and_escapes_never_come_back(
 ) -> None:
     noise = "[bold]x[/] \x1b[2J\x1b]52;c;aGk=\x07done"
     result = get_runner(runners, "auto").run(
-        job(f"print({noise!r})\nx = torch.zeros(2)\n", tmp_path / "p", seconds=5)
+        job(f"print({noise!r})\nx = torch.zeros(2)\n", seconds=5)
     )
     assert "[bold]x[/] done" in result.stdout
     assert "\x1b" not in result.stdout and "52;c;" not in result.stdout
@@ -185,7 +188,7 @@ def test_markup_stays_literal_and_escapes_never_come_back(
 
 def test_non_utf8_bytes_are_replaced_not_fatal(runners: dict[str, Runner], tmp_path: Path) -> None:
     code = "import os, sys\nsys.stdout.buffer.write(b'\\xff\\xfe ok\\n')\nos.write(2, b'\\xc3(')\nx = torch.zeros(2)\n"
-    result = get_runner(runners, "auto").run(job(code, tmp_path / "p", seconds=5))
+    result = get_runner(runners, "auto").run(job(code, seconds=5))
     assert "\ufffd\ufffd ok" in result.stdout
     assert "\ufffd" in result.stderr
 
@@ -195,19 +198,19 @@ def test_a_detached_grandchild_is_stopped(
     sandbox: str, runners: dict[str, Runner], tmp_path: Path
 ) -> None:
     runner = get_runner(runners, sandbox)
-    grandchild = tmp_path / "grandchild.pid"
     code = (
         "import subprocess, sys\n"
-        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'],\n"
-        "                     start_new_session=True)\n"
-        f"open({str(grandchild)!r}, 'w').write(str(p.pid))\n"
+        f"report = {REPORT_PID.replace('QUIZ-PID', 'GRANDCHILD')!r}\n"
+        "p = subprocess.Popen([sys.executable, '-c', report + 'import time; time.sleep(600)'],\n"
+        "                     start_new_session=True, stdout=subprocess.PIPE, text=True)\n"
+        "print(p.stdout.readline(), flush=True)\n"
         "x = torch.zeros(2)\n"
     )
     started = time.monotonic()
-    result = runner.run(job(code, tmp_path / "job.pid", seconds=10))
+    result = runner.run(job(code, seconds=10))
     assert time.monotonic() - started < 10 + GRACE
     assert result.status is Status.PASS, result.message
-    pid = int(grandchild.read_text())
+    pid, _ = reported_pid(result.stdout, "GRANDCHILD")
     assert wait_until(lambda: not alive(pid)), "the detached grandchild outlived its check"
     assert_worker_still_works(runner, tmp_path)
 
@@ -219,11 +222,11 @@ def test_killing_the_parent_worker_is_reported_and_recovered(tmp_path: Path) -> 
         first = runner.worker_pid
         code = "import os, signal\nx = torch.zeros(2)\nos.kill(os.getppid(), signal.SIGKILL)\n"
         started = time.monotonic()
-        result = runner.run(job(code, tmp_path / "job.pid", seconds=5))
+        result = runner.run(job(code, seconds=5))
         assert time.monotonic() - started < 5 + GRACE
         assert result.status is Status.ERROR
         assert "did your code kill its parent process?" in result.message
         assert first is not None and wait_until(lambda: not alive(first))
-        assert wait_until(lambda: not session_members(int((tmp_path / "job.pid").read_text())))
+        assert wait_until(lambda: gone(result.stdout))
         assert_worker_still_works(runner, tmp_path)
         assert runner.worker_pid not in (None, first)

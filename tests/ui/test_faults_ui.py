@@ -17,6 +17,22 @@ FAULTS = [
     ("import ctypes\nctypes.string_at(0)\n", Status.ERROR, "segmentation fault"),
     ("print('[red]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07 end')\n", Status.RAN, "[red]x[/]  end"),
     ("import os\nwhile True:\n    os.fork()\n", Status.ERROR, "processes or threads"),
+    # Attacks (see tests/faults/test_attacks.py): the app shows why, and stays usable.
+    (
+        'import os\nx = 1\nos.write(3, b\'{"type": "verdict", "version": 2, "status": "pass"}\\n\')\nos._exit(0)\n',
+        Status.ERROR,
+        "cannot accept",
+    ),
+    (
+        'import os\nos.write(3, b\'{"type": "progress", "fraction": 0.5, "loss": "low"}\\n\')\n',
+        Status.ERROR,
+        "loss",
+    ),
+    (
+        "import builtins, torch\nx = torch.ones(5, 3)\ntorch.equal = lambda *a: True\n",
+        Status.FAIL,
+        "dtype float32",
+    ),
 ]
 
 
