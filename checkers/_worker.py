@@ -56,6 +56,8 @@ PR_SET_PDEATHSIG = 1
 FD_NAMES = ("stdout", "stderr", "events", "trace", "go")
 """The descriptors a job gets, in order; only a waiting judge gets "go"."""
 GO_FD = 5
+PARK_IDLE = 0.02
+"""Seconds without a request before the worker forks the next check's box."""
 MAX_MESSAGE = 1 << 16
 """Control messages are small: the job itself travels as a file (``job_path``)."""
 
@@ -564,7 +566,21 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     with contextlib.suppress(OSError):  # already a leader when started with start_new_session
         os.setsid()
     _join_cgroups(job.get("cgroups", []))
+    events_fd, trace_fd = _take_fds(job, fds)
+    judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
+    _write(events_fd, protocol.Started(pid=os.getpid()))
+    box = job.get("box")
+    if not judging and isinstance(box, dict):
+        # The learner's code runs as pid 1 of its own namespaces, in a Landlock box:
+        # whatever it starts dies with it, and it reaches no other process.
+        entered = confine.enter_namespaces()
+        status = confine.run_contained(lambda: _in_box(job, box, entered, events_fd, trace_fd))
+        os._exit(status)
+    _run_job_here(job, events_fd, trace_fd, judging)
 
+
+def _take_fds(job: dict[str, Any], fds: dict[str, int]) -> tuple[int, int]:
+    """Put the job's pipes on fixed numbers (stdio, 3 events, 4 trace, 5 go); close the rest."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(fds["stdout"], 1)
@@ -584,17 +600,100 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     if "go" in fds:
         job["waits"] = True
     os.set_inheritable(events_fd, True)
+    return events_fd, trace_fd
 
-    judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
+
+class _Parked:
+    """A learner's box made ahead of time: forked, in its namespaces, waiting for a job.
+
+    Forking a process that has torch loaded costs about 12 ms, and a box needs
+    two forks (the pid namespace's first process is the second); parking the
+    next box while the current check runs takes both off the critical path.
+    """
+
+    def __init__(self, pid: int, sock: socket.socket, box_pid_fd: int) -> None:
+        self.pid = pid
+        """The box's outer process: a session leader, parent of the box's pid 1."""
+        self.sock = sock
+        self._box_pid_fd = box_pid_fd
+
+    def box_pid(self) -> int:
+        """The box's pid 1 as seen from here (it may still be starting)."""
+        with os.fdopen(self._box_pid_fd, "rb") as f:
+            data = f.read()
+        return int(data) if data.strip().isdigit() else 0
+
+    def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
+        """Hand the parked box its job: it joins the job's cgroups, then runs it."""
+        members = [self.pid, self.box_pid()]
+        for folder in job.get("cgroups", []):
+            for pid in members:
+                path = os.path.join(folder, "cgroup.procs")
+                with contextlib.suppress(OSError), open(path, "w") as f:
+                    f.write(str(pid))
+        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+        self.sock.close()
+
+    def discard(self) -> None:
+        self.sock.close()  # the box reads nothing and exits
+        with contextlib.suppress(OSError):
+            os.close(self._box_pid_fd)
+        _kill_tree(self.pid)
+
+
+def _park(close_in_child: Callable[[], None]) -> _Parked | None:
+    """Fork the next learner's box and leave it waiting (None if it cannot be made)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid_r, pid_w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        for s in (ours, theirs):
+            s.close()
+        os.close(pid_r)
+        os.close(pid_w)
+        return None
+    if pid == 0:
+        status = 1
+        try:
+            close_in_child()
+            ours.close()
+            os.close(pid_r)
+            os.setsid()
+            entered = confine.enter_namespaces()
+
+            def told(box: int) -> None:
+                os.write(pid_w, str(box).encode())
+                os.close(pid_w)
+
+            status = confine.run_contained(
+                lambda: _wait_parked(theirs, pid_w, entered), on_start=told
+            )
+        finally:
+            os._exit(status)
+    theirs.close()
+    os.close(pid_w)
+    return _Parked(pid, ours, pid_r)
+
+
+def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str]) -> int:
+    """The parked box's pid 1: wait for a job, then run the learner's side of it."""
+    with contextlib.suppress(OSError):
+        os.close(pid_w)
+    with contextlib.suppress(OSError, AttributeError):  # die with the process that waits on us
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    try:
+        msg, fd_list, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 8)
+    except OSError:
+        return 0
+    sock.close()
+    if not msg:
+        return 0  # discarded: the worker is closing
+    job = _read_job(json.loads(msg)["job_path"])
+    events_fd, trace_fd = _take_fds(job, dict(zip(FD_NAMES, fd_list, strict=False)))
+    # The runner knows this box by its outer pid (from the worker); this one is 1.
     _write(events_fd, protocol.Started(pid=os.getpid()))
-    box = job.get("box")
-    if not judging and isinstance(box, dict):
-        # The learner's code runs as pid 1 of its own namespaces, in a Landlock box:
-        # whatever it starts dies with it, and it reaches no other process.
-        entered = confine.enter_namespaces()
-        status = confine.run_contained(lambda: _in_box(job, box, entered, events_fd, trace_fd))
-        os._exit(status)
-    _run_job_here(job, events_fd, trace_fd, judging)
+    return _in_box(job, job["box"], entered, events_fd, trace_fd)
 
 
 def _in_box(
@@ -816,6 +915,13 @@ def serve(sock: socket.socket) -> None:
     jobs: dict[int, str] = {}
     cgroups: dict[int, list[str]] = {}
     """Each running job's cgroup folders, to empty them if the app goes away."""
+    parked: _Parked | None = None
+    """The next learner's box, made once the first boxed job showed it is wanted."""
+
+    def close_in_child() -> None:
+        _child_after_fork(sock, sel, wake_r, wake_w)
+        if parked is not None:
+            parked.sock.close()
 
     def send(event: dict[str, Any]) -> None:
         try:
@@ -836,14 +942,23 @@ def serve(sock: socket.socket) -> None:
             flush=True,
         )
     send({"event": "ready", "pid": os.getpid()})
+    want_park = False
     while True:
-        for key, _ in sel.select(timeout=1.0):
+        ready = sel.select(timeout=PARK_IDLE if want_park else 1.0)
+        if not ready and want_park:
+            # Idle for a moment (the judge of this check has been forked): make the
+            # next check's box now, off every check's critical path.
+            parked = _park(close_in_child)
+            want_park = False
+        for key, _ in ready:
             if key.data == "sock":
                 try:
                     msg, fd_list, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 8)
                 except OSError:
                     msg, fd_list = b"", []
                 if not msg:
+                    if parked is not None:
+                        parked.discard()
                     _shut_down(jobs, cgroups)
                     os._exit(0)
                 request = json.loads(msg)
@@ -851,18 +966,25 @@ def serve(sock: socket.socket) -> None:
                 if op == "run":
                     job = _read_job(request["job_path"])
                     fds = dict(zip(FD_NAMES, fd_list, strict=False))
-                    pid = os.fork()
-                    if pid == 0:
-                        _child_after_fork(sock, sel, wake_r, wake_w)
-                        try:
-                            run_job(job, fds)
-                        finally:
-                            os._exit(0)
+                    boxed = job.get("role") == "learner" and isinstance(job.get("box"), dict)
+                    if boxed and parked is not None and _alive(parked.pid):
+                        pid = parked.pid
+                        parked.dispatch(job, request["job_path"], fd_list)
+                        parked = None
+                    else:
+                        pid = os.fork()
+                        if pid == 0:
+                            close_in_child()
+                            try:
+                                run_job(job, fds)
+                            finally:
+                                os._exit(0)
                     for fd in fd_list:
                         os.close(fd)
                     jobs[pid] = job.get("id", "")
                     cgroups[pid] = list(job.get("cgroups", []))
                     send({"event": "started", "id": job.get("id", ""), "pid": pid})
+                    want_park = want_park or (boxed and parked is None)
                 elif op == "ping":
                     for fd in fd_list:
                         os.close(fd)
@@ -870,7 +992,7 @@ def serve(sock: socket.socket) -> None:
             else:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 4096)
-        _reap(jobs, cgroups, send)
+        _reap(jobs, cgroups, send, keep={parked.pid} if parked is not None else set())
 
 
 def _shut_down(jobs: dict[int, str], cgroups: dict[int, list[str]]) -> None:
@@ -906,7 +1028,11 @@ def _shut_down(jobs: dict[int, str], cgroups: dict[int, list[str]]) -> None:
 
 
 def _reap(
-    jobs: dict[int, str], cgroups: dict[int, list[str]], send: Callable[[dict[str, Any]], None]
+    jobs: dict[int, str],
+    cgroups: dict[int, list[str]],
+    send: Callable[[dict[str, Any]], None],
+    *,
+    keep: set[int],
 ) -> None:
     while True:
         try:
@@ -920,8 +1046,16 @@ def _reap(
         if job_id is not None:
             send({"event": "exited", "id": job_id, "pid": pid, "status": status})
     # Anything else parented to us is an orphan a job left behind: stop it.
-    for pid in _children() - set(jobs):
+    for pid in _children() - set(jobs) - keep:
         _kill_tree(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return waited == 0
 
 
 def _child_after_fork(

@@ -784,9 +784,14 @@ class Runner:
             return self._result(job, outcome, captures, warm)
         # The judge starts beside the learner's process and replays the trusted setup
         # meanwhile; it learns the check only once that process is gone.
-        judge = self._begin(job, f"{job_id}-judge", workdir, "judge", waits=True)
+        learner = self._begin(job, job_id, workdir, role)
         try:
-            outcome, captures, warm = self._phase(job, job_id, workdir, role, on_event, cancel)
+            judge = self._begin(job, f"{job_id}-judge", workdir, "judge", waits=True)
+        except BaseException:
+            self._finish(learner, None, _CANCELLED)
+            raise
+        try:
+            outcome, captures, warm = self._finish(learner, on_event, cancel)
         except BaseException:
             self._abandon(judge)
             raise
@@ -946,9 +951,7 @@ class Runner:
         with contextlib.suppress(OSError):
             os.close(phase.go)
         phase.go = -1
-        cancel = threading.Event()
-        cancel.set()
-        self._finish(phase, None, cancel)
+        self._finish(phase, None, _CANCELLED)
 
     def _supervise(
         self,
@@ -1282,6 +1285,11 @@ def worker_env(env: Mapping[str, str]) -> dict[str, str]:
     started with, so secrets (tokens, keys, passwords) must never reach the worker.
     """
     return {k: v for k, v in env.items() if _WORKER_ENV.fullmatch(k)}
+
+
+_CANCELLED = threading.Event()
+_CANCELLED.set()
+"""Stops a process at once (one the check no longer needs)."""
 
 
 def _forged(job: Job, raw: dict[str, Any]) -> dict[str, Any]:
