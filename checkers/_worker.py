@@ -452,6 +452,9 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
             os._exit(0)  # abandoned: the learner's code never got as far as a verdict
         job.update(json.loads(secret))
     _core._state.code = job.get("code", "")
+    if job.get("learner_cwd"):
+        # Checks look at what the learner's code wrote (task 58's saved file).
+        os.chdir(job["learner_cwd"])
     if job.get("mode") == "prepare":
         # Only the setup, with a long limit: it builds the practice data and
         # trains the reference network once, so that checks find them cached.
@@ -814,7 +817,7 @@ def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: b
                 result["status"], str(result.get("message", "")), **common
             )
         _write(events_fd, event)
-    except protocol.ProtocolError as exc:
+    except (protocol.ProtocolError, TypeError, ValueError) as exc:
         fallback = _checker_error("report", exc)
         _write(events_fd, protocol.make_verdict("checker_error", fallback["message"]) if judging
                else protocol.make_learner_done("checker_error", fallback["message"]))  # fmt: skip

@@ -373,8 +373,8 @@ def make_verdict(
     for key, value in list((details or {}).items())[:MAX_DETAILS]:
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)  # JSON has no NaN or infinity
-        elif not isinstance(value, str | bool | int | float | None):
-            value = str(value)
+        elif type(value) not in (str, bool, int, float, type(None)):
+            value = str(value)  # a subclass (torch's version string, NumPy's bool) as text
         if isinstance(value, str):
             value = _clip(value, MAX_DETAIL_TEXT)
         facts[_clip(str(key), MAX_DETAIL_KEY)] = value

@@ -713,9 +713,13 @@ class Runner:
         the learner's code; never the check or the solution. The judge gets the
         check, the solution and the learner's code as text, which it never runs.
         """
-        cwd = workdir / "work"
-        cwd.mkdir(exist_ok=True)
+        learner_cwd = workdir / "work"
+        learner_cwd.mkdir(exist_ok=True)
         trusted = role == "judge"
+        # The judge replays the setup beside the learner's process: in a folder of its
+        # own, so that files the setup writes (task 60 saves a net) do not collide.
+        cwd = workdir / "judge" if trusted else learner_cwd
+        cwd.mkdir(exist_ok=True)
         return {
             "id": job_id,
             "role": role,
@@ -733,6 +737,7 @@ class Runner:
             "device": self.device,
             "threads": self._threads,
             "cwd": str(cwd),
+            "learner_cwd": str(learner_cwd),
             "cgroups": cgroups,
             "tasks": job.limits.tasks,
             "data": self.data.for_job(),
@@ -982,7 +987,6 @@ class Runner:
 
         def handle_event(line: bytes) -> None:
             """One line from the process, validated; a bad one stops the job."""
-            nonlocal pid
             try:
                 event = decode(line)
             except protocol.ProtocolError as exc:
@@ -990,8 +994,9 @@ class Runner:
                 stop("protocol")
                 return
             if isinstance(event, protocol.Started):
-                if pid is None:
-                    pid = event.pid
+                # Only the start time: which process to watch and kill comes from the
+                # worker (or the spawn), never from a pid the job itself reports.
+                if outcome.started is None:
                     outcome.started = time.monotonic()
             elif isinstance(event, protocol.LearnerDone | protocol.Verdict):
                 if outcome.result is None:

@@ -170,8 +170,9 @@ def test_flooded_output_is_cut_and_counted(runners: dict[str, Runner], tmp_path:
     result = get_runner(runners, "auto").run(
         job("print('x' * 50_000_000)\nx = torch.zeros(2)\n", seconds=15)
     )
-    assert len(result.stdout.encode()) <= 64 * 1024
-    assert result.stdout_cut == 50_000_001 - 64 * 1024
+    assert len(result.stdout.encode()) == 64 * 1024
+    pid_line = len(result.stdout.splitlines(keepends=True)[0])  # from REPORT_PID
+    assert result.stdout_cut == pid_line + 50_000_001 - 64 * 1024
     assert result.truncated
 
 
@@ -215,8 +216,23 @@ def test_a_detached_grandchild_is_stopped(
     assert_worker_still_works(runner, tmp_path)
 
 
-def test_killing_the_parent_worker_is_reported_and_recovered(tmp_path: Path) -> None:
+def test_the_boxed_learner_cannot_kill_its_worker(tmp_path: Path) -> None:
+    """In its pid namespace the learner's code sees no worker to kill (getppid() is 0)."""
     with Runner(device="cpu") as runner:
+        runner.start()
+        assert runner.wait_ready()
+        first = runner.worker_pid
+        code = "import os, signal\nx = torch.zeros(2)\nos.kill(os.getppid(), signal.SIGKILL)\n"
+        result = runner.run(job(code, seconds=5))
+        assert result.status in (Status.PASS, Status.ERROR), result.message
+        assert first is not None and alive(first) and runner.worker_pid == first
+        assert_worker_still_works(runner, tmp_path)
+
+
+def test_killing_the_parent_worker_is_reported_and_recovered(tmp_path: Path) -> None:
+    """Without the box (a kernel without namespaces), the code can kill the worker: said, and
+    a new worker takes over."""
+    with Runner(device="cpu", box=False) as runner:
         runner.start()
         assert runner.wait_ready()
         first = runner.worker_pid
