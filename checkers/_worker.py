@@ -948,9 +948,9 @@ def serve(sock: socket.socket) -> None:
     want_park = False
     while True:
         ready = sel.select(timeout=PARK_IDLE if want_park else 1.0)
-        if not ready and want_park:
-            # Idle for a moment (the judge of this check has been forked): make the
-            # next check's box now, off every check's critical path.
+        if not ready and want_park and not jobs:
+            # Idle, with no check running: make the next check's box now, off every
+            # check's critical path (a fork while a check runs would slow it).
             parked = _park(close_in_child)
             want_park = False
         for key, _ in ready:
