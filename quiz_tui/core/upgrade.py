@@ -249,9 +249,33 @@ class Converted:
     params: list[str] = field(default_factory=list)
 
 
-def convert_snippet(kind: str, code: str, helpers: frozenset[str]) -> Converted:
+def bound_names(*codes: str) -> set[str]:
+    """Names the snippets bind at their top level (setup, fixtures, solution)."""
+    out: set[str] = set()
+    for code in codes:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        reads = _Reads()
+        for stmt in tree.body:
+            reads.visit(stmt)
+        out |= reads.bound
+    return out
+
+
+def convert_snippet(
+    kind: str, code: str, helpers: frozenset[str], defined: set[str] | frozenset[str] = frozenset()
+) -> Converted:
+    """One old snippet as a function. ``defined``: the setup's and the solution's names
+    (in the old scope they hid builtins of the same name, e.g. ``input``)."""
     everything, passed = free_names(code)
-    known = set(dir(builtins)) | set(helpers) | set(TORCH_NAMES) | {"__name__", "__file__"}
+    known = (
+        (set(dir(builtins)) - set(defined))
+        | set(helpers)
+        | set(TORCH_NAMES)
+        | {"__name__", "__file__"}
+    )
     if kind == "probe":
         known.add("record")
     imports = {n for n in everything if n in helpers or n in TORCH_NAMES}
@@ -353,7 +377,9 @@ def _drop_key(doc: Any, key: str) -> None:
             return
 
 
-def plan_exercise(path: Path, helpers: frozenset[str]) -> ExerciseUpgrade | None:
+def plan_exercise(
+    path: Path, helpers: frozenset[str], fixtures: dict[str, str] | None = None
+) -> ExerciseUpgrade | None:
     """What upgrading one exercise file writes; None when it is format 2 already."""
     text = path.read_text("utf-8-sig")
     doc = tomlkit.parse(text)
@@ -361,12 +387,16 @@ def plan_exercise(path: Path, helpers: frozenset[str]) -> ExerciseUpgrade | None
     if data.get("format") != 1:
         return None
     code_path = code_path_for(path, {})
+    snippets = [*(fixtures or {}).values(), data.get("setup"), data.get("solution")]
+    defined = bound_names(*(c for c in snippets if isinstance(c, str)))
+    names = data.get("names")
+    defined |= {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
     parts: dict[str, Converted] = {}
     for kind in ("check", "probe", "instrument"):
         code = data.get(kind)
         if isinstance(code, str) and (code.strip() or kind == "check"):
             try:
-                parts[kind] = convert_snippet(kind, code, helpers)
+                parts[kind] = convert_snippet(kind, code, helpers, defined)
             except SyntaxError as exc:
                 raise QuizError(f"{path}: {kind} has a syntax error: {exc.msg}") from exc
     if "check" not in parts:
@@ -404,7 +434,13 @@ def plan_pack(root: Path) -> tuple[str | None, list[ExerciseUpgrade]]:
     if doc.get("format") != 2:
         doc["format"] = 2
         pack_text = tomlkit.dumps(doc)
-    plans = [p for path in exercise_files(root) if (p := plan_exercise(path, helpers))]
+    raw_fixtures = doc.unwrap().get("fixtures")
+    fixtures = {
+        str(k): v
+        for k, v in (raw_fixtures.items() if isinstance(raw_fixtures, dict) else ())
+        if isinstance(v, str)
+    }
+    plans = [p for path in exercise_files(root) if (p := plan_exercise(path, helpers, fixtures))]
     for plan in plans:
         if plan.code.exists():
             raise QuizError(f"{plan.code} already exists; move it away to upgrade {plan.toml.name}")
