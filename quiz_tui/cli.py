@@ -617,7 +617,12 @@ def validate_command(
         except PackError:
             pack = None
         if pack is not None:
-            exercises = [ex for ex in pack if path.is_dir() or ex.path.resolve() == path.resolve()]
+            exercises = [
+                ex
+                for ex in pack
+                if path.is_dir()
+                or path.resolve() in (ex.path.resolve(), ex.code_path and ex.code_path.resolve())
+            ]
             jobs = jobs or max(1, os.cpu_count() or 1)
             with settings.runner(threads=1 if jobs > 1 else None) as runner:
                 runner.start()

@@ -625,6 +625,18 @@ def _line_of(path: Path, key: str) -> int:
         return 1
 
 
+def exercise_for_code(code: Path) -> Path | None:
+    """The exercise file whose code file is ``code`` (format 2), if any."""
+    for path in exercise_files(code.parent):
+        try:
+            data = tomllib.loads(path.read_text("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if code_path_for(path, data).resolve() == code.resolve():
+            return path
+    return None
+
+
 def validate_path(path: Path) -> list[Problem]:
     """Format-only validation of a pack folder or a single exercise file."""
     path = Path(path)
@@ -636,6 +648,11 @@ def validate_path(path: Path) -> list[Problem]:
         return [p for b in pack.broken for p in b.problems]
     if not path.exists():
         return [Problem(path, 1, "no such file or folder")]
+    if path.suffix == ".py":  # a format-2 code file: validate the exercise it belongs to
+        owner = exercise_for_code(path)
+        if owner is None:
+            return [Problem(path, 1, "no exercise file beside it uses this code file")]
+        path = owner
     pack_path = path.parent / PACK_FILE
     try:
         pack_file = (

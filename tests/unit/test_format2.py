@@ -239,6 +239,8 @@ def test_code_file_problems_name_the_py_file_and_line(
     assert problem.line == line and message in problem.message, problem
     # validate reports it too, and so does a pack load (as a broken exercise).
     assert [(p.path.name, p.line) for p in validate_path(root)] == [("ex01_double.py", line)]
+    py = root / "ex01_double.py"
+    assert [(p.path.name, p.line) for p in validate_path(py)] == [("ex01_double.py", line)]
 
 
 def test_format2_toml_problems(tmp_path: Path) -> None:
