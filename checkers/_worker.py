@@ -345,7 +345,7 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     alone to say, from the facts written here.
     """
     import checkers
-    from checkers import _core, _facts
+    from checkers import _call, _core, _facts
 
     _core._state.replay = lambda: _fresh_setup(job)
     _core._state.code = job.get("code", "")
@@ -353,6 +353,8 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
         _run_setup(job, ns)
         if job.get("instrument"):
             exec(compile(job["instrument"], "<instrument>", "exec", dont_inherit=True), ns)
+        hooks = _call.hooks(job)  # format 2: the exercise's probe and instrument
+        _call.instrument(hooks, ns, _core._state.records)
     except BaseException as exc:  # the setup is not the learner's code
         return _checker_error("setup", exc)
     setup = dict(ns)
@@ -379,20 +381,20 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
 
     missing = [n for n in job.get("names", []) if n not in ns or ns[n] is Ellipsis]
     if missing:
-        names = ", ".join(f"`{n}`" for n in missing)
-        msg = _core.t(
-            f"Your code does not define {names} yet: the task asks you to store the answer there.",
-            f"你的代码还没有定义 {names}：题目要求把答案存到这些变量里。",
-        )
-        status = "not_attempted" if _is_placeholder(job["code"]) else "fail"
-        return {"status": status, "message": msg}
+        return _undefined(job, missing)
 
     recorded = _core._state.records
-    if job.get("probe"):
+    if job.get("probe") or "probe" in hooks:
         scope = dict(ns)
         scope.update({"record": _core.record, "ns": ns, "__name__": "__probe__"})
         try:
-            exec(compile(job["probe"], "<probe>", "exec", dont_inherit=True), scope)
+            if "probe" in hooks:
+                kwargs, missing = _call.arguments(hooks["probe"], ns, recorded)
+                if missing:
+                    return _undefined(job, missing)
+                hooks["probe"](**kwargs)
+            else:
+                exec(compile(job["probe"], "<probe>", "exec", dont_inherit=True), scope)
         except BaseException as exc:
             if _has_learner_frame(exc.__traceback__):
                 return _error_result(exc, job, during="check")
@@ -425,6 +427,19 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
             ),
         }
     return {"status": "ok", "message": ""}
+
+
+def _undefined(job: dict[str, Any], missing: list[str]) -> dict[str, Any]:
+    """The result for names the task needs that the learner's code does not define."""
+    from checkers import _core
+
+    names = ", ".join(f"`{n}`" for n in missing)
+    msg = _core.t(
+        f"Your code does not define {names} yet: the task asks you to store the answer there.",
+        f"你的代码还没有定义 {names}：题目要求把答案存到这些变量里。",
+    )
+    status = "not_attempted" if _is_placeholder(job["code"]) else "fail"
+    return {"status": status, "message": msg}
 
 
 def _judge(job: dict[str, Any]) -> dict[str, Any]:
@@ -516,7 +531,17 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         }
     )
     try:
-        exec(compile(job["check"], CHECK_FILE, "exec", dont_inherit=True), scope)
+        if job.get("format") == 2:
+            # Format 2: the check is a module; call its check() with the names it takes.
+            from checkers import _call
+
+            module = _call.load(job["check"], job.get("code_file") or CHECK_FILE, "__check__")
+            kwargs, missing = _call.arguments(module["check"], ns, records)
+            if missing:
+                return _undefined(job, missing)
+            module["check"](**kwargs)
+        else:
+            exec(compile(job["check"], CHECK_FILE, "exec", dont_inherit=True), scope)
     except checkers.CheckFailed as exc:
         return {"status": "fail", "message": exc.message}
     except checkers.NotAttempted as exc:

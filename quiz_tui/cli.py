@@ -617,7 +617,12 @@ def validate_command(
         except PackError:
             pack = None
         if pack is not None:
-            exercises = [ex for ex in pack if path.is_dir() or ex.path.resolve() == path.resolve()]
+            exercises = [
+                ex
+                for ex in pack
+                if path.is_dir()
+                or path.resolve() in (ex.path.resolve(), ex.code_path and ex.code_path.resolve())
+            ]
             jobs = jobs or max(1, os.cpu_count() or 1)
             with settings.runner(threads=1 if jobs > 1 else None) as runner:
                 runner.start()
@@ -1049,7 +1054,7 @@ def new_pack_command(folder: Path) -> None:
     with _creating(folder):
         written = new_pack(folder)
     for path in written:
-        click.echo(f"created {path}")
+        _echo_created(path)
     click.echo(
         f"next: edit them, then run `quiz-tui validate {folder}`; open it with `quiz-tui --pack {folder}`"
     )
@@ -1063,7 +1068,46 @@ def new_exercise_command(path: Path) -> None:
 
     with _creating(path):
         written = new_exercise(path)
-    click.echo(f"created {written}")
+    _echo_created(written)
+
+
+def _echo_created(path: Path) -> None:
+    """An exercise file, and the code file beside it."""
+    from quiz_tui.core.content import module_name
+
+    click.echo(f"created {path}")
+    code = path.with_name(f"{module_name(path.stem)}.py")
+    if path.name != "pack.toml" and code.is_file():
+        click.echo(f"created {code}")
+
+
+@main.command("upgrade")
+@click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def upgrade_command(pack: Path, dry_run: bool) -> None:
+    """Convert PACK from format 1 to format 2, in place.
+
+    Each exercise's check (and probe/instrument) becomes a function in a .py file
+    beside it (04-zeros-long.toml -> ex04_zeros_long.py); the TOML file keeps its
+    comments and layout, gets format = 2, and gets # SOLUTION markers in its
+    solution where they give back the old starter exactly. Run
+    `quiz-tui validate PACK` afterwards: it passes exactly as before.
+    """
+    from quiz_tui.core.upgrade import upgrade_pack
+
+    with _creating(pack):
+        plans = upgrade_pack(pack, dry_run=dry_run)
+    verb = "would write" if dry_run else "wrote"
+    for plan in plans:
+        calls = ", ".join(f"{kind}({', '.join(params)})" for kind, params in plan.params.items())
+        starter = "starter from # SOLUTION markers" if plan.markers else "starter kept"
+        click.echo(f"{plan.toml.name}: {verb} {plan.code.name} [{calls}]; {starter}")
+    if not plans:
+        click.echo(f"{pack}: nothing to upgrade (already format 2)")
+    elif not dry_run:
+        click.echo(
+            f"next: `quiz-tui validate {pack}`; tighten the Any annotations in the .py files"
+        )
 
 
 # -- doctor ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quiz_tui.core import content
 from quiz_tui.core.errors import ExerciseFileError, PackError, Problem
 from quiz_tui.core.model import (
     LANGS,
@@ -32,8 +33,11 @@ from quiz_tui.core.model import (
 )
 from quiz_tui.core.tomlmap import KeyLines, KeyPath
 
-FORMAT_VERSION = 1
-"""The exercise-file format this version reads (``format = 1`` in each file)."""
+FORMAT_VERSION = 2
+"""The newest exercise-file format this version reads (``format = 1`` or ``2``).
+
+Format 1 keeps the check, probe and instrument as code in TOML strings; format 2
+keeps them as functions in a Python file beside the TOML file (``exNN_slug.py``)."""
 PACK_FILE = "pack.toml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -45,6 +49,8 @@ EXERCISE_KEYS = {
     "starter", "solution", "check", "hints", "names", "limits", "alternatives",
     "wrong", "data", "draft", "instrument", "probe", "explain",
 }  # fmt: skip
+FORMAT2_KEYS = (EXERCISE_KEYS - {"check", "probe", "instrument"}) | {"code"}
+"""Format 2: the check, probe and instrument are functions in the code file."""
 LIMIT_KEYS = {"seconds", "memory_mb", "tasks"}
 WRONG_KEYS = {"code", "message", "status", "note"}
 ALTERNATIVE_KEYS = {"code", "note"}
@@ -254,7 +260,7 @@ def _check_format(c: _Collector, data: dict[str, Any]) -> None:
             "upgrade quiz-tui",
         )
     elif fmt < 1:
-        c.add(("format",), f"format must be {FORMAT_VERSION}")
+        c.add(("format",), f"format must be 1 or {FORMAT_VERSION}")
 
 
 def _limits(c: _Collector, data: dict[str, Any]) -> Limits:
@@ -319,7 +325,18 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
     """Parse and validate one exercise file against its pack."""
     data, lines = _read_toml(path)
     c = _Collector(path, lines)
-    _check_keys(c, data, EXERCISE_KEYS, ())
+    fmt = data.get("format")
+    version = 2 if fmt == 2 else 1
+    if version == 2:
+        for key in ("check", "probe", "instrument"):
+            if key in data:
+                c.add(
+                    (key,),
+                    f"format 2 keeps {key!r} in the code file: write `def {key}(...)` there",
+                )
+        _check_keys(c, {k: v for k, v in data.items() if k not in HOOK_KEYS}, FORMAT2_KEYS, ())
+    else:
+        _check_keys(c, data, EXERCISE_KEYS, ())
     _check_format(c, data)
 
     ex_id = _string(c, data, "id", ())
@@ -339,13 +356,31 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
     prompt = _text(c, data, "prompt")
 
     codes: dict[str, str] = {}
-    for key in ("starter", "solution", "check"):
+    module: content.CodeModule | None = None
+    code_path: Path | None = None
+    code_keys = ("starter", "solution", "check") if version == 1 else ("solution",)
+    for key in code_keys:
         value = _string(c, data, key, ())
         if value is not None:
             if not value.strip() and key != "starter":
                 c.add((key,), f"{key!r} is empty")
             _compile_at(c, lines, value, key, (key,))
             codes[key] = value
+    if version == 2:
+        starter = _string(c, data, "starter", (), required=False)
+        if starter is not None:
+            _compile_at(c, lines, starter, "starter", ("starter",))
+        if "solution" in codes:
+            marked = codes["solution"]
+            try:
+                codes["solution"] = content.clean_solution(marked)
+                if starter is None:
+                    starter = content.derive_starter(marked)
+            except content.MarkerError as exc:
+                c.add(lines.string_start(("solution",)) + exc.line - 1, exc.message)
+        if starter is not None:
+            codes["starter"] = starter
+        module, code_path = _code_module(c, data, path)
     setup_code = _string(c, data, "setup", (), required=False) or ""
     _compile_at(c, lines, setup_code, "setup", ("setup",))
 
@@ -394,10 +429,12 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
     draft = _string(c, data, "draft", (), required=False) or ""
     if draft and not _ID.match(draft):
         c.add(("draft",), f"draft group {draft!r} must be lowercase letters, digits and '-'")
-    instrument = _string(c, data, "instrument", (), required=False) or ""
-    _compile_at(c, lines, instrument, "instrument", ("instrument",))
-    probe = _string(c, data, "probe", (), required=False) or ""
-    _compile_at(c, lines, probe, "probe", ("probe",))
+    instrument = probe = ""
+    if version == 1:
+        instrument = _string(c, data, "instrument", (), required=False) or ""
+        _compile_at(c, lines, instrument, "instrument", ("instrument",))
+        probe = _string(c, data, "probe", (), required=False) or ""
+        _compile_at(c, lines, probe, "probe", ("probe",))
     explain = _explanations(c, data)
 
     if (
@@ -410,6 +447,8 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
     if c.problems:
         raise ExerciseFileError(c.problems)
     assert ex_id and isinstance(number, int) and section and title and prompt
+    if module is not None:
+        codes["check"] = module.text
     return Exercise(
         pack_id=pack.id,
         id=ex_id,
@@ -432,7 +471,56 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
         probe=probe,
         explain=explain,
         draft_group=draft,
+        format=version,
+        code_path=code_path,
+        hooks=module.learner_text if module is not None else "",
+        check_names=module.required_names if module is not None else (),
     )
+
+
+HOOK_KEYS = ("check", "probe", "instrument")
+
+
+def code_path_for(path: Path, data: dict[str, Any]) -> Path:
+    """The code file of a format-2 exercise: ``code = "..."``, else ``exNN_slug.py``."""
+    named = data.get("code")
+    if isinstance(named, str) and named:
+        return path.parent / named
+    return path.parent / f"{content.module_name(path.stem)}.py"
+
+
+def _code_module(
+    c: _Collector, data: dict[str, Any], path: Path
+) -> tuple[content.CodeModule | None, Path | None]:
+    """Read and check the code file; its problems are reported at its own lines."""
+    named = data.get("code")
+    if named is not None and (
+        not isinstance(named, str) or not named.endswith(".py") or "/" in named or "\\" in named
+    ):
+        c.add(("code",), "'code' must name a .py file beside the exercise file")
+        return None, None
+    code_path = code_path_for(path, data)
+    try:
+        raw = code_path.read_bytes()
+    except OSError:
+        where: KeyPath | int = ("code",) if named is not None else ("format",)
+        c.add(
+            where,
+            f"no code file {code_path.name} beside this file (format 2 keeps `def check` there)",
+        )
+        return None, code_path
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        c.problems.append(
+            Problem(code_path, 1, "the file is not valid UTF-8 text (save it as UTF-8)")
+        )
+        return None, code_path
+    try:
+        return content.parse_module(text, code_path.name), code_path
+    except content.ModuleProblem as exc:
+        c.problems.append(Problem(code_path, exc.line, exc.message))
+        return None, code_path
 
 
 def _explanations(c: _Collector, data: dict[str, Any]) -> tuple[Explanation, ...]:
@@ -537,6 +625,18 @@ def _line_of(path: Path, key: str) -> int:
         return 1
 
 
+def exercise_for_code(code: Path) -> Path | None:
+    """The exercise file whose code file is ``code`` (format 2), if any."""
+    for path in exercise_files(code.parent):
+        try:
+            data = tomllib.loads(path.read_text("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        if code_path_for(path, data).resolve() == code.resolve():
+            return path
+    return None
+
+
 def validate_path(path: Path) -> list[Problem]:
     """Format-only validation of a pack folder or a single exercise file."""
     path = Path(path)
@@ -548,6 +648,11 @@ def validate_path(path: Path) -> list[Problem]:
         return [p for b in pack.broken for p in b.problems]
     if not path.exists():
         return [Problem(path, 1, "no such file or folder")]
+    if path.suffix == ".py":  # a format-2 code file: validate the exercise it belongs to
+        owner = exercise_for_code(path)
+        if owner is None:
+            return [Problem(path, 1, "no exercise file beside it uses this code file")]
+        path = owner
     pack_path = path.parent / PACK_FILE
     try:
         pack_file = (

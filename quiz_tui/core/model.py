@@ -123,11 +123,33 @@ class Exercise:
     explain: tuple[Explanation, ...] = ()
     draft_group: str = ""
     """Exercises with the same group share one draft (tasks 26-36 edit one class)."""
+    format: int = 1
+    """The file's format. In format 2, ``check`` is the text of the exercise's code
+    module (``def check(...)``, maybe ``probe``/``instrument``), and ``probe`` and
+    ``instrument`` are empty: the learner's process gets ``hooks`` instead."""
+    code_path: Path | None = None
+    """Format 2: the ``.py`` file holding the check (named in tracebacks and errors)."""
+    hooks: str = ""
+    """Format 2: the code module with only its imports and ``probe``/``instrument``
+    kept (line numbers unchanged); the learner's process never sees ``check``."""
+    check_names: tuple[str, ...] = ()
+    """Format 2: the parameters of ``check`` without a default (less ``ns``/``facts``)."""
 
     @property
     def draft_key(self) -> str:
         """Whose draft this exercise edits: its group's, or its own."""
         return self.draft_group or self.id
+
+    @property
+    def required_names(self) -> tuple[str, ...]:
+        """``names`` and then the names ``check`` takes: a run that leaves one of them
+        undefined is told so instead of being judged."""
+        return self.names + tuple(n for n in self.check_names if n not in self.names)
+
+    @property
+    def code_file(self) -> str:
+        """The name tracebacks give the check (format 2: its ``.py`` file)."""
+        return self.code_path.name if self.code_path is not None else ""
 
     @property
     def key(self) -> str:

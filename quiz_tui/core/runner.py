@@ -130,6 +130,12 @@ class Job:
     solution: str = ""
     """The reference solution: only the judge's process receives it."""
     explain: tuple[Explanation, ...] = ()
+    format: int = 1
+    """2: ``check`` is a code module whose ``check()`` the judge calls."""
+    hooks: str = ""
+    """Format 2: the ``probe``/``instrument`` functions, for the learner's process."""
+    code_file: str = ""
+    """Format 2: the code module's file name, for tracebacks."""
 
     @classmethod
     def for_exercise(
@@ -146,7 +152,7 @@ class Job:
             code=code,
             check=exercise.check,
             setup=exercise.setup,
-            names=exercise.names,
+            names=exercise.required_names,
             starter=exercise.starter,
             limits=exercise.limits,
             mode=mode,
@@ -157,6 +163,9 @@ class Job:
             probe=exercise.probe,
             solution=exercise.solution,
             explain=exercise.explain,
+            format=exercise.format,
+            hooks=exercise.hooks,
+            code_file=exercise.code_file,
         )
 
 
@@ -732,6 +741,9 @@ class Runner:
             "setup": [[p.name, p.code] for p in job.setup],
             "instrument": "" if trusted else job.instrument,
             "names": list(job.names),
+            "format": job.format,
+            "hooks": "" if trusted else job.hooks,
+            "code_file": job.code_file,
             "seed": job.seed,
             "lang": job.lang,
             "device": self.device,

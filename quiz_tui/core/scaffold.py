@@ -12,13 +12,14 @@ import shutil
 import tomllib
 from pathlib import Path
 
+from quiz_tui.core.content import module_name
 from quiz_tui.core.errors import QuizError
 from quiz_tui.core.loader import PACK_FILE, exercise_files, read_pack_file
 
 PACK_TEMPLATE = """\
-# A quiz-tui pack: this file, plus one .toml file per exercise beside it.
+# A quiz-tui pack: this file, plus per exercise a .toml file and its .py file beside it.
 # Format reference: AUTHORING.md. Check everything with: quiz-tui validate
-format = 1
+format = 2
 id = "{pack_id}"
 name.en = {title}
 name.zh = {title}
@@ -36,7 +37,7 @@ import torch
 """
 
 EXERCISE_TEMPLATE = """\
-format = 1
+format = 2
 id = "{exercise_id}"
 number = {number}
 section = "{section}"
@@ -52,17 +53,10 @@ prompt.zh = \"\"\"
 创建 `v`：一个含 {size} 个 1、dtype 为 float32 的张量。
 \"\"\"
 
-starter = '''
-v = ...
-'''
-
+# The learner starts from the solution with each `# SOLUTION` line blanked: `v = ...`.
+# The check is `def check(v)` in {module}.py, beside this file.
 solution = '''
-v = torch.ones({size})
-'''
-
-# The check runs after the learner's code, with their names in scope, in the worker.
-check = '''
-expect_tensor(v, name="v", shape=({size},), dtype=torch.float32, values=torch.ones({size}))
+v = torch.ones({size})  # SOLUTION
 '''
 
 [limits]
@@ -91,6 +85,19 @@ v = torch.zeros({size})
 '''
 message = "`v` has the wrong values"
 """
+
+CODE_TEMPLATE = '''\
+"""Exercise {number}: the check (and, when needed, probe and instrument)."""
+
+import torch
+
+from checkers import expect_tensor
+
+
+def check(v: torch.Tensor) -> None:
+    """Runs in the judge after the learner's code: `v` is the learner's `v`."""
+    expect_tensor(v, name="v", shape=({size},), dtype=torch.float32, values=torch.ones({size}))
+'''
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -144,6 +151,9 @@ def new_exercise(path: Path) -> Path:
         )
     if path.exists():
         raise QuizError(f"{path} already exists")
+    code_path = folder / f"{module_name(path.stem)}.py"
+    if code_path.exists():
+        raise QuizError(f"{code_path} already exists")
     pack = read_pack_file(pack_path)
     numbers = []
     for other in exercise_files(folder):
@@ -157,10 +167,20 @@ def new_exercise(path: Path) -> Path:
         raise QuizError(
             f"{pack_path} has no `torch` fixture, which the template uses; add it or edit the new file"
         )
-    path.write_text(
-        EXERCISE_TEMPLATE.format(
-            exercise_id=exercise_id, number=number, section=section, size=number + 2
-        ),
-        "utf-8",
-    )
+    size = number + 2
+    code_path.write_text(CODE_TEMPLATE.format(number=number, size=size), "utf-8")
+    try:
+        path.write_text(
+            EXERCISE_TEMPLATE.format(
+                exercise_id=exercise_id,
+                number=number,
+                section=section,
+                size=size,
+                module=code_path.stem,
+            ),
+            "utf-8",
+        )
+    except BaseException:
+        code_path.unlink(missing_ok=True)
+        raise
     return path

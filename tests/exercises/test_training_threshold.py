@@ -47,7 +47,9 @@ def test_broken_loops_run_to_the_end_stay_below_the_bar(
     code = EXERCISE.solution.replace(line, "        pass\n", 1)
     assert code != EXERCISE.solution, f"{broken}: the solution no longer has that line"
     # No watcher: the loop runs all 2 epochs, and only the accuracy is measured.
-    job = replace(Job.for_exercise(EXERCISE, code), instrument="", check=EVALUATE)
+    job = replace(
+        Job.for_exercise(EXERCISE, code), format=1, hooks="", instrument="", check=EVALUATE
+    )
     result = runner.run(job)
     assert result.status is Status.PASS, result.message
     assert result.details["accuracy"] < result.details["threshold"], broken

@@ -449,13 +449,13 @@ EXERCISE_CASES = [
         id="id-with-space",
     ),
     pytest.param(
-        [("format = 1\n", "format = 2\n")],
-        [(1, "format 2 is newer than this quiz-tui understands (1); upgrade quiz-tui")],
+        [("format = 1\n", "format = 3\n")],
+        [(1, "format 3 is newer than this quiz-tui understands (2); upgrade quiz-tui")],
         id="format-newer",
     ),
     pytest.param(
         [("format = 1\n", "format = 0\n")],
-        [(1, "format must be 1")],
+        [(1, "format must be 1 or 2")],
         id="format-zero",
     ),
     pytest.param(
@@ -606,7 +606,7 @@ PACK_CASES = [
     ),
     pytest.param(
         [("format = 1\n", "format = 3\n")],
-        [(1, "format 3 is newer than this quiz-tui understands (1); upgrade quiz-tui")],
+        [(1, "format 3 is newer than this quiz-tui understands (2); upgrade quiz-tui")],
         id="format-newer",
     ),
     pytest.param(

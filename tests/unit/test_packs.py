@@ -133,8 +133,9 @@ def test_validate_catches_checks_that_can_be_fooled(tmp_path: Path) -> None:
     text = path.read_text()
     # A solution that fails, and a check that lets a wrong answer through.
     text = text.replace("solution = '''\nv = torch.ones(", "solution = '''\nv = torch.zeros(")
-    text = text.replace("values=torch.ones", "values=torch.zeros")
     path.write_text(text)
+    code_file = folder / "ex01_vector_of_ones.py"
+    code_file.write_text(code_file.read_text().replace("values=torch.ones", "values=torch.zeros"))
     code, out = invoke("validate", str(folder))
     assert code == 1
     assert "01-vector-of-ones.toml" in out

@@ -1,0 +1,37 @@
+from typing import Any
+
+import torch
+
+from checkers import before, expect_tensor, fail, step, t
+
+
+def check(x: Any) -> None:
+    old = before()["x"]
+    expect_tensor(
+        x,
+        name="x",
+        shape=old.shape,
+        dtype=torch.float32,
+        why={
+            "dtype": t(
+                "Override the dtype with dtype=torch.float.",
+                "用 dtype=torch.float 覆盖原来的类型。",
+            )
+        },
+    )
+    with step("the values are new random normal numbers", "数值是新的正态分布随机数"):
+        if bool((x == 1).all()):
+            fail(
+                "`x` still holds the old values (all 1): converting the dtype keeps the numbers. "
+                "The task asks for new random values, e.g. torch.randn_like.",
+                "`x` 仍然是原来的值（全为 1）：转换 dtype 不会改变数值。题目要求新的随机数，"
+                "例如 torch.randn_like。",
+            )
+        if bool((x >= 0).all()):
+            fail(
+                "All values of `x` are non-negative: that looks like torch.rand_like (uniform on "
+                "[0, 1)). The standard normal distribution also gives negative numbers: use "
+                "torch.randn_like.",
+                "`x` 的值全都不小于 0：这像是 torch.rand_like（[0, 1) 上的均匀分布）。标准正态分布也会"
+                "产生负数：请用 torch.randn_like。",
+            )

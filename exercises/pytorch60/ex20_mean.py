@@ -1,0 +1,34 @@
+from typing import Any
+
+import torch
+
+from checkers import expect, expect_grad_fn, expect_tensor, fail, t
+
+
+def check(z: Any, out: Any) -> None:
+    expect_tensor(z, name="z", shape=(2, 2), values=torch.full((2, 2), 27.0))
+    expect_grad_fn(z, "MulBackward", name="z")
+    if isinstance(out, float):
+        fail(
+            "`out` is a Python float: .item() takes the number out of the graph, so it cannot be "
+            "backpropagated. Keep it a tensor: out = z.mean().",
+            "`out` 是 Python 浮点数：.item() 把数值从计算图中取了出来，无法再反向传播。请保留张量：out = z.mean()。",
+        )
+    expect_tensor(
+        out,
+        name="out",
+        shape=(),
+        values=torch.tensor(27.0),
+        why={
+            "shape": t(
+                "The mean over all elements is a single number: z.mean().",
+                "对所有元素求平均得到一个数：z.mean()。",
+            )
+        },
+    )
+    expect(
+        out.grad_fn is not None,
+        "`out` is not connected to x (its grad_fn is None), so gradients cannot flow back.",
+        "`out` 与 x 没有联系（grad_fn 为 None），梯度无法回传。",
+        name=t("`out` is part of the graph", "`out` 在计算图中"),
+    )

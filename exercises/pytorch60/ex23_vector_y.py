@@ -1,0 +1,41 @@
+from typing import Any
+
+import torch
+
+from checkers import expect, expect_grad_fn, expect_tensor, t
+
+
+def check(x: Any, y: Any) -> None:
+    expect_tensor(x, name="x", shape=(3,), dtype=torch.float32, requires_grad=True)
+    expect_tensor(y, name="y", shape=(3,))
+    expect_grad_fn(
+        y,
+        "MulBackward",
+        name="y",
+        why=t(
+            "Double y itself (y = y * 2), not y.data.",
+            "要对 y 本身翻倍（y = y * 2），不要用 y.data。",
+        ),
+    )
+    ratio = (y.detach() / x.detach()).mean().item()
+    power = round(__import__("math").log2(abs(ratio))) if ratio else 0
+    expect(
+        power >= 1 and abs(ratio - 2**power) < 1e-3 * 2**power,
+        "`y` is not x multiplied by a power of 2.",
+        "`y` 不是 x 乘以 2 的整数次幂。",
+        name=t("`y` is x · 2ⁿ", "`y` 等于 x · 2ⁿ"),
+    )
+    norm = y.detach().norm().item()
+    expect(
+        norm >= 1000,
+        f"‖y‖ is {norm:.1f}: keep doubling while the norm is below 1000.",
+        f"‖y‖ 是 {norm:.1f}：范数小于 1000 时要继续翻倍。",
+        name=t("‖y‖ ≥ 1000", "‖y‖ ≥ 1000"),
+    )
+    expect(
+        power == 1 or norm / 2 < 1000,
+        f"‖y‖ is {norm:.1f}, but ‖y‖/2 = {norm / 2:.1f} was already at least 1000: stop at the "
+        "first doubling that reaches 1000.",
+        f"‖y‖ 是 {norm:.1f}，但 ‖y‖/2 = {norm / 2:.1f} 就已经不小于 1000：在第一次达到 1000 时就停止。",
+        name=t("n is the smallest that works", "n 是满足条件的最小值"),
+    )

@@ -1,0 +1,34 @@
+from typing import Any
+
+import torch
+
+from checkers import expect_printed, expect_tensor, expect_values, fail, t
+
+
+def check(target: Any, output: Any, net: Any, input: Any, loss: Any) -> None:
+    if isinstance(target, torch.Tensor) and tuple(target.shape) == (10, 1):
+        fail(
+            "`target` has shape (10, 1), a column vector; the output is a row, (1, 10). "
+            "MSELoss would broadcast the two into a 10×10 grid and compute the wrong loss. "
+            "Use target.view(1, -1). (The article's comment calls the row a column vector.)",
+            "`target` 的形状是 (10, 1)，是列向量；而输出是一行，(1, 10)。MSELoss 会把两者广播成 "
+            "10×10 的网格，算出错误的损失。请用 target.view(1, -1)。（原文注释把行向量说成了列向量。）",
+        )
+    expect_tensor(
+        target,
+        name="target",
+        shape=(1, 10),
+        why={
+            "shape": t(
+                "Reshape it like the output: target.view(1, -1).",
+                "请把它变成与输出相同的形状：target.view(1, -1)。",
+            )
+        },
+    )
+    expect_tensor(output, name="output", shape=(1, 10))
+    with torch.no_grad():
+        expect_values(output, net(input), name="output", atol=1e-5)
+        want = ((output - target) ** 2).mean()
+    expect_tensor(loss, name="loss", shape=())
+    expect_values(loss, want, name="loss", atol=1e-6)
+    expect_printed(loss, what=t("the loss", "损失"))

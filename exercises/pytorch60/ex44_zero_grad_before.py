@@ -1,0 +1,28 @@
+from typing import Any
+
+import torch
+
+from checkers import expect, fail, printed, t, was_printed
+
+
+def check(net: Any) -> None:
+    grad = net.conv1.bias.grad
+    if grad is not None and bool(grad.abs().sum()):
+        fail(
+            "net.conv1.bias.grad still holds the gradients of task 41's backward pass. Clear them "
+            "with net.zero_grad() before printing.",
+            "net.conv1.bias.grad 里还有第 41 题反向传播留下的梯度。打印之前先用 net.zero_grad() 清除。",
+        )
+    for name, p in net.named_parameters():
+        expect(
+            p.grad is None or not bool(p.grad.abs().sum()),
+            f"{name}.grad still holds old gradients: clear the whole network with net.zero_grad().",
+            f"{name}.grad 里还有旧梯度：请用 net.zero_grad() 清空整个网络。",
+            name=t(f"{name} has no gradient left", f"{name} 的梯度已清空"),
+        )
+    expect(
+        "None" in printed() or was_printed(torch.zeros(6)),
+        "Print net.conv1.bias.grad to see it is cleared.",
+        "请打印 net.conv1.bias.grad，看看它已被清空。",
+        name=t("conv1.bias.grad is printed", "打印了 conv1.bias.grad"),
+    )

@@ -1,0 +1,17 @@
+from typing import Any
+
+import torch
+
+from checkers import expect, expect_module, t
+
+
+def check(optimizer: Any, net: Any) -> None:
+    expect_module(optimizer, torch.optim.SGD, name="optimizer", lr=0.01, momentum=0)
+    group = [p for g in optimizer.param_groups for p in g["params"]]
+    expect(
+        len(group) == len(list(net.parameters()))
+        and all(a is b for a, b in zip(group, net.parameters(), strict=False)),
+        "`optimizer` does not hold net's parameters: pass net.parameters() as its first argument.",
+        "`optimizer` 没有包含 net 的参数：请把 net.parameters() 作为第一个参数传入。",
+        name=t("`optimizer` updates net's parameters", "`optimizer` 更新的是 net 的参数"),
+    )

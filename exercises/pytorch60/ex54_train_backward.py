@@ -1,0 +1,20 @@
+from typing import Any
+
+from checkers import expect, t
+
+
+def check() -> None:
+    from checkers import training
+
+    w = training.current()
+    expect(
+        all("backward" in it.events for it in w.iterations),
+        training.missing_backward(),
+        name=t("loss.backward() runs every iteration", "每次迭代都调用了 loss.backward()"),
+    )
+
+
+def instrument(net2: Any, criterion2: Any, optimizer2: Any) -> None:
+    from checkers import training
+
+    training.watch(net2, criterion2, optimizer2, stop_after=40)

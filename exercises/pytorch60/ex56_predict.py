@@ -1,0 +1,44 @@
+from typing import Any
+
+import torch
+
+from checkers import expect_printed, expect_tensor, fail, t
+
+
+def check(
+    testloader: Any,
+    images: Any,
+    labels: Any,
+    net2: Any,
+    device: Any,
+    outputs: Any,
+    predicted: Any,
+    classes: Any,
+) -> None:
+    first_images, first_labels = next(iter(testloader))
+    expect_tensor(
+        images,
+        name="images",
+        shape=tuple(first_images.shape),
+        values=first_images,
+        why={
+            "values": t(
+                "Take the first batch: next(iter(testloader)).",
+                "取第一批：next(iter(testloader))。",
+            )
+        },
+    )
+    expect_tensor(labels, name="labels", values=first_labels)
+    with torch.no_grad():
+        scores = net2(first_images.to(device))
+    expect_tensor(outputs, name="outputs", shape=(4, 10), values=scores, atol=1e-4)
+    if isinstance(predicted, torch.Tensor) and tuple(predicted.shape) == (10,):
+        fail(
+            "`predicted` has 10 values, one per class: torch.max(outputs, 0) compares the 4 "
+            "images for each class. Take the max along dimension 1 to get one class per image.",
+            "`predicted` 有 10 个值，每个类别一个：torch.max(outputs, 0) 比较的是每个类别在 4 张图像间的分数。"
+            "请沿第 1 维取最大值，得到每张图像一个类别。",
+        )
+    expect_tensor(predicted, name="predicted", shape=(4,), values=scores.argmax(1).cpu())
+    names = " ".join(f"{classes[int(k)]:5s}" for k in scores.argmax(1))
+    expect_printed(names, what=t("the predicted class names", "预测的类别名称"))

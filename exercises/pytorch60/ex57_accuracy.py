@@ -1,0 +1,48 @@
+from typing import Any
+
+import torch
+
+from checkers import detail, expect, expect_close, expect_printed, fail, t
+
+
+def check(
+    testset: Any, testloader: Any, total: Any, net2: Any, device: Any, correct: Any, grad_modes: Any
+) -> None:
+    from checkers import data as cifar_data
+
+    n_images = len(testset)
+    n_batches = len(testloader)
+    if int(total) == n_batches and n_batches != n_images:
+        fail(
+            f"`total` is {int(total)}, the number of batches: count images instead, "
+            f"total += labels.size(0) (the test set has {n_images} images).",
+            f"`total` 是 {int(total)}，这是批次的数量：应统计图像数，total += labels.size(0)"
+            f"（测试集共 {n_images} 张图像）。",
+        )
+    expect_close(int(total), n_images, name="total",
+                 why=t("Every test image must be counted once.", "每张测试图像都应被统计一次。"))  # fmt: skip
+    accuracy = cifar_data.evaluate(net2, testloader, device)
+    expect_close(int(correct), round(accuracy * n_images), name="correct",
+                 why=t("Count the images whose predicted class equals the label.", "统计预测类别等于标签的图像数。"))  # fmt: skip
+    expect(
+        not any(grad_modes),
+        "The test loop tracks gradients: wrap it in `with torch.no_grad():` (evaluation never "
+        "calls backward, so tracking only costs memory and time).",
+        "测试循环在追踪梯度：请把它放进 `with torch.no_grad():`（评估不会调用 backward，追踪只会浪费内存和时间）。",
+        name=t("evaluation runs without gradients", "评估时不追踪梯度"),
+    )
+    expect_printed(
+        str(int(100 * correct / total)), what=t("the accuracy in percent", "百分比形式的准确率")
+    )
+    detail("accuracy", round(accuracy, 4))
+    bar = cifar_data.accuracy_threshold()
+    expect(accuracy >= bar,
+           f"The trained net2 scores {accuracy:.0%}, below the {bar:.0%} a trained LeNet reaches here.",
+           f"训练后的 net2 准确率为 {accuracy:.0%}，低于训练好的 LeNet 在这里能达到的 {bar:.0%}。",
+           name=t(f"the trained model scores ≥ {bar:.0%}", f"训练好的模型准确率 ≥ {bar:.0%}"))  # fmt: skip
+
+
+def instrument(net2: Any) -> dict[str, Any]:
+    grad_modes = []
+    net2.register_forward_hook(lambda module, args, out: grad_modes.append(torch.is_grad_enabled()))
+    return {"grad_modes": grad_modes}
