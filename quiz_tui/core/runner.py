@@ -764,12 +764,14 @@ class Runner:
             "protect": [str(paths.data_dir()), str(paths.config_dir())],
         }
 
-    def _launch(self, job_path: Path, job_id: str, fds: list[int]) -> _Launched:
+    def _launch(
+        self, job_path: Path, job_id: str, fds: list[int], *, ping: bool = True
+    ) -> _Launched:
         if self.warm:
             for _ in range(2):  # a worker that died since the last job gets replaced once
                 zygote = self._ensure_zygote()
                 if zygote.wait_ready(START_TIMEOUT):
-                    if not zygote.ping(PING_TIMEOUT):
+                    if ping and not zygote.ping(PING_TIMEOUT):
                         # Stopped (SIGSTOP) or stuck: it would never fork this job. Replace
                         # it now rather than let the check wait out its whole limit.
                         self._replace_stuck(zygote)
@@ -907,7 +909,9 @@ class Runner:
         if waits:
             give.append(go_read)
         try:
-            launched = self._launch(job_path, job_id, give)
+            # One ping a check is enough to find a stuck worker: the judge starts right
+            # after the learner's process, while the worker may still be handing it over.
+            launched = self._launch(job_path, job_id, give, ping=role != "judge")
         except BaseException:
             for fd in (*read_ends, go_write):
                 with contextlib.suppress(OSError):
@@ -1076,9 +1080,11 @@ class Runner:
                     outcome.lost = True
                 if outcome.status is not None or outcome.lost:
                     exited_at = now
-            if outcome.result is not None and not open_fds:
-                # Everything is read; how the process exits no longer matters, unless the
-                # code killed the worker that forked it.
+            if outcome.result is not None:
+                # The process wrote its output before its last event, so what is left is
+                # already in the pipes: read it and go on. Waiting for the exit would wait
+                # for a large process to tear its memory down (the kill does that).
+                drain(captures, outcome, out_r, err_r, tr_r, open_fds)
                 outcome.lost = outcome.lost or not launched.parent_alive()
                 break
             done = outcome.status is not None or outcome.lost
@@ -1307,6 +1313,30 @@ def worker_env(env: Mapping[str, str]) -> dict[str, str]:
 _CANCELLED = threading.Event()
 _CANCELLED.set()
 """Stops a process at once (one the check no longer needs)."""
+
+
+def drain(
+    captures: tuple[_Capture, _Capture],
+    outcome: _Outcome,
+    out_r: int,
+    err_r: int,
+    tr_r: int,
+    open_fds: set[int],
+) -> None:
+    """Read what is already in the output pipes, without waiting for more."""
+    sinks = {out_r: captures[0], err_r: captures[1], tr_r: outcome.trace}
+    for fd in list(open_fds):
+        sink = sinks.get(fd)
+        if sink is None:
+            continue
+        for _ in range(64):  # 64 × 64 KiB at most: more is a flood, cut anyway
+            try:
+                data = os.read(fd, 65536)
+            except (BlockingIOError, OSError):
+                break
+            if not data:
+                break
+            sink.feed(data)
 
 
 def _forged(job: Job, raw: dict[str, Any]) -> dict[str, Any]:

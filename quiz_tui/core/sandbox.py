@@ -83,7 +83,7 @@ def kill_until_gone(pid: int, members: Callable[[], list[int]], *, rounds: int =
     """
     kill_group(pid)
     killed: set[int] = set()
-    for _ in range(rounds):
+    for round_ in range(rounds):
         fresh = [p for p in members() if p not in killed]
         if not fresh:
             return
@@ -91,7 +91,8 @@ def kill_until_gone(pid: int, members: Callable[[], list[int]], *, rounds: int =
             with contextlib.suppress(OSError):
                 os.kill(p, signal.SIGKILL)
             killed.add(p)
-        time.sleep(0.005)
+        if round_:
+            time.sleep(0.005)  # processes keep appearing (a fork bomb): let them show
 
 
 def anonymous_bytes(pid: int) -> int:
