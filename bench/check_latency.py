@@ -5,7 +5,9 @@ Warm: the zygote, which forks a fresh child per check from an interpreter that
 already has them imported. A warm check is two processes: the learner's (in
 its namespaces and Landlock box) and the judge's. Side by side, in one run:
 
-- warm check: box + judge, what a learner gets;
+- warm check: box + judge, what a learner gets, back to back (the worker has no
+  idle moment to park the next box) and at a learner's pace (one check every
+  0.3 s: the next box is parked and waiting);
 - warm check without the box (namespaces and Landlock off), to see the box's cost;
 - learner's process alone (F6 Run: no judge), to see the judge's cost;
 - cold check.
@@ -39,10 +41,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def measure_times(runner: Runner, job: Job, n: int) -> list[float]:
+def measure_times(runner: Runner, job: Job, n: int, *, gap: float = 0.0) -> list[float]:
     times = []
     want = Status.RAN if job.mode == "run" else Status.PASS
     for _ in range(n):
+        if gap:
+            time.sleep(gap)  # a learner's pace, not a timing guess: the clock starts after
         started = time.perf_counter()
         result = runner.run(job)
         times.append(time.perf_counter() - started)
@@ -51,14 +55,16 @@ def measure_times(runner: Runner, job: Job, n: int) -> list[float]:
     return times
 
 
-def _warm(job: Job, n: int, *, box: bool = True) -> tuple[list[float], str, float]:
+def _warm(
+    job: Job, n: int, *, box: bool = True, gap: float = 0.0
+) -> tuple[list[float], str, float]:
     with Runner(device="cpu", warm=True, box=box) as warm:
         started = time.perf_counter()
         warm.start()
         warm.wait_ready()
         ready = time.perf_counter() - started
         measure_times(warm, job, 3)  # first forks touch pages; not what a learner waits for
-        return measure_times(warm, job, n), warm.sandbox_name, ready
+        return measure_times(warm, job, n, gap=gap), warm.sandbox_name, ready
 
 
 def measure(warm_n: int = 50, cold_n: int = 8, task: str = "4") -> dict[str, float | str]:
@@ -67,6 +73,7 @@ def measure(warm_n: int = 50, cold_n: int = 8, task: str = "4") -> dict[str, flo
     assert exercise is not None
     job = Job.for_exercise(exercise, exercise.solution)
     warm_times, sandbox, ready = _warm(job, warm_n)
+    paced, _, _ = _warm(job, warm_n, gap=0.3)
     unboxed, _, _ = _warm(job, warm_n, box=False)
     learner_only, _, _ = _warm(Job.for_exercise(exercise, exercise.solution, mode="run"), warm_n)
     with Runner(device="cpu", warm=False) as cold:
@@ -79,6 +86,8 @@ def measure(warm_n: int = 50, cold_n: int = 8, task: str = "4") -> dict[str, flo
         "warm_p95": percentile(warm_times, 95),
         "warm_mean": statistics.mean(warm_times),
         "warm_n": len(warm_times),
+        "paced_p50": percentile(paced, 50),
+        "paced_p95": percentile(paced, 95),
         "unboxed_p50": percentile(unboxed, 50),
         "unboxed_p95": percentile(unboxed, 95),
         "learner_p50": percentile(learner_only, 50),
@@ -107,7 +116,11 @@ def main() -> None:
         f"warm  n={m['warm_n']:3}  p50 {w50 * 1000:7.1f} ms  p95 {w95 * 1000:7.1f} ms  "
         f"mean {float(m['warm_mean']) * 1000:7.1f} ms"
     )
-    for label, key in (("  without the box", "unboxed"), ("  learner alone  ", "learner")):
+    for label, key in (
+        ("  one check every 0.3 s", "paced"),
+        ("  without the box      ", "unboxed"),
+        ("  learner alone (Run)  ", "learner"),
+    ):
         p50, p95 = float(m[f"{key}_p50"]), float(m[f"{key}_p95"])
         print(f"{label}  p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms")
     print(
