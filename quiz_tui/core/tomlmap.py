@@ -11,17 +11,32 @@ multi-line strings (whose contents are skipped).
 from __future__ import annotations
 
 import re
+import tomllib
 
 KeyPath = tuple[str | int, ...]
 
-_DOTTED = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*"""
+_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+"""One key: bare, a basic string (with escapes such as \u007f or \"), or a literal string."""
+_DOTTED = rf"""{_PART}(?:\s*\.\s*{_PART})*"""
 _HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(rf"^\s*({_DOTTED})\s*=")
 
 
 def _split_key(raw: str) -> list[str]:
-    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", raw)
-    return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
+    return [_unquote(p) for p in re.findall(_PART, raw)]
+
+
+def _unquote(part: str) -> str:
+    """A key as tomllib reads it: escapes in basic strings decoded, quotes dropped."""
+    if part[:1] == "'":
+        return part[1:-1]
+    if part[:1] == '"':
+        try:
+            value = tomllib.loads(f"k = {part}")["k"]
+        except tomllib.TOMLDecodeError:
+            return part[1:-1]
+        return str(value)
+    return part
 
 
 class KeyLines:

@@ -190,3 +190,10 @@ def test_only_newlines_end_a_line(separator: str) -> None:
     text = f'a = "one{separator}two"\nb = 2\n'
     assert tomllib.loads(text)["b"] == 2
     assert KeyLines(text).line(("b",)) == 2
+
+
+def test_escaped_quoted_keys_are_found_by_their_value() -> None:
+    # Found by Hypothesis: a basic-string key written with an escape (\u007f, \").
+    lines = KeyLines('a = 1\nen."\\u007f" = []\nen."x\\"y" = 2\n')
+    assert lines.line(("en", "\x7f")) == 2
+    assert lines.line(("en", 'x"y')) == 3
