@@ -34,6 +34,11 @@ class NotAttempted(Exception):
         self.message = message
 
 
+class StopRun(BaseException):
+    """Raised by a watcher (e.g. of a training loop) that has seen enough of the learner's
+    code: the worker treats it as the code finishing (``except Exception`` does not catch it)."""
+
+
 class LearnerRaised(Exception):
     """An object the learner made raised when the check used it: their error, not ours."""
 
@@ -146,6 +151,9 @@ class _State:
     cache_dir: str = ""
     code: str = ""
     replay: Callable[[], dict[str, Any]] = dict
+    collectors: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
+    """Called in the learner's process before its facts are written: more facts to send
+    (a watcher's record of what the code did)."""
     trusted: bool = False
     """True in the judge (and when preparing data): it may rebuild damaged caches."""
     records: dict[str, Any] = field(default_factory=dict)
@@ -246,6 +254,11 @@ def learner(name: str) -> Any:
 def record(name: str, value: Any) -> None:
     """In the exercise's probe: send ``value`` to the judge as the fact ``name``."""
     _state.records[name] = value
+
+
+def on_collect(collect: Callable[[], dict[str, Any]]) -> None:
+    """In the learner's process: call ``collect`` for more facts when the code has run."""
+    _state.collectors.append(collect)
 
 
 def recorded(name: str) -> Any:

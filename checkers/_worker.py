@@ -359,12 +359,10 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
         return _checker_error("setup", exc)
     setup = dict(ns)
 
-    from checkers import training
-
     try:
         exec(_compile_learner(job["code"]), ns)
-    except training.StopTraining:
-        pass  # the watcher has seen enough of the loop; judge what ran
+    except _core.StopRun:
+        pass  # a watcher has seen enough of the code; judge what ran
     except checkers.CheckFailed as exc:  # raised by the exercise's watcher, mid-run
         return {"status": "fail", "message": exc.message, "line": _last_line(exc.__traceback__)}
     except BaseException as exc:
@@ -402,9 +400,8 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
         if os.getpid() != me:
             os._exit(0)  # a process forked while the probe ran the learner's code
     try:
-        watch = training.export()
-        if watch is not None:
-            recorded["training"] = watch
+        for collect in _core._state.collectors:
+            recorded.update(collect())
         tree, tensors = _facts.collect(
             ns,
             setup=setup,
@@ -450,7 +447,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
     check. Only this process writes a verdict the runner accepts.
     """
     import checkers
-    from checkers import _core, _facts, training
+    from checkers import _core, _facts
 
     _core._state.trusted = True
     _core._state.replay = lambda: _fresh_setup(job)
@@ -511,8 +508,6 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
     ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     ns.update(names)
     _core._state.namespace = ns
-    if isinstance(records.get("training"), dict):
-        training.restore(records["training"])
 
     import numpy as np
     import torch
@@ -764,6 +759,10 @@ _CONFINEMENT: confine.Confinement | None = None
 def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: bool) -> None:
     """The job's work in this process: the learner's side, the judge, or a probe."""
     from checkers import _core
+
+    lib = job.get("lib")
+    if isinstance(lib, str) and lib and lib not in sys.path:
+        sys.path.insert(0, lib)  # the pack's own helpers (the built-in pack's LeNet, training)
 
     me = os.getpid()
     faulthandler.enable(file=trace_fd, all_threads=True)

@@ -2,6 +2,6 @@ from typing import Any
 
 
 def check(net: Any) -> None:
-    from checkers.lenet import expect_layer
+    from pytorch60.lenet import expect_layer
 
     expect_layer(net, "fc2")

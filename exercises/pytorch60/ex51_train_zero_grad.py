@@ -4,7 +4,7 @@ from checkers import expect, t
 
 
 def check() -> None:
-    from checkers import training
+    from pytorch60 import training
 
     w = training.current()
     clean = [it.clean for it in w.iterations[1:] if it.clean is not None]
@@ -16,6 +16,6 @@ def check() -> None:
 
 
 def instrument(net2: Any, criterion2: Any, optimizer2: Any) -> None:
-    from checkers import training
+    from pytorch60 import training
 
     training.watch(net2, criterion2, optimizer2, stop_after=40)

@@ -4,7 +4,7 @@ from checkers import expect, expect_tensor, t
 
 
 def check(outputs: Any, labels: Any) -> None:
-    from checkers import training
+    from pytorch60 import training
 
     w = training.current()
     # Gradients reaching net2's last layer prove that outputs came from net2.
@@ -24,6 +24,6 @@ def check(outputs: Any, labels: Any) -> None:
 
 
 def instrument(net2: Any, criterion2: Any, optimizer2: Any) -> None:
-    from checkers import training
+    from pytorch60 import training
 
     training.watch(net2, criterion2, optimizer2, stop_after=40)

@@ -4,7 +4,7 @@ from checkers import expect, expect_tensor, t
 
 
 def check(loss: Any) -> None:
-    from checkers import training
+    from pytorch60 import training
 
     w = training.current()
     expect(
@@ -17,6 +17,6 @@ def check(loss: Any) -> None:
 
 
 def instrument(net2: Any, criterion2: Any, optimizer2: Any) -> None:
-    from checkers import training
+    from pytorch60 import training
 
     training.watch(net2, criterion2, optimizer2, stop_after=40)

@@ -4,7 +4,7 @@ from checkers import detail, expect, t
 
 
 def check(net2: Any, testloader: Any, device: Any) -> None:
-    from checkers import data, training
+    from pytorch60 import data, training
 
     w = training.current()
     expect(
@@ -35,6 +35,6 @@ def check(net2: Any, testloader: Any, device: Any) -> None:
 
 
 def instrument(net2: Any, criterion2: Any, optimizer2: Any, trainloader: Any) -> None:
-    from checkers import training
+    from pytorch60 import training
 
     training.watch(net2, criterion2, optimizer2, total=2 * len(trainloader))

@@ -8,7 +8,7 @@ from checkers import detail, expect, expect_close, expect_printed, fail, t
 def check(
     testset: Any, testloader: Any, total: Any, net2: Any, device: Any, correct: Any, grad_modes: Any
 ) -> None:
-    from checkers import data as cifar_data
+    from pytorch60 import data as cifar_data
 
     n_images = len(testset)
     n_batches = len(testloader)

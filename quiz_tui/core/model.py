@@ -152,6 +152,17 @@ class Exercise:
         return self.code_path.name if self.code_path is not None else ""
 
     @property
+    def lib(self) -> str:
+        """The pack's own helper modules (its ``lib`` folder), or "" when it ships none.
+
+        Both processes of a check import from it, and the learner's box may read it:
+        put shared code there (the built-in pack's LeNet and training helpers), never
+        answers.
+        """
+        folder = self.path.parent / "lib"
+        return str(folder) if folder.is_dir() else ""
+
+    @property
     def key(self) -> str:
         """The number as a string: how users name a task (``quiz-tui check 4``)."""
         return str(self.number)

@@ -136,6 +136,8 @@ class Job:
     """Format 2: the ``probe``/``instrument`` functions, for the learner's process."""
     code_file: str = ""
     """Format 2: the code module's file name, for tracebacks."""
+    lib: str = ""
+    """The pack's helper folder: on the import path of both processes, readable by the box."""
 
     @classmethod
     def for_exercise(
@@ -166,6 +168,7 @@ class Job:
             format=exercise.format,
             hooks=exercise.hooks,
             code_file=exercise.code_file,
+            lib=exercise.lib,
         )
 
 
@@ -753,14 +756,15 @@ class Runner:
             "cgroups": cgroups,
             "tasks": job.limits.tasks,
             "data": self.data.for_job(),
-            "box": self._box() if role == "learner" and self.box else None,
+            "lib": job.lib,
+            "box": self._box(job) if role == "learner" and self.box else None,
         }
 
-    def _box(self) -> dict[str, list[str]]:
-        """What the learner's box may read (the data, read-only) and must never reach."""
+    def _box(self, job: Job) -> dict[str, list[str]]:
+        """What the learner's box may read (the data, the pack's helpers) and must not reach."""
         data = self.data.for_job()
         return {
-            "read": [data["root"], data["cache"]],
+            "read": [data["root"], data["cache"], *([job.lib] if job.lib else [])],
             "protect": [str(paths.data_dir()), str(paths.config_dir())],
         }
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 EXERCISE = load_builtin().find("55")
 assert EXERCISE is not None
 EVALUATE = (
-    "from checkers import data\n"
+    "from pytorch60 import data\n"
     "detail('accuracy', data.evaluate(net2, testloader, device))\n"
     "detail('threshold', data.accuracy_threshold())\n"
 )

@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torchvision
-
-from checkers import data, practice
+from pytorch60 import data, practice
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import torch
 import torchvision
 
-from checkers import _core, practice
+from checkers import _core
+from pytorch60 import practice
 
 PRACTICE_MD5 = {
     "data_batch_1": "4285ab417db915d2843db3cdadf075a3",

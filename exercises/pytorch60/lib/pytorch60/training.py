@@ -25,7 +25,7 @@ from checkers import _core
 from checkers._core import CheckFailed, t
 
 
-class StopTraining(BaseException):
+class StopTraining(_core.StopRun):
     """Ends the learner's loop once the check has seen enough (not caught by
     ``except Exception``); the worker treats it as the code finishing."""
 
@@ -56,11 +56,17 @@ class Watch:
 
 
 _watch: Watch | None = None
+FACT = "training"
+"""The fact the watched loop travels to the judge as."""
 
 
 def current() -> Watch:
     if _watch is None:
-        raise RuntimeError("checkers.training.watch() was not installed by the exercise")
+        # In the judge: the loop the learner's process watched, sent as a fact.
+        recorded = _core._state.records.get(FACT)
+        if isinstance(recorded, dict):
+            return restore(recorded)
+        raise RuntimeError("pytorch60.training.watch() was not installed by the exercise")
     return _watch
 
 
@@ -116,6 +122,7 @@ def watch(
     global _watch
     w = Watch(stop_after=stop_after)
     _watch = w
+    _core.on_collect(lambda: {FACT: export()})
 
     def on_loss_input(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         # A new iteration starts at each loss computation.
@@ -278,7 +285,7 @@ def trained_state(net_class: type[nn.Module], trainloader: Any) -> dict[str, tor
     Tasks 56-60 start from a trained ``net2``; training it takes seconds, so it
     is done once per dataset and kept in quiz-tui's cache folder.
     """
-    from checkers import data
+    from pytorch60 import data
 
     key = hashlib.sha256(
         f"{CACHE_VERSION}|{data.is_practice()}|{data.data_root()}|{torch.__version__}".encode()
