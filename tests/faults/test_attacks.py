@@ -20,9 +20,11 @@ Classes covered here:
 - **malformed events**: oversized lines, wrong types, bad image sizes,
   escape sequences in progress text.
 
-Confinement attacks (files, network, signals, escaping processes) live in
-``test_confinement.py``, which skips with the reason where the kernel lacks
-a protection.
+They run through the runner, and a subset through ``quiz-tui check`` (below)
+and through the app (``tests/ui/test_faults_ui.py``). Confinement attacks
+(files, network, signals, escaping processes, secrets) live in
+``test_confinement.py``, which skips with the reason where the kernel lacks a
+protection.
 """
 
 from __future__ import annotations
@@ -204,3 +206,26 @@ def test_stopping_the_worker_costs_at_most_one_check(tmp_path: Path) -> None:
         result = runner.run(Job.for_exercise(TASK, RIGHT))
         assert result.status is Status.PASS, result.message
         assert time.monotonic() - started < TASK.limits.seconds
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [a for a in ATTACKS if a.kind in ("forged verdict", "malformed event", "poisoned facts")][:6],
+    ids=lambda a: f"{a.kind}: {a.name}",
+)
+def test_attack_through_the_cli_never_passes(attack: Attack, tmp_path: Path) -> None:
+    """The same attacks through `quiz-tui check`: exit code 1, the cause named, no escapes."""
+    from click.testing import CliRunner
+
+    from quiz_tui.cli import main
+
+    answer = tmp_path / "answer.py"
+    answer.write_text(attack.code)
+    result = CliRunner().invoke(
+        main, ["check", "4", str(answer), "--json", "--device", "cpu"], catch_exceptions=False
+    )
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert data["status"] == attack.status.value
+    assert attack.message in data["message"]
+    assert "\x1b" not in result.output
