@@ -490,7 +490,12 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
 
     try:
         tree, tensors = _facts.read(os.path.join(os.getcwd(), _facts.FACTS_FILE))
-        names, records = _facts.restore(tree, tensors, setup=setup, classes=reference_class)
+        try:
+            names, records = _facts.restore(tree, tensors, setup=setup, classes=reference_class)
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            # A hand-made facts file (unhashable keys, impossible values): the learner's
+            # process wrote it, so it is the learner's error, not the exercise's.
+            raise _facts.FactsError(f"{type(exc).__name__}: {exc}") from exc
     except _facts.FactsError as exc:
         return {
             "status": "error",

@@ -130,6 +130,13 @@ ATTACKS = [
            "    os.remove(path)\n"
            "facts.dump = dump\n",
            Status.ERROR, "could not be read"),
+    Attack("facts with an unhashable key", "poisoned facts",
+           f"import checkers._facts as facts, json\n{WRONG}"
+           "def dump(path, tree, tensors):\n"
+           "    tree['names']['x'] = {'$dict': [[{'$list': []}, 1]]}\n"
+           "    torch.save({'tree': json.dumps(tree), 'tensors': tensors}, path)\n"
+           "facts.dump = dump\n",
+           Status.ERROR, "could not be read"),
     # -- malformed events -------------------------------------------------
     Attack("a progress loss that is a string", "malformed event",
            f"import os\n{WRONG}os.write(3, {line({'type': 'progress', 'fraction': 0.5, 'loss': 'low'})})\n",
