@@ -473,6 +473,8 @@ def read(path: str) -> tuple[dict[str, Any], list[torch.Tensor]]:
         tree = json.loads(payload["tree"])
     except ValueError as exc:
         raise FactsError(f"the facts are not valid JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise FactsError("the facts are nested too deeply to read") from exc
     if not isinstance(tree, dict) or tree.get("format") != FORMAT:
         raise FactsError("the facts are of another format")
     meta = tree.get("tensors")

@@ -215,3 +215,15 @@ def test_patched_torch_in_the_learner_process_does_not_change_the_collector(
     tree, tensors = _facts.read(str(tmp_path / "f.pt"))
     got, _ = _facts.restore(tree, tensors, setup={}, classes=lambda n: None)
     assert torch.equal(got["x"], torch.full((2,), 7.0))
+
+
+def test_facts_nested_too_deeply_are_a_named_error(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / _facts.FACTS_FILE
+    torch.save({"tree": "[" * 100_000 + "]" * 100_000, "tensors": []}, path)
+    with pytest.raises(_facts.FactsError, match="nested too deeply"):
+        _facts.read(str(path))
+    torch.save({"tree": json.dumps({"format": 1}), "tensors": []}, path)
+    with pytest.raises(_facts.FactsError, match="tensor table"):
+        _facts.read(str(path))
