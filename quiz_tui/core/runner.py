@@ -70,6 +70,12 @@ TERM_GRACE = 0.4
 START_TIMEOUT = 180.0
 """How long a job may take to start (a cold interpreter imports torch first)."""
 POLL = 0.05
+DISK_LIMIT = 2 << 30
+"""Bytes a check's folder may hold: single files are capped by RLIMIT_FSIZE, but many of
+them could fill the disk that the progress database lives on."""
+DISK_FILES = 20_000
+"""Files and folders a check's folder may hold (each costs an inode and a scan)."""
+DISK_POLL = 0.25
 PING_TIMEOUT = 2.0
 """How long the warm worker may take to answer before it counts as stuck."""
 LEARNER_FILE = "<your code>"
@@ -493,6 +499,8 @@ class _Phase:
     read_ends: list[int]
     go: int = -1
     """Our end of the pipe a waiting judge reads its secret from (-1: none)."""
+    folder: Path | None = None
+    """The learner's folder, whose size is watched (None for the judge)."""
 
 
 @dataclass
@@ -925,7 +933,8 @@ class Runner:
         finally:
             for w in give:
                 os.close(w)
-        return _Phase(job, job_id, role, sandbox, launched, read_ends, go_write)
+        folder = workdir / "work" if role == "learner" else None
+        return _Phase(job, job_id, role, sandbox, launched, read_ends, go_write, folder)
 
     def _finish(
         self,
@@ -954,7 +963,7 @@ class Runner:
         try:
             pid = self._supervise(
                 phase.job, job_id, phase.role, launched, phase.read_ends, captures, outcome,
-                sandbox, on_event, cancel,
+                sandbox, on_event, cancel, folder=phase.folder,
             )  # fmt: skip
         finally:
             for r in phase.read_ends:
@@ -990,8 +999,11 @@ class Runner:
         sandbox: Sandbox,
         on_event: EventHandler | None,
         cancel: threading.Event | None,
+        *,
+        folder: Path | None = None,
     ) -> int | None:
         out_r, err_r, ev_r, tr_r = read_ends
+        next_disk = time.monotonic() + DISK_POLL
         sel = selectors.DefaultSelector()
         for fd in read_ends:
             os.set_blocking(fd, False)
@@ -1114,6 +1126,10 @@ class Runner:
                         break
                 elif now - outcome.started > job.limits.seconds:
                     stop("timeout")
+                elif folder is not None and now >= next_disk:
+                    next_disk = now + DISK_POLL
+                    if folder_too_big(folder):
+                        stop("disk")
                 elif pid is not None:
                     breach = sandbox.breach(job_id, pid)
                     if breach:
@@ -1214,6 +1230,16 @@ class Runner:
                     "work than the task needs."
                 )
             return Result(status=Status.TIMEOUT, message=message, line=line, traceback=excerpt,
+                          **common)  # fmt: skip
+        if reason == "disk":
+            gb = DISK_LIMIT / (1 << 30)
+            message = (
+                f"你的代码在它的文件夹里写入了超过 {gb:g} GB 的文件（或太多文件），已被停止{at}。"
+                if zh
+                else f"Your code wrote more than {gb:g} GB of files (or too many files) in its "
+                f"folder, the limit for a check, and was stopped{at}."
+            )
+            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
                           **common)  # fmt: skip
         if reason == "memory":
             gb = (job.limits.memory_mb or DEFAULT_MEMORY_MB) / 1024
@@ -1317,6 +1343,31 @@ def worker_env(env: Mapping[str, str]) -> dict[str, str]:
 _CANCELLED = threading.Event()
 _CANCELLED.set()
 """Stops a process at once (one the check no longer needs)."""
+
+
+def folder_too_big(folder: Path) -> bool:
+    """Whether ``folder`` holds more than DISK_LIMIT bytes (allocated) or DISK_FILES entries."""
+    used, entries = 0, 0
+    stack = [str(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as found:
+                for entry in found:
+                    entries += 1
+                    if entries > DISK_FILES:
+                        return True
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    used += info.st_blocks * 512
+                    if used > DISK_LIMIT:
+                        return True
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return False
 
 
 def drain(

@@ -76,6 +76,13 @@ FAULTS = [
           "with open('big.bin', 'wb') as f:\n    for _ in range(2048):\n"
           "        f.write(b'\\0' * (1 << 20))\n",
           Status.ERROR, "File too large", seconds=20),
+    Fault("disk flood (many large files)",
+          "block = b'\\1' * (1 << 20)\nfor i in range(100):\n    with open(f'f{i}.bin', 'wb') as f:\n"
+          "        for _ in range(256):\n            f.write(block)\n",
+          Status.ERROR, "wrote more than 2 GB of files (or too many files)", seconds=60),
+    Fault("file flood (many small files)",
+          "import os\nos.mkdir('d')\nfor i in range(10 ** 6):\n    open(f'd/{i}', 'w').close()\n",
+          Status.ERROR, "wrote more than 2 GB of files (or too many files)", seconds=60),
     Fault("markup and escape sequences",
           "print('[bold]x[/] \\x1b[2J\\x1b]52;c;aGk=\\x07')\nx = torch.zeros(2)\n",
           Status.PASS, "All checks passed"),
