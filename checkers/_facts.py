@@ -37,7 +37,7 @@ import os
 import sys
 import types
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,6 @@ _json_dumps = json.dumps
 
 _SIMPLE = (bool, int, float, str, type(None))
 _LIBRARY_MODULE_PREFIXES = ("torch.nn.modules.", "torchvision.transforms.")
-_LIBRARY_OPTIMIZER_PREFIX = "torch.optim."
 _KEEP_PRIVATE_ATTRS = {"_reversed_padding_repeated_twice"}
 
 
@@ -393,7 +392,6 @@ def collect(
     namespace: dict[str, Any],
     *,
     setup: dict[str, Any],
-    outcome: dict[str, Any],
     stdout: str,
     recorded: dict[str, Any],
 ) -> tuple[dict[str, Any], list[torch.Tensor]]:
@@ -415,7 +413,6 @@ def collect(
         records = {str(k): collector.encode(v) for k, v in recorded.items()}
     tree = {
         "format": FORMAT,
-        "outcome": outcome,
         "stdout": stdout[:MAX_STRING],
         "names": names,
         "records": records,
@@ -775,12 +772,3 @@ def restore(
     names = {str(k): restorer.restore(v) for k, v in _mapping(tree.get("names")).items()}
     records = {str(k): restorer.restore(v) for k, v in _mapping(tree.get("records")).items()}
     return names, records
-
-
-def walk_opaque(value: Any) -> Iterator[Opaque]:
-    """Opaque values directly inside ``value`` (for messages)."""
-    if isinstance(value, Opaque):
-        yield value
-    elif isinstance(value, list | tuple | set):
-        for item in value:
-            yield from walk_opaque(item)

@@ -405,7 +405,6 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
         tree, tensors = _facts.collect(
             ns,
             setup=setup,
-            outcome={"status": "ok"},
             stdout=_core.printed(),
             recorded=recorded,
         )
@@ -728,7 +727,6 @@ def _in_box(
     job: dict[str, Any], box: dict[str, Any], entered: set[str], events_fd: int, trace_fd: int
 ) -> int:
     """In the box's pid 1: lock the process down, then run the learner's side of the job."""
-    global _CONFINEMENT
     with contextlib.suppress(OSError, AttributeError):  # die with the process that waits on us
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     scratch = job["cwd"]
@@ -747,7 +745,7 @@ def _in_box(
         }
     )
     readable = [str(p) for p in box.get("read", []) if p]
-    _CONFINEMENT = confine.confine(
+    confine.confine(
         scratch,
         read_only=confine.default_read_only_paths(readable, protect=box.get("protect", [])),
         read_write=confine.default_read_write_paths(),
@@ -755,10 +753,6 @@ def _in_box(
     )
     _run_job_here(job, events_fd, trace_fd, judging=False)
     return 0
-
-
-_CONFINEMENT: confine.Confinement | None = None
-"""What the box this process runs in enforces (None outside a box)."""
 
 
 def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: bool) -> None:

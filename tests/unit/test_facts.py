@@ -39,9 +39,7 @@ def round_trip(
     setup: dict[str, Any] | None = None,
     classes: dict[str, type] | None = None,
 ) -> dict[str, Any]:
-    tree, tensors = _facts.collect(
-        names, setup=setup or {}, outcome={"status": "ok"}, stdout="hi\n", recorded={}
-    )
+    tree, tensors = _facts.collect(names, setup=setup or {}, stdout="hi\n", recorded={})
     path = str(tmp_path / _facts.FACTS_FILE)
     _facts.dump(path, tree, tensors)
     tree, tensors = _facts.read(path)
@@ -166,7 +164,7 @@ def test_a_torch_saved_evil_object_is_refused(tmp_path: Path) -> None:
 
 def test_a_symlinked_facts_file_is_not_followed(tmp_path: Path) -> None:
     target = tmp_path / "elsewhere.pt"
-    tree, tensors = _facts.collect({}, setup={}, outcome={}, stdout="", recorded={})
+    tree, tensors = _facts.collect({}, setup={}, stdout="", recorded={})
     _facts.dump(str(target), tree, tensors)
     (tmp_path / _facts.FACTS_FILE).symlink_to(target)
     with pytest.raises(_facts.FactsError, match="no facts file"):
@@ -209,7 +207,7 @@ def test_patched_torch_in_the_learner_process_does_not_change_the_collector(
         patch.setattr(torch, "is_tensor", lambda value: False)
         patch.setattr(torch.Tensor, "detach", lambda self: torch.zeros(1))
         tree, tensors = _facts.collect(
-            {"x": torch.full((2,), 7.0)}, setup={}, outcome={}, stdout="", recorded={}
+            {"x": torch.full((2,), 7.0)}, setup={}, stdout="", recorded={}
         )
         _facts.dump(str(tmp_path / "f.pt"), tree, tensors)
     tree, tensors = _facts.read(str(tmp_path / "f.pt"))
