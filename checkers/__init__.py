@@ -8,7 +8,8 @@ a message that names the mistake::
     expect_tensor(x, name="x", shape=(5, 3), dtype=torch.long)
     expect_printed(x, what="x")
 
-Messages come in English and Chinese: use ``t(en, zh)`` for your own.
+Messages come in English and Chinese: use ``t(en, zh)`` for your own, or name a
+misconception catalogue entry: ``fail(mistake("softmax-before-cross-entropy"))``.
 """
 
 from checkers._core import (
@@ -36,6 +37,7 @@ from checkers._core import (
     t,
 )
 from checkers._format import dtype_name, dtype_wanted, shape_str
+from checkers._mistakes import Mistake, explain_error, mistake
 from checkers.autograd import expect_grad, expect_grad_fn, grad_fn_kind
 from checkers.images import show_image
 from checkers.modules import count_parameters, expect_module
@@ -58,6 +60,7 @@ __all__ = [
     "LearnerError",
     "LearnerRaised",
     "Mismatch",
+    "Mistake",
     "NotAttempted",
     "as_cpu",
     "before",
@@ -79,10 +82,12 @@ __all__ = [
     "expect_tensor",
     "expect_type",
     "expect_values",
+    "explain_error",
     "fail",
     "grad_fn_kind",
     "lang",
     "learner",
+    "mistake",
     "not_attempted",
     "printed",
     "progress",

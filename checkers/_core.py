@@ -19,11 +19,15 @@ Lang = Literal["en", "zh"]
 
 
 class CheckFailed(AssertionError):
-    """The learner's answer is wrong; the message says what and why."""
+    """The learner's answer is wrong; the message says what and why.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    ``mistake`` is the misconception catalogue's id when the message comes from it.
+    """
+
+    def __init__(self, message: object, mistake: str = "") -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.mistake = mistake or str(getattr(message, "id", ""))
 
 
 class NotAttempted(Exception):
@@ -187,9 +191,18 @@ def _record(name: str, ok: bool, message: str = "") -> None:
     _state.items.append({"name": name, "status": "pass" if ok else "fail", "message": message})
 
 
-def fail(en: str, zh: str | None = None) -> NoReturn:
-    """End the check: the answer is wrong, for the reason given."""
-    raise CheckFailed(t(en, zh))
+def _text(en: object, zh: str | None) -> str:
+    """``t(en, zh)``, or a catalogue ``Mistake`` (already in the learner's language)."""
+    return t(en, zh) if isinstance(en, str) else str(en)
+
+
+def fail(en: object, zh: str | None = None) -> NoReturn:
+    """End the check: the answer is wrong, for the reason given.
+
+    ``en`` is the English text (with ``zh`` its Chinese), or a catalogue entry
+    from ``mistake(...)``, whose id then travels with the verdict.
+    """
+    raise CheckFailed(en if not isinstance(en, str) else t(en, zh))
 
 
 def not_attempted(en: str, zh: str | None = None) -> NoReturn:
@@ -197,15 +210,19 @@ def not_attempted(en: str, zh: str | None = None) -> NoReturn:
     raise NotAttempted(t(en, zh))
 
 
-def expect(condition: object, en: str, zh: str | None = None, *, name: str | None = None) -> None:
-    """A custom check: ``condition`` must be true, else fail with the message."""
+def expect(
+    condition: object, en: object, zh: str | None = None, *, name: str | None = None
+) -> None:
+    """A custom check: ``condition`` must be true, else fail with the message.
+
+    The message is ``en``/``zh``, or a catalogue entry from ``mistake(...)``.
+    """
     label = name or t("custom check", "自定义检查")
     if condition:
         _record(label, True)
         return
-    message = t(en, zh)
-    _record(label, False, message)
-    raise CheckFailed(message)
+    _record(label, False, _text(en, zh))
+    raise CheckFailed(en if not isinstance(en, str) else t(en, zh))
 
 
 def suffix(why: str | None) -> str:

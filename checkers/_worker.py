@@ -364,7 +364,12 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     except _core.StopRun:
         pass  # a watcher has seen enough of the code; judge what ran
     except checkers.CheckFailed as exc:  # raised by the exercise's watcher, mid-run
-        return {"status": "fail", "message": exc.message, "line": _last_line(exc.__traceback__)}
+        return {
+            "status": "fail",
+            "message": exc.message,
+            "line": _last_line(exc.__traceback__),
+            "mistake": exc.mistake,
+        }
     except BaseException as exc:
         return _error_result(exc, job, during="code")
     if os.getpid() != me:
@@ -542,7 +547,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         else:
             exec(compile(job["check"], CHECK_FILE, "exec", dont_inherit=True), scope)
     except checkers.CheckFailed as exc:
-        return {"status": "fail", "message": exc.message}
+        return {"status": "fail", "message": exc.message, "mistake": exc.mistake}
     except checkers.NotAttempted as exc:
         return {"status": "not_attempted", "message": exc.message}
     except checkers.LearnerError as exc:
@@ -821,6 +826,7 @@ def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: b
         "line": line if isinstance(line, int) else None,
         "traceback": str(result.get("traceback", "")),
         "device": state.device,
+        "mistake": str(result.get("mistake") or "") or None,
     }
     event: protocol.Event
     try:

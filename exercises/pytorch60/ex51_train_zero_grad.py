@@ -7,6 +7,7 @@ def check() -> None:
     from pytorch60 import training
 
     w = training.current()
+    training.expect_ran(w)
     clean = [it.clean for it in w.iterations[1:] if it.clean is not None]
     expect(
         bool(clean) and all(clean),

@@ -7,6 +7,7 @@ def check(outputs: Any, labels: Any) -> None:
     from pytorch60 import training
 
     w = training.current()
+    training.expect_ran(w)
     # Gradients reaching net2's last layer prove that outputs came from net2.
     expect(
         any("backward" in it.events for it in w.iterations),

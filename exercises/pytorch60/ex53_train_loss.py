@@ -7,6 +7,7 @@ def check(loss: Any) -> None:
     from pytorch60 import training
 
     w = training.current()
+    training.expect_ran(w)
     expect(
         bool(w.iterations) and "loss" in w.iterations[0].events,
         "criterion2 is never called: compute the loss with criterion2(outputs, labels).",

@@ -7,6 +7,7 @@ def check() -> None:
     from pytorch60 import training
 
     w = training.current()
+    training.expect_ran(w)
     expect(
         all("backward" in it.events for it in w.iterations),
         training.missing_backward(),

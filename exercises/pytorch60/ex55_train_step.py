@@ -7,6 +7,7 @@ def check(net2: Any, testloader: Any, device: Any) -> None:
     from pytorch60 import data, training
 
     w = training.current()
+    training.expect_ran(w)
     expect(
         all("step" in it.events for it in w.iterations),
         training.missing_step(),

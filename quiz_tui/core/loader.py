@@ -52,7 +52,7 @@ EXERCISE_KEYS = {
 FORMAT2_KEYS = (EXERCISE_KEYS - {"check", "probe", "instrument"}) | {"code"}
 """Format 2: the check, probe and instrument are functions in the code file."""
 LIMIT_KEYS = {"seconds", "memory_mb", "tasks"}
-WRONG_KEYS = {"code", "message", "status", "note"}
+WRONG_KEYS = {"code", "message", "status", "mistake", "note"}
 ALTERNATIVE_KEYS = {"code", "note"}
 
 
@@ -309,15 +309,25 @@ def _examples(
             continue
         start = lines.string_start((key, i, "code"))
         _compile_at(c, lines, code, f"{key}[{i}].code", (key, i, "code"))
-        message = ""
+        message = mistake = ""
         status = "fail"
         if key == "wrong":
-            message = _string(c, item, "message", (key, i)) or ""
+            mistake = _string(c, item, "mistake", (key, i), required=False) or ""
+            if mistake and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", mistake):
+                c.add(
+                    (key, i, "mistake"),
+                    "wrong.mistake must be a catalogue id like 'step-before-backward'",
+                )
+            message = _string(c, item, "message", (key, i), required=not mistake) or ""
             status = _string(c, item, "status", (key, i), required=False) or "fail"
             if status not in {"fail", "error", "timeout"}:
                 c.add((key, i, "status"), "wrong.status must be 'fail', 'error' or 'timeout'")
         note = _string(c, item, "note", (key, i), required=False) or ""
-        out.append(CodeExample(code=code, line=start, message=message, status=status, note=note))
+        out.append(
+            CodeExample(
+                code=code, line=start, message=message, status=status, mistake=mistake, note=note
+            )
+        )
     return tuple(out)
 
 

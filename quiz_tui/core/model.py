@@ -63,6 +63,8 @@ class CodeExample:
     """For a wrong answer: text the English result message must contain."""
     status: str = "fail"
     """For a wrong answer: the status it must get (``fail`` or ``error``)."""
+    mistake: str = ""
+    """For a wrong answer: the misconception catalogue entry it must be diagnosed as."""
     note: str = ""
 
 
@@ -279,6 +281,8 @@ class Result:
     """False when the check ran in a freshly started interpreter."""
     details: dict[str, Any] = field(default_factory=dict)
     """Extra facts from the check (e.g. accuracy), shown to the learner as they are."""
+    mistake: str = ""
+    """The misconception catalogue's id for the message (``checkers/mistakes/``), if any."""
 
     def cleaned(self) -> Result:
         """This result with every text the learner's code could have set made safe to print.
@@ -330,6 +334,7 @@ class Result:
             ],
             "warm": self.warm,
             "details": self.details,
+            "mistake": self.mistake,
         }
 
 

@@ -128,6 +128,9 @@ class ImageEvent(_Event, tag="image", frozen=True):
             )
 
 
+MistakeId: TypeAlias = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+"""A catalogue entry's id, e.g. ``softmax-before-cross-entropy``."""
+
 LearnerStatus: TypeAlias = Literal["ok", "ran", "error", "fail", "not_attempted", "checker_error"]
 """What the learner's process may report. ``ok`` means "the facts are written, ask the
 judge"; there is deliberately no way to say "pass" on this side."""
@@ -141,6 +144,8 @@ class LearnerDone(_Event, tag="learner_done", frozen=True):
     line: Annotated[int, msgspec.Meta(ge=1)] | None = None
     traceback: Annotated[str, msgspec.Meta(max_length=MAX_TRACEBACK)] = ""
     device: Annotated[str, msgspec.Meta(max_length=MAX_DEVICE)] = "cpu"
+    mistake: MistakeId | None = None
+    """The misconception catalogue's entry for this error (``checkers.mistakes``)."""
 
 
 class CheckItemMsg(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -170,6 +175,8 @@ class Verdict(_Event, tag="verdict", frozen=True):
     line: Annotated[int, msgspec.Meta(ge=1)] | None = None
     traceback: Annotated[str, msgspec.Meta(max_length=MAX_TRACEBACK)] = ""
     device: Annotated[str, msgspec.Meta(max_length=MAX_DEVICE)] = "cpu"
+    mistake: MistakeId | None = None
+    """The misconception catalogue's entry the message comes from, when it does."""
 
 
 LearnerEvent: TypeAlias = Started | Progress | ImageEvent | LearnerDone
@@ -360,6 +367,7 @@ def make_verdict(
     line: int | None = None,
     traceback: str = "",
     device: str = "cpu",
+    mistake: str | None = None,
 ) -> Verdict:
     """A verdict that always fits the limits: long texts clipped, odd values as text.
 
@@ -387,6 +395,7 @@ def make_verdict(
         line=line if line is None or line >= 1 else None,
         traceback=_clip(traceback, MAX_TRACEBACK, keep="end"),
         device=_clip(device, MAX_DEVICE),
+        mistake=mistake or None,
     )
 
 
@@ -397,6 +406,7 @@ def make_learner_done(
     line: int | None = None,
     traceback: str = "",
     device: str = "cpu",
+    mistake: str | None = None,
 ) -> LearnerDone:
     """The learner side's last event, clipped to the limits like a verdict."""
     return LearnerDone(
@@ -405,6 +415,7 @@ def make_learner_done(
         line=line if line is None or line >= 1 else None,
         traceback=_clip(traceback, MAX_TRACEBACK, keep="end"),
         device=_clip(device, MAX_DEVICE),
+        mistake=mistake or None,
     )
 
 

@@ -1166,6 +1166,7 @@ class Runner:
         device = str(raw.get("device", self.device if self.device != "auto" else "cpu"))
         common["device"] = device
         common["details"] = dict(raw.get("details") or {})
+        common["mistake"] = str(raw.get("mistake") or "")
         checks = tuple(
             CheckItem(name=str(c.get("name", "")), status=c.get("status", "fail"),
                       message=str(c.get("message", "")))

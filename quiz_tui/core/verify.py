@@ -5,8 +5,8 @@ For each exercise:
 * the reference solution passes;
 * the untouched starter is ``not_attempted``, and even when run it does not pass
   (nor break the check);
-* every listed wrong answer gets its status and a message containing the text
-  the author wrote;
+* every listed wrong answer gets its status, a message containing the text
+  the author wrote, and the misconception catalogue entry it names (``mistake``);
 * every listed alternative passes.
 
 ``quiz-tui verify``, the golden tests and ``quiz-tui validate`` all use this.
@@ -36,6 +36,8 @@ class Case:
     """Where this answer is in the exercise file, for listed answers."""
     statuses: frozenset[Status]
     message: str = ""
+    mistake: str = ""
+    """The misconception catalogue entry a wrong answer must be diagnosed as."""
 
     @property
     def label(self) -> str:
@@ -80,6 +82,7 @@ def cases_for(exercise: Exercise) -> list[Case]:
                 wrong.line,
                 frozenset({Status(wrong.status)}),
                 wrong.message,
+                wrong.mistake,
             )
         )
     return out
@@ -100,6 +103,9 @@ def judge(case: Case, result: Result) -> Outcome:
         problem = f"expected {wanted}, got {result.status.value}: {result.message}"
     elif case.message and case.message not in result.message:
         problem = f"message should contain {case.message!r}, got: {result.message}"
+    elif case.mistake and result.mistake != case.mistake:
+        got = result.mistake or "no catalogue entry"
+        problem = f"should be diagnosed as {case.mistake!r}, got {got}: {result.message}"
     return Outcome(case, result, problem)
 
 

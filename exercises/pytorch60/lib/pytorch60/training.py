@@ -23,6 +23,7 @@ from torch import nn
 
 from checkers import _core
 from checkers._core import CheckFailed, t
+from checkers._mistakes import mistake
 
 
 class StopTraining(_core.StopRun):
@@ -214,6 +215,15 @@ def _judge_previous(w: Watch, it: Iteration) -> None:
                 "先计算梯度，再更新。",
             )
         )
+
+
+def expect_ran(w: Watch) -> None:
+    """Fail, naming the real cause, when the learner's loop never reached the loss."""
+    _core.expect(
+        any("loss" in it.events for it in w.iterations),
+        mistake("training-never-ran"),
+        name=t("the training loop runs", "训练循环运行了"),
+    )
 
 
 def missing_zero_grad() -> str:
