@@ -1157,9 +1157,18 @@ def doctor_command(as_json: bool) -> None:
     for p in protections:
         mark = click.style("✓", fg="green") if p["ok"] else click.style("✗", fg="red")
         click.echo(f"  {mark} {p['label']} ({p['detail']})", color=color)
+    cgroup_v = sandbox.get("cgroup_version", 0)
+    here = f"cgroup v{cgroup_v}" if cgroup_v else "no cgroups"
     limits = {
-        "cgroup": "the kernel enforces memory and task limits (cgroup)",
-        "watch": "memory and tasks are watched by polling (no writable cgroup)",
+        "cgroup": "the kernel enforces memory and task limits "
+        + ("(cgroup v2, delegated)" if cgroup_v == 2 else f"({here}, writable)"),
+        "watch": "memory and tasks are watched by polling ("
+        + (
+            "QUIZ_TUI_SANDBOX=watch"
+            if os.environ.get("QUIZ_TUI_SANDBOX") == "watch"
+            else "no delegated cgroup v2 or writable cgroup v1"
+        )
+        + f"; this machine has {here})",
     }
     name = sandbox.get("name", "?")
     click.echo(f"Sandbox: {name} — {limits.get(name, name)}")

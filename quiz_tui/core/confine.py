@@ -643,7 +643,8 @@ def _reap(pid: int) -> None:
 
 
 def _sandbox_report(owner: int) -> dict[str, Any]:
-    """Which memory/process-limit sandbox the runner would pick, and the cgroup setup.
+    """Which memory/process-limit sandbox the runner would pick, and its cgroup version
+    (for the watcher: the hierarchy this machine mounts, 0 for none).
 
     ``owner`` names the trial cgroup folders: the probe's dead child, never this
     process, whose folders a runner in the same process may be using.
@@ -656,6 +657,8 @@ def _sandbox_report(owner: int) -> dict[str, Any]:
     sandbox = choose_sandbox(owner)
     try:
         name = sandbox.name
+        # The hierarchy the sandbox uses; for the watcher, the one this machine has.
+        version = int(getattr(sandbox, "version", version))
     finally:
         sandbox.close()
     return {"name": name, "cgroup_version": version}

@@ -1,13 +1,21 @@
 """Keeps a job inside its memory and process limits, and leaves nothing behind.
 
-Two strategies, chosen once per runner:
+Three strategies, chosen once per runner (:func:`choose_sandbox`), best first:
 
-* :class:`CgroupSandbox` where the system lets this user make cgroups (v1
-  ``memory`` and ``pids`` hierarchies, as in many containers): the kernel
-  enforces the limits, and the cgroup lists every process the job started,
-  even ones that left its session.
+* :class:`CgroupV2Sandbox` on a unified (v2) hierarchy where this process's own
+  cgroup is delegated to it (``memory`` and ``pids`` available, the folder
+  writable, as under ``systemd-run --user -p Delegate=yes`` or in a container
+  with its own cgroup namespace). The no-internal-process rule may make this
+  process move, alone, into a leaf beside the jobs; it never moves any other.
+* :class:`CgroupSandbox` where the v1 ``memory`` and ``pids`` hierarchies are
+  writable (as in many containers).
 * :class:`WatchSandbox` everywhere else: the runner polls the job's session
   for resident memory and task count, and kills it when either goes over.
+
+With a cgroup the kernel enforces the limits, and the cgroup lists every process
+the job started, even ones that left its session or outlived the worker. Without
+one, the job's pid namespace (``confine``) or the worker as subreaper stops what
+is left (``quiz-tui doctor`` says which of these this machine has).
 
 RLIMIT_AS is deliberately not used: ``import torch`` alone maps ~620 MB of
 address space, and CUDA maps far more.
@@ -191,15 +199,14 @@ class CgroupSandbox:
     """Kernel-enforced limits in per-job v1 ``memory`` and ``pids`` cgroups."""
 
     name = "cgroup"
+    version = 1
 
     def __init__(self, memory_root: Path, pids_root: Path) -> None:
         self._memory_root = memory_root
         self._pids_root = pids_root
         self._jobs: dict[str, tuple[Path, Path]] = {}
         self._limits: dict[str, JobLimits] = {}
-        self._pending: list[Path] = []
-        self._pending_lock = threading.Lock()
-        self._sweeper: threading.Thread | None = None
+        self._remover = _Remover(Path.rmdir)
 
     @classmethod
     def detect(cls, owner: int) -> CgroupSandbox | None:
@@ -318,11 +325,41 @@ class CgroupSandbox:
         """Remove the job's cgroups; ones still emptying are retried in the background."""
         self._limits.pop(job_id, None)
         folders = self._jobs.pop(job_id, None)
-        if not folders:
-            return
-        busy = [f for f in folders if not _try_rmdir(f)]
+        if folders:
+            self._remover.remove(list(folders))
+
+    def close(self) -> None:
+        for job_id in list(self._jobs):
+            self.release(job_id)
+        self._remover.drain(time.monotonic() + 2)
+        for root in (self._memory_root, self._pids_root):
+            with contextlib.suppress(OSError):
+                root.rmdir()
+
+
+class _Remover:
+    """Removes cgroup folders, retrying in the background those still emptying."""
+
+    def __init__(self, rmdir: Callable[[Path], None]) -> None:
+        self._rmdir = rmdir
+        self._pending: list[Path] = []
+        self._lock = threading.Lock()
+        self._sweeper: threading.Thread | None = None
+
+    def try_remove(self, folder: Path) -> bool:
+        """Remove an empty cgroup folder; False while it still has processes."""
+        try:
+            self._rmdir(folder)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return True
+
+    def remove(self, folders: list[Path]) -> None:
+        busy = [f for f in folders if not self.try_remove(f)]
         if busy:
-            with self._pending_lock:
+            with self._lock:
                 self._pending.extend(busy)
                 if self._sweeper is None or not self._sweeper.is_alive():
                     self._sweeper = threading.Thread(target=self._sweep, daemon=True)
@@ -331,39 +368,314 @@ class CgroupSandbox:
     def _sweep(self) -> None:
         for _ in range(200):
             time.sleep(0.05)
-            with self._pending_lock:
-                self._pending = [f for f in self._pending if not _try_rmdir(f)]
+            with self._lock:
+                self._pending = [f for f in self._pending if not self.try_remove(f)]
                 if not self._pending:
                     return
+
+    def drain(self, deadline: float) -> bool:
+        """Wait (until ``deadline``) for pending folders to go; True when none is left."""
+        while True:
+            with self._lock:
+                self._pending = [f for f in self._pending if not self.try_remove(f)]
+                if not self._pending:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    def until_removed(self, folder: Path, deadline: float) -> bool:
+        """Remove ``folder``, retrying until ``deadline`` (its last processes may be exiting)."""
+        while not self.try_remove(folder):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+
+_CONTROLLERS = ("memory", "pids")
+_LEAF = "quiz-tui-leaf-"
+
+
+class CgroupFs:
+    """The changes the v2 sandbox makes to cgroupfs; the tests pass a fake kernel."""
+
+    def write(self, path: Path, text: str) -> None:
+        with open(path, "w") as f:
+            f.write(text)
+
+    def mkdir(self, path: Path) -> None:
+        path.mkdir()
+
+    def rmdir(self, path: Path) -> None:
+        path.rmdir()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _counter(path: Path, key: str) -> int:
+    """A value from a flat-keyed cgroup file (``memory.events``, ``pids.events``...)."""
+    for line in _read(path).splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            with contextlib.suppress(ValueError):
+                return int(value)
+    return 0
+
+
+def _own_cgroup_v2(root: Path, proc_cgroup: Path) -> Path | None:
+    """This process's folder in the unified hierarchy mounted at ``root``, if unified."""
+    if not (root / "cgroup.controllers").is_file():
+        return None  # v1 or hybrid: controllers are bound to v1 hierarchies
+    for line in _read(proc_cgroup).splitlines():
+        if not line.startswith("0::"):
+            continue
+        relative = line[3:].strip().lstrip("/")
+        folder = root / relative
+        if ".." in Path(relative).parts or not folder.is_dir():
+            # Outside our cgroup namespace, or not visible: in a container the mount
+            # is the container's own cgroup.
+            folder = root
+        if folder.name.startswith(_LEAF) and folder != root:
+            # A runner in this process (or the one we were forked from) already moved
+            # into its leaf: the cgroup it was delegated is the leaf's parent.
+            folder = folder.parent
+        return folder
+    return None
+
+
+class CgroupV2Sandbox:
+    """Kernel-enforced limits in per-job cgroups of a delegated v2 (unified) hierarchy.
+
+    Layout under this process's own cgroup ``own``: ``quiz-tui-<owner>/<job_id>``
+    per job, with ``memory`` and ``pids`` enabled for them; and, only where ``own``
+    had to give up its processes to enable controllers, ``quiz-tui-leaf-<owner>``
+    holding this process (and so the worker it starts).
+    """
+
+    name = "cgroup"
+    version = 2
+
+    def __init__(
+        self,
+        own: Path,
+        base: Path,
+        *,
+        leaf: Path | None = None,
+        enabled: tuple[str, ...] = (),
+        fs: CgroupFs | None = None,
+    ) -> None:
+        self._own = own
+        self._base = base
+        self._leaf = leaf
+        self._enabled = enabled  # controllers we turned on in own, to turn off when leaving
+        self._mover = os.getpid()
+        self._fs = fs or CgroupFs()
+        self._jobs: dict[str, Path] = {}
+        self._limits: dict[str, JobLimits] = {}
+        self._remover = _Remover(self._fs.rmdir)
+
+    @property
+    def base(self) -> Path:
+        return self._base
+
+    @property
+    def leaf(self) -> Path | None:
+        """Where this process moved to enable the controllers (None: it did not move)."""
+        return self._leaf
+
+    @classmethod
+    def detect(
+        cls,
+        owner: int,
+        *,
+        root: Path = Path("/sys/fs/cgroup"),
+        proc_cgroup: Path = Path("/proc/self/cgroup"),
+        fs: CgroupFs | None = None,
+    ) -> CgroupV2Sandbox | None:
+        """A sandbox under this process's v2 cgroup where it is delegated to us."""
+        fs = fs or CgroupFs()
+        own = _own_cgroup_v2(root, proc_cgroup)
+        if own is None:
+            return None
+        if not set(_CONTROLLERS) <= set(_read(own / "cgroup.controllers").split()):
+            return None
+        cls.remove_stale(own, fs=fs)
+        enabled = cls._enable(own, owner, fs)
+        if enabled is None:
+            return None
+        leaf, added = enabled
+        remover = _Remover(fs.rmdir)
+        base = own / f"quiz-tui-{owner}"
+        probe = base / "probe"
+        try:
+            if not base.is_dir():
+                fs.mkdir(base)
+            fs.write(base / "cgroup.subtree_control", " ".join(f"+{c}" for c in _CONTROLLERS))
+            if not probe.is_dir():
+                fs.mkdir(probe)
+            fs.write(probe / "memory.max", str(1 << 30))
+            fs.write(probe / "pids.max", "64")
+            fs.rmdir(probe)
+        except OSError:
+            remover.try_remove(probe)
+            remover.try_remove(base)
+            if leaf is not None:
+                cls._leave(own, leaf, added, fs)
+            return None
+        return cls(own, base, leaf=leaf, enabled=added, fs=fs)
+
+    @staticmethod
+    def _enable(own: Path, owner: int, fs: CgroupFs) -> tuple[Path | None, tuple[str, ...]] | None:
+        """Turn on memory and pids for own's children: (the leaf we moved to, what we
+        turned on), or None where it cannot be done without moving other processes."""
+        have = set(_read(own / "cgroup.subtree_control").split())
+        missing = tuple(c for c in _CONTROLLERS if c not in have)
+        if not missing:
+            return None, ()
+        want = " ".join(f"+{c}" for c in missing)
+        try:
+            fs.write(own / "cgroup.subtree_control", want)
+            return None, missing
+        except OSError:
+            pass
+        # A cgroup with processes cannot enable controllers for its children (the
+        # no-internal-process rule): this process leaves for a leaf of its own.
+        leaf = own / f"{_LEAF}{owner}"
+        try:
+            if not leaf.is_dir():
+                fs.mkdir(leaf)
+            fs.write(leaf / "cgroup.procs", str(os.getpid()))
+        except OSError:
+            _Remover(fs.rmdir).try_remove(leaf)
+            return None
+        try:
+            fs.write(own / "cgroup.subtree_control", want)
+        except OSError:
+            # Other processes share the cgroup; they are not ours to move.
+            CgroupV2Sandbox._leave(own, leaf, (), fs)
+            return None
+        return leaf, missing
+
+    @staticmethod
+    def _leave(own: Path, leaf: Path, enabled: tuple[str, ...], fs: CgroupFs) -> bool:
+        """Move this process back from ``leaf`` into ``own`` and remove the leaf."""
+        if enabled:
+            with contextlib.suppress(OSError):  # else own may not hold processes again
+                fs.write(own / "cgroup.subtree_control", " ".join(f"-{c}" for c in enabled))
+        try:
+            fs.write(own / "cgroup.procs", str(os.getpid()))
+        except OSError:
+            return False
+        return _Remover(fs.rmdir).until_removed(leaf, time.monotonic() + 1)
+
+    @staticmethod
+    def remove_stale(own: Path, *, fs: CgroupFs | None = None) -> None:
+        """Remove cgroups (and empty leaves) of quiz-tui processes that no longer exist."""
+        remover = _Remover((fs or CgroupFs()).rmdir)
+        for folder in own.glob("quiz-tui-*"):
+            name = folder.name.removeprefix("quiz-tui-")
+            leaf = name.startswith("leaf-")
+            pid = name.removeprefix("leaf-")
+            if not folder.is_dir() or not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                continue
+            if not leaf:
+                for job in folder.iterdir():
+                    if job.is_dir():
+                        remover.try_remove(job)
+            remover.try_remove(folder)
+
+    def prepare(self, job_id: str, limits: JobLimits) -> list[str]:
+        job = self._base / job_id
+        self._fs.mkdir(job)
+        # As in v1: the runner stops the job at its limit, the kernel's is the backstop.
+        backstop = limits.memory_bytes + limits.memory_bytes // 4 + (64 << 20)
+        try:
+            self._fs.write(job / "memory.max", str(backstop))
+            with contextlib.suppress(OSError):  # absent without swap accounting
+                self._fs.write(job / "memory.swap.max", "0")
+            with contextlib.suppress(OSError):  # an OOM kill takes the whole job
+                self._fs.write(job / "memory.oom.group", "1")
+            self._fs.write(job / "pids.max", str(limits.tasks))
+        except OSError:
+            self._remover.try_remove(job)
+            raise
+        self._jobs[job_id] = job
+        self._limits[job_id] = limits
+        return [str(job)]
+
+    def _procs(self, job_id: str) -> list[int]:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return []
+        return [int(p) for p in _read(job / "cgroup.procs").split() if p.isdigit()]
+
+    @staticmethod
+    def _oom_killed(job: Path) -> bool:
+        events = job / "memory.events"
+        return _counter(events, "oom_kill") > 0 or _counter(events, "oom_group_kill") > 0
+
+    def breach(self, job_id: str, pid: int) -> Breach | None:
+        job = self._jobs.get(job_id)
+        limits = self._limits.get(job_id)
+        if job is None or limits is None:
+            return None
+        # "anon": what the job allocated; page cache from its file writes is not counted.
+        if _counter(job / "memory.stat", "anon") > limits.memory_bytes or self._oom_killed(job):
+            return "memory"
+        return None  # the kernel refuses forks past pids.max; breached() reports it
+
+    def breached(self, job_id: str) -> Breach | None:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return None
+        if self._oom_killed(job):
+            return "memory"
+        if _counter(job / "pids.events", "max") > 0:
+            return "tasks"
+        return None
+
+    def kill_all(self, job_id: str, pid: int) -> None:
+        job = self._jobs.get(job_id)
+        if job is not None and (job / "cgroup.kill").exists():  # Linux 5.14+: all at once
+            with contextlib.suppress(OSError):
+                self._fs.write(job / "cgroup.kill", "1")
+        kill_until_gone(pid, lambda: self._procs(job_id))
+
+    def release(self, job_id: str) -> None:
+        """Remove the job's cgroup; one still emptying is retried in the background."""
+        self._limits.pop(job_id, None)
+        job = self._jobs.pop(job_id, None)
+        if job is not None:
+            self._remover.remove([job])
 
     def close(self) -> None:
         for job_id in list(self._jobs):
             self.release(job_id)
         deadline = time.monotonic() + 2
-        while self._pending and time.monotonic() < deadline:
-            with self._pending_lock:
-                self._pending = [f for f in self._pending if not _try_rmdir(f)]
-            time.sleep(0.02)
-        for root in (self._memory_root, self._pids_root):
-            with contextlib.suppress(OSError):
-                root.rmdir()
-
-
-def _try_rmdir(folder: Path) -> bool:
-    """Remove an empty cgroup folder; False while it still has processes."""
-    try:
-        folder.rmdir()
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return True
+        self._remover.drain(deadline)
+        removed = self._remover.until_removed(self._base, deadline)
+        # While the base is still there, own cannot take this process back; the leaf's
+        # other members (the worker) are on their way out.
+        leaf = self._leaf if os.getpid() == self._mover else None
+        if leaf is not None and removed and self._leave(self._own, leaf, self._enabled, self._fs):
+            self._leaf = None
 
 
 def choose_sandbox(owner: int, prefer: str = "auto") -> Sandbox:
-    """The cgroup sandbox where it works (unless ``prefer="watch"``), else the watcher."""
+    """A delegated v2 cgroup, else writable v1 cgroups, else the watcher.
+
+    ``prefer="watch"`` (or ``QUIZ_TUI_SANDBOX=watch``) takes the watcher.
+    """
     if prefer != "watch" and os.environ.get("QUIZ_TUI_SANDBOX", "auto") != "watch":
-        found = CgroupSandbox.detect(owner)
+        found: Sandbox | None = CgroupV2Sandbox.detect(owner)
+        if found is None:
+            found = CgroupSandbox.detect(owner)
         if found is not None:
             return found
     return WatchSandbox()

@@ -123,7 +123,9 @@ def test_the_cgroup_cannot_be_left(boxed: Runner) -> None:
         pytest.skip("no cgroups here: the watch sandbox has nothing to leave")
     attack = (
         "import glob, os\n"
-        "for procs in glob.glob('/sys/fs/cgroup/*/cgroup.procs'):\n"
+        "for procs in glob.glob('/sys/fs/cgroup/cgroup.procs') + glob.glob(\n"
+        "    '/sys/fs/cgroup/*/cgroup.procs'\n"
+        "):  # v2's root, then v1 hierarchies or v2's top-level cgroups\n"
         "    open(procs, 'w').write(str(os.getpid()))"
     )
     assert "ATTACK FAILED" in attempt(boxed, attack)
