@@ -162,7 +162,8 @@ class Exercise:
         answers.
         """
         folder = self.path.parent / "lib"
-        return str(folder) if folder.is_dir() else ""
+        # Absolute: the processes of a check run in folders of their own.
+        return str(folder.absolute()) if folder.is_dir() else ""
 
     @property
     def key(self) -> str:

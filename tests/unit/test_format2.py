@@ -363,3 +363,18 @@ def test_new_exercise_writes_format2_that_validates(tmp_path: Path) -> None:
     assert validate_path(folder) == []
     ex = load_pack(folder).find("2")
     assert ex is not None and ex.starter == "v = ...\n" and ex.check_names == ("v",)
+
+
+def test_a_pack_loaded_by_a_relative_path_gives_its_lib_as_an_absolute_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The checks run in folders of their own: a relative lib would not be found
+    # there (`quiz-tui validate exercises/pytorch60` failed with "No module named").
+    from quiz_tui.core.loader import load_pack
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    pack = load_pack(Path("exercises/pytorch60"))
+    lib = next(iter(pack)).lib
+    assert Path(lib).is_absolute()
+    assert Path(lib) == root / "exercises/pytorch60/lib"
