@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
 import torch
 
-from checkers._core import _check, suffix, t
+from checkers._core import _check, fail, source, suffix, t
+from checkers._mistakes import Mistake, mistake
 from checkers.tensors import expect_tensor, expect_values
 
 
@@ -81,3 +83,142 @@ def expect_grad(
         ),
     )
     expect_values(grad, expected, name=f"{name}.grad", atol=atol, rtol=rtol, why=why)
+
+
+CALLED_FOR_EFFECT = ("backward", "step", "zero_grad")
+"""Methods called only for what they do: naming one without ``()`` does nothing."""
+
+
+def uncalled_methods(
+    code: str, methods: tuple[str, ...] = CALLED_FOR_EFFECT
+) -> list[tuple[int, str]]:
+    """Statements like ``out.backward`` that name a method and never call it.
+
+    Read with ``ast``, so comments and strings never count: (line, expression) pairs.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    return [
+        (node.lineno, ast.unparse(node.value))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr in methods
+    ]
+
+
+def expect_methods_called(methods: tuple[str, ...] = CALLED_FOR_EFFECT) -> None:
+    """Fail when the learner's code names ``out.backward`` (or ``step``, ``zero_grad``)
+    on a line of its own without calling it: the line does nothing.
+
+    Call this where the method's effect is missing, so that a stray line next to a
+    correct call does not fail the answer.
+    """
+    found = uncalled_methods(source(), methods)
+    if found:
+        line, expr = found[0]
+        fail(mistake("call-missing-parentheses", expr=expr, line=line))
+
+
+def _assignments(tree: ast.AST, name: str) -> list[int]:
+    """Lines where ``name`` is bound (``name = ...``, ``name += ...``, ``for name in``)."""
+    lines = []
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
+            targets = [node.target]
+        if isinstance(node, ast.stmt) and any(name in _bound(target) for target in targets):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def _bound(target: ast.expr) -> list[str]:
+    """The plain names an assignment target binds (not ``x.grad`` or ``x[0]``)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return _bound(target.value)
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for elt in target.elts for n in _bound(elt)]
+    return []
+
+
+def _requires_grad_set(tree: ast.AST, name: str) -> list[int]:
+    """Lines that switch on ``name.requires_grad`` after creating it."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == "requires_grad"
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == name
+                ):
+                    lines.append(node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "requires_grad_"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def _detached_source(tree: ast.AST, name: str) -> tuple[int, str] | None:
+    """An assignment to ``name`` whose value reads ``.data`` or calls ``.detach()``."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign | ast.AugAssign):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not any(name in _bound(tg) for tg in targets):
+            continue
+        for sub in ast.walk(node.value):
+            if isinstance(sub, ast.Attribute) and sub.attr == "data":
+                return node.lineno, ast.unparse(sub)
+            if (
+                isinstance(sub, ast.Call)
+                and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "detach"
+            ):
+                return node.lineno, ast.unparse(sub)
+    return None
+
+
+def why_not_connected(leaf: str, result: str, *, setup_made_result: bool = False) -> Mistake:
+    """Why ``result`` carries no gradient to ``leaf``, said only as far as the code shows it.
+
+    Read from the learner's source with ``ast``: ``leaf.requires_grad = True`` written
+    after ``result`` was computed; ``result`` computed from ``.data`` or ``.detach()``;
+    ``leaf`` made anew after the setup computed ``result`` from the old one. Otherwise
+    the message says only that no gradient reached ``leaf``.
+    """
+    try:
+        tree: ast.AST = ast.parse(source())
+    except SyntaxError:
+        tree = ast.Module(body=[], type_ignores=[])
+    made = _assignments(tree, result)
+    switched = _requires_grad_set(tree, leaf)
+    if made and switched and switched[-1] > made[0]:
+        return mistake(
+            "requires-grad-too-late",
+            leaf=leaf,
+            result=result,
+            line=made[0],
+            set_line=switched[-1],
+        )
+    detached = _detached_source(tree, result)
+    if detached is not None:
+        return mistake(
+            "detached-copy", result=result, expr=detached[1], line=detached[0], leaf=leaf
+        )
+    remade = _assignments(tree, leaf)
+    if setup_made_result and remade and not any(line > remade[-1] for line in made):
+        return mistake("leaf-recreated", leaf=leaf, result=result, line=remade[-1])
+    return mistake("grad-not-reached", leaf=leaf, result=result)

@@ -2,20 +2,27 @@ from typing import Any
 
 import torch
 
-from checkers import expect, expect_grad_fn, expect_tensor, t
+from checkers import expect, expect_tensor, fail, grad_fn_kind, t
+from checkers.autograd import why_not_connected
 
 
 def check(x: Any, y: Any) -> None:
     expect_tensor(x, name="x", shape=(3,), dtype=torch.float32, requires_grad=True)
     expect_tensor(y, name="y", shape=(3,))
-    expect_grad_fn(
-        y,
-        "MulBackward",
-        name="y",
-        why=t(
-            "Double y itself (y = y * 2), not y.data.",
-            "要对 y 本身翻倍（y = y * 2），不要用 y.data。",
+    if grad_fn_kind(y) is None:
+        found = why_not_connected("x", "y")
+        if found.id != "grad-not-reached":
+            fail(found)
+    # Doubling is y * 2, 2 * y, y + y, y.add(y), y.mul(2), y *= 2: any of them records it.
+    expect(
+        grad_fn_kind(y) in ("MulBackward", "AddBackward"),
+        t(
+            f"`y.grad_fn` is {grad_fn_kind(y)}: y must be computed from x by doubling "
+            "(y = y * 2) so that autograd records it. Double y itself, not y.data.",
+            f"`y.grad_fn` 是 {grad_fn_kind(y)}：y 必须由 x 翻倍得到（y = y * 2），autograd 才会记录。"
+            "要对 y 本身翻倍，不要用 y.data。",
         ),
+        name=t("`y.grad_fn` records the doubling", "`y.grad_fn` 记录了翻倍运算"),
     )
     ratio = (y.detach() / x.detach()).mean().item()
     power = round(__import__("math").log2(abs(ratio))) if ratio else 0

@@ -2,7 +2,8 @@ from typing import Any
 
 import torch
 
-from checkers import expect_grad, expect_printed, expect_tensor, fail
+from checkers import expect, expect_grad, expect_printed, expect_tensor, fail, t
+from checkers.autograd import expect_methods_called, why_not_connected
 
 
 def check(v: Any, y: Any, x: Any) -> None:
@@ -15,5 +16,12 @@ def check(v: Any, y: Any, x: Any) -> None:
             "x.grad 的每个元素都是 2ⁿ：这是 y.sum() 的梯度，相当于每个分量权重为 1。"
             "请把 v 传给 backward：y.backward(v)。",
         )
+    if x.grad is None:
+        expect_methods_called(("backward",))
+    expect(
+        x.grad is not None,
+        why_not_connected("x", "y", setup_made_result=True),
+        name=t("`x.grad` exists", "`x.grad` 存在"),
+    )
     expect_grad(x, v * scale, name="x")
     expect_printed(x.grad, what="x.grad")

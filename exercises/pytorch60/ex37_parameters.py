@@ -1,11 +1,14 @@
+import ast
 from typing import Any
 
-from checkers import expect, expect_printed, expect_type, fail, t, was_printed
+from checkers import expect, expect_printed, expect_type, fail, mistake, source, t, was_printed
 
 
 def check(params: Any, net: Any) -> None:
     from checkers._format import type_name
 
+    if type_name(params) == "method" and _assigns_uncalled("params", "parameters"):
+        fail(mistake("parameters-not-called", name="params"))
     if type_name(params) == "generator":
         fail(
             "`params` is a generator: it can be walked through only once and has no len(). "
@@ -27,3 +30,18 @@ def check(params: Any, net: Any) -> None:
             "（5 层，每层一个权重和一个偏置）。",
         )
     expect_printed(10, what=t("the number of parameter tensors (10)", "参数张量的个数（10）"))
+
+
+def _assigns_uncalled(name: str, method: str) -> bool:
+    """The source binds ``name = something.method`` (the method itself, not its result)."""
+    try:
+        tree = ast.parse(source())
+    except SyntaxError:
+        return False
+    return any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(tg, ast.Name) and tg.id == name for tg in node.targets)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == method
+        for node in ast.walk(tree)
+    )

@@ -3,10 +3,13 @@ from typing import Any
 import torch
 
 from checkers import expect, expect_values, t
+from checkers.autograd import expect_methods_called
 
 
 def check(net: Any, input: Any) -> None:
     params = dict(net.named_parameters())
+    if any(p.grad is None for p in params.values()):
+        expect_methods_called(("backward",))
     for name, p in params.items():
         expect(
             p.grad is not None,

@@ -12,15 +12,32 @@ mistake in one step therefore does not make the others look wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from checkers._core import CheckFailed, LearnerError, _check, record, recorded, t
+from checkers._core import (
+    CheckFailed,
+    LearnerError,
+    _check,
+    _record,
+    lang,
+    record,
+    recorded,
+    source,
+    t,
+)
 from checkers._format import shape_str
-from checkers.modules import expect_module
+from checkers._mistakes import Mistake, mistake
+from checkers.modules import (
+    argument_mistake,
+    constructor_call,
+    expect_module,
+    module_param,
+    same_param,
+)
 from checkers.tensors import value_mismatch
 
 LAYERS = ("conv1", "conv2", "fc1", "fc2", "fc3")
@@ -31,14 +48,14 @@ SPEC: dict[str, tuple[type[nn.Module], dict[str, Any], dict[str, tuple[str, str]
         {"in_channels": 3, "out_channels": 6, "kernel_size": 5},
         {
             "in_channels": (
-                "CIFAR-10 images have 3 colour channels",
-                "CIFAR-10 的图像有 3 个颜色通道",
+                "CIFAR-10 images have 3 colour channels.",
+                "CIFAR-10 的图像有 3 个颜色通道。",
             ),
             "out_channels": (
-                "the task asks for 6 kernels, so 6 output channels",
-                "题目要求 6 种卷积核，即 6 个输出通道",
+                "the task asks for 6 kernels, so 6 output channels.",
+                "题目要求 6 种卷积核，即 6 个输出通道。",
             ),
-            "kernel_size": ("the kernels are 5×5", "卷积核大小是 5×5"),
+            "kernel_size": ("the kernels are 5×5.", "卷积核大小是 5×5。"),
         },
     ),
     "conv2": (
@@ -46,11 +63,11 @@ SPEC: dict[str, tuple[type[nn.Module], dict[str, Any], dict[str, tuple[str, str]
         {"in_channels": 6, "out_channels": 16, "kernel_size": 5},
         {
             "in_channels": (
-                "conv1 makes 6 feature maps, so conv2 takes 6 channels",
-                "conv1 输出 6 个特征图，所以 conv2 的输入是 6 个通道",
+                "conv1 makes 6 feature maps, so conv2 takes 6 channels.",
+                "conv1 输出 6 个特征图，所以 conv2 的输入是 6 个通道。",
             ),
-            "out_channels": ("the task asks for 16 kernels", "题目要求 16 种卷积核"),
-            "kernel_size": ("the kernels are 5×5", "卷积核大小是 5×5"),
+            "out_channels": ("the task asks for 16 kernels.", "题目要求 16 种卷积核。"),
+            "kernel_size": ("the kernels are 5×5.", "卷积核大小是 5×5。"),
         },
     ),
     "fc1": (
@@ -58,32 +75,88 @@ SPEC: dict[str, tuple[type[nn.Module], dict[str, Any], dict[str, tuple[str, str]
         {"in_features": 16 * 5 * 5, "out_features": 120},
         {
             "in_features": (
-                "after two conv+pool stages a 32×32 image becomes 16 maps of 5×5, so 16*5*5 = 400 inputs",
-                "经过两次卷积+池化，32×32 的图像变成 16 个 5×5 的特征图，所以输入是 16*5*5 = 400",
+                "after two conv+pool stages a 32×32 image becomes 16 maps of 5×5, so 16*5*5 = 400 inputs.",
+                "经过两次卷积+池化，32×32 的图像变成 16 个 5×5 的特征图，所以输入是 16*5*5 = 400。",
             ),
-            "out_features": ("the task asks for 120 outputs", "题目要求 120 个输出"),
+            "out_features": ("the task asks for 120 outputs.", "题目要求 120 个输出。"),
         },
     ),
     "fc2": (
         nn.Linear,
         {"in_features": 120, "out_features": 84},
         {
-            "in_features": ("fc1 has 120 outputs", "fc1 有 120 个输出"),
-            "out_features": ("the task asks for 84 outputs", "题目要求 84 个输出"),
+            "in_features": ("fc1 has 120 outputs.", "fc1 有 120 个输出。"),
+            "out_features": ("the task asks for 84 outputs.", "题目要求 84 个输出。"),
         },
     ),
     "fc3": (
         nn.Linear,
         {"in_features": 84, "out_features": 10},
         {
-            "in_features": ("fc2 has 84 outputs", "fc2 有 84 个输出"),
+            "in_features": ("fc2 has 84 outputs.", "fc2 有 84 个输出。"),
             "out_features": (
-                "CIFAR-10 has 10 classes, one score each",
-                "CIFAR-10 有 10 个类别，每类一个分数",
+                "CIFAR-10 has 10 classes, one score each.",
+                "CIFAR-10 有 10 个类别，每类一个分数。",
             ),
         },
     ),
 }
+
+
+_CONV_DEFAULTS: dict[str, Any] = {
+    "stride": 1,
+    "padding": 0,
+    "dilation": 1,
+    "groups": 1,
+    "bias": True,
+}
+_DEFAULT_REASONS: dict[str, tuple[str, str]] = {
+    "stride": (
+        "the article's kernels move one pixel at a time (the default, stride=1), so leave "
+        "stride out.",
+        "原文的卷积核每次移动一个像素（默认值 stride=1），所以不要设置 stride。",
+    ),
+    "padding": (
+        "the article's convolutions add no border (the default, padding=0): that is what "
+        "makes a 32×32 image 28×28 after a 5×5 kernel, and 16*5*5 = 400 inputs for fc1.",
+        "原文的卷积不加边框（默认值 padding=0）：正因如此，32×32 的图像经过 5×5 卷积核后变成 "
+        "28×28，fc1 的输入才是 16*5*5 = 400。",
+    ),
+    "dilation": (
+        "the article's kernels look at neighbouring pixels (the default, dilation=1), so "
+        "leave dilation out.",
+        "原文的卷积核看的是相邻像素（默认值 dilation=1），所以不要设置 dilation。",
+    ),
+    "groups": (
+        "every kernel looks at all input channels (the default, groups=1), so leave groups out.",
+        "每个卷积核都看全部输入通道（默认值 groups=1），所以不要设置 groups。",
+    ),
+    "bias": (
+        "each output has a learnable bias (the default, bias=True); task 37 counts a weight and "
+        "a bias for every layer.",
+        "每个输出都有一个可学习的偏置（默认值 bias=True）；第 37 题会数出每层一个权重和一个偏置。",
+    ),
+}
+
+
+def _full_spec(name: str) -> tuple[type[nn.Module], dict[str, Any], dict[str, tuple[str, str]]]:
+    """The layer's spec with the defaults the article keeps (stride, padding, bias, ...)."""
+    kind, params, reasons = SPEC[name]
+    defaults = _CONV_DEFAULTS if kind is nn.Conv2d else {"bias": True}
+    return kind, {**params, **defaults}, {**_DEFAULT_REASONS, **reasons}
+
+
+def layer_problem(net: Any, name: str) -> Mistake | None:
+    """The first argument of layer ``name`` that differs from the article's, as a mistake."""
+    layer = getattr(net, name, None)
+    kind, params, reasons = _full_spec(name)
+    written = constructor_call(source(), name, kind)
+    for param, want in params.items():
+        got = module_param(layer, param)
+        if not same_param(got, want):
+            en, zh = reasons[param]
+            return argument_mistake(name, kind, param, got, want, t(en, zh), written)
+    return None
 
 
 def expect_layer(net: Any, name: str) -> None:
@@ -94,12 +167,13 @@ def expect_layer(net: Any, name: str) -> None:
         t("`Net` must be a class derived from nn.Module.", "`Net` 必须是继承自 nn.Module 的类。"),
     )
     layer = getattr(net, name, None)
-    kind, params, reasons = SPEC[name]
+    kind, params, reasons = _full_spec(name)
     expect_module(
         layer,
         kind,
         name=name,
         why={p: t(en, zh) for p, (en, zh) in reasons.items()},
+        diagnose=True,
         **params,
     )
 
@@ -112,6 +186,10 @@ class Trace:
     outputs: dict[str, torch.Tensor] = field(default_factory=dict)
     output: Any = None
     error: LearnerError | None = None
+    order: list[str] = field(default_factory=list)
+    """The layers in the order forward() called them."""
+    tracked: bool | None = None
+    """Whether the returned tensor was part of the autograd graph (None: no tensor)."""
 
     def as_fact(self) -> dict[str, Any]:
         return {
@@ -119,6 +197,8 @@ class Trace:
             "outputs": self.outputs,
             "output": self.output if isinstance(self.output, torch.Tensor) else None,
             "error": self.error.as_fact() if self.error is not None else None,
+            "order": list(self.order),
+            "tracked": self.tracked,
         }
 
     @classmethod
@@ -136,6 +216,8 @@ class Trace:
             outputs=tensors(fact.get("outputs")),
             output=fact.get("output"),
             error=LearnerError.from_fact(fact.get("error")),
+            order=[str(n) for n in fact.get("order") or [] if isinstance(n, str)],
+            tracked=fact["tracked"] if isinstance(fact.get("tracked"), bool) else None,
         )
 
 
@@ -157,18 +239,22 @@ def trace(net: nn.Module, x: torch.Tensor) -> Trace:
             continue
 
         def pre(module: nn.Module, args: tuple[Any, ...], name: str = name) -> None:
-            if args and isinstance(args[0], torch.Tensor):
+            record.order.append(name)
+            if args and isinstance(args[0], torch.Tensor) and name not in record.inputs:
                 record.inputs[name] = args[0].detach()
 
         def post(module: nn.Module, args: tuple[Any, ...], out: Any, name: str = name) -> None:
-            if isinstance(out, torch.Tensor):
+            if isinstance(out, torch.Tensor) and name not in record.outputs:
                 record.outputs[name] = out.detach()
 
         handles.append(layer.register_forward_pre_hook(pre))
         handles.append(layer.register_forward_hook(post))
     try:
-        with torch.no_grad():
-            record.output = net(x)
+        out = net(x)  # with gradients on, to see whether forward() keeps its result in the graph
+        if isinstance(out, torch.Tensor):
+            record.tracked = out.grad_fn is not None
+            out = out.detach()
+        record.output = out
     except Exception as exc:  # the learner's forward may fail; the steps say where
         record.error = LearnerError.from_exception(exc)
     finally:
@@ -238,6 +324,86 @@ def _reach(record: Trace, step: int, src: str, dst: str) -> None:
     )
 
 
+_OWN_LAYER = {31: "conv1", 32: "conv2", 34: "fc1", 35: "fc2", 36: "fc3"}
+"""The layer each step applies; step 33 (the flatten) applies none."""
+
+
+def _fail(label: str, found: Mistake) -> NoReturn:
+    """Fail the checklist line ``label`` with a catalogue mistake (its id travels)."""
+    _record(label, False, found.text)
+    raise CheckFailed(found)
+
+
+def _expect_layers(net: nn.Module, step: int, label: str) -> None:
+    """The layers this step uses are built as tasks 26-30 ask (stride, padding, bias, ...).
+
+    A wrong argument of the step's own layer is this step's mistake; one of an earlier
+    layer means the step cannot be judged yet. Later layers are left to their steps.
+    """
+    own = _OWN_LAYER.get(step)
+    last = LAYERS.index(own) if own else LAYERS.index("conv2")
+    for name in LAYERS[: last + 1]:
+        found = layer_problem(net, name)
+        if found is None:
+            continue
+        if name == own:
+            _fail(label, found)
+        raise CheckFailed(
+            t(f"Step {step} cannot be checked yet: ", f"第 {step} 步暂时无法检查：") + found.text,
+            found.id,
+        )
+
+
+def _expect_order(record: Trace, step: int, label: str) -> None:
+    """forward() calls the layers in the article's order (judged by the steps it touches)."""
+    for i, called in enumerate(record.order[: len(LAYERS)]):
+        expected = LAYERS[i]
+        if called == expected:
+            continue
+        involved = {called, expected} & {*_STEPS.get(step, ()), _OWN_LAYER.get(step, "")}
+        if involved:
+            _fail(
+                label,
+                mistake(
+                    "forward-layer-order",
+                    called=called,
+                    expected=expected,
+                    position=_nth(i + 1),
+                ),
+            )
+        return
+
+
+def _nth(n: int) -> str:
+    if lang() == "zh":
+        return f"第 {n} 个"
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(n, f"{n}th")
+
+
+def _expect_image_in(record: Trace, x: torch.Tensor, label: str) -> None:
+    """Step 31: conv1 receives the image itself."""
+    got = record.inputs.get("conv1")
+    if got is None or (tuple(got.shape) == tuple(x.shape) and torch.allclose(got, x, atol=1e-6)):
+        return
+    pooled = F.max_pool2d(x, 2)
+    if tuple(got.shape) == tuple(pooled.shape) and torch.allclose(got, pooled, atol=1e-6):
+        _fail(label, mistake("pool-before-conv", layer="conv1"))
+    _fail(
+        label,
+        mistake(
+            "forward-step-differs",
+            step=31,
+            what=t("the input of conv1", "conv1 的输入"),
+            detail=t(
+                f"conv1 receives a tensor of shape {shape_str(got.shape)}, not the images "
+                f"x ({shape_str(x.shape)}) themselves: apply self.conv1 to x first.",
+                f"conv1 收到的是形状为 {shape_str(got.shape)} 的张量，而不是图像 x "
+                f"（{shape_str(x.shape)}）本身：请先对 x 使用 self.conv1。",
+            ),
+        ),
+    )
+
+
 def expect_step(net: nn.Module, step: int) -> None:
     """Check one step of ``forward`` (31-36) against the same operation on the same data."""
     for name in LAYERS:
@@ -251,6 +417,10 @@ def expect_step(net: nn.Module, step: int) -> None:
     x = sample_input()
     record = Trace.from_fact(recorded(TRACE_FACT))
     label = t(f"step {step} of forward", f"forward 的第 {step} 步")
+    _expect_layers(net, step, label)
+    _expect_order(record, step, label)
+    if step == 31:
+        _expect_image_in(record, x, label)
     if step in _STEPS:
         src, dst = _STEPS[step]
         _reach(record, step, src, dst)
@@ -296,6 +466,9 @@ def expect_step(net: nn.Module, step: int) -> None:
                 )
                 + hint,
             )
+        flat = _pool(record.outputs["conv2"]).reshape(want)
+        if _same_rows_reordered(got, flat):
+            _fail(label, mistake("flatten-order"))
         _check(True, label, "")
     elif step == 36:
         _reach(record, step, "fc2", "fc3")
@@ -304,6 +477,7 @@ def expect_step(net: nn.Module, step: int) -> None:
         out, logits = record.output, record.outputs["fc3"]
         if not isinstance(out, torch.Tensor):
             _check(False, label, t("forward() must return x.", "forward() 必须返回 x。"))
+        result = t("forward()'s result", "forward() 的返回值")
         if (
             out.shape == logits.shape
             and torch.equal(out, F.relu(logits))
@@ -320,6 +494,17 @@ def expect_step(net: nn.Module, step: int) -> None:
                     "损失函数就无法压低错误类别的分数。请直接返回 self.fc3(x)。",
                 ),
             )
+        softmaxed = softmax_of(out, logits)
+        if softmaxed:
+            _fail(
+                label,
+                mistake(
+                    "output-softmax",
+                    name=result,
+                    which=softmaxed,
+                    fix=t("Return self.fc3(x) as it is.", "请直接返回 self.fc3(x)。"),
+                ),
+            )
         problem = value_mismatch(out, logits) if out.shape == logits.shape else "shape"
         _check(
             problem is None,
@@ -331,7 +516,63 @@ def expect_step(net: nn.Module, step: int) -> None:
                 "请原样返回 self.fc3(x)。",
             ),
         )
+        if record.tracked is False:
+            _fail(
+                label,
+                mistake(
+                    "output-detached",
+                    name=result,
+                    how=detached_how(),
+                    fix=t("Return self.fc3(x) itself.", "请直接返回 self.fc3(x)。"),
+                ),
+            )
         _expect_reference(net, x, out)
+
+
+def softmax_of(got: torch.Tensor, logits: torch.Tensor) -> str:
+    """``"softmax"``/``"log_softmax"`` when ``got`` is that of ``logits`` over classes, else ""."""
+    if got.shape != logits.shape or got.dim() == 0:
+        return ""
+    for label, fn in (("softmax", F.softmax), ("log_softmax", F.log_softmax)):
+        want = fn(logits.double(), dim=-1).to(got.dtype)
+        if torch.allclose(got, want, atol=1e-5, rtol=1e-4):
+            return label
+    return ""
+
+
+def detached_how() -> str:
+    """What in the learner's source cuts a result off autograd, from its ``ast``."""
+    import ast
+
+    try:
+        tree = ast.parse(source())
+    except SyntaxError:
+        tree = ast.Module(body=[], type_ignores=[])
+    seen: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            if name in ("detach", "no_grad", "inference_mode"):
+                seen.append({"detach": ".detach()"}.get(name, f"torch.{name}()"))
+        elif isinstance(node, ast.Attribute) and node.attr == "data":
+            seen.append(".data")
+    found = ", ".join(dict.fromkeys(seen))
+    if found:
+        return t(f"your code uses {found}", f"你的代码用了 {found}")
+    return t(
+        "it was detached, or computed with gradient tracking switched off",
+        "它被分离（detach）了，或是在关闭梯度追踪时计算的",
+    )
+
+
+def _same_rows_reordered(got: torch.Tensor, want: torch.Tensor) -> bool:
+    """Each row holds the same numbers as ``want``'s, but not in the same order."""
+    if got.shape != want.shape or torch.allclose(got, want, atol=1e-5):
+        return False
+    return bool(torch.allclose(got.sort(dim=-1).values, want.sort(dim=-1).values, atol=1e-5))
+
+
+_ACTIVATIONS = (("sigmoid", torch.sigmoid), ("tanh", torch.tanh))
 
 
 def _judge_between(
@@ -343,39 +584,54 @@ def _judge_between(
     got = after.reshape(after.shape[0], -1) if flat and after.dim() >= 1 else after
     if flat:
         want = want.reshape(want.shape[0], -1)
-    if tuple(got.shape) == tuple(want.shape) and value_mismatch(got, want, atol=1e-5) is None:
+    if tuple(got.shape) == tuple(want.shape) and (
+        value_mismatch(got, want, atol=1e-5) is None
+        or (flat and _same_rows_reordered(got, want))  # the flatten's order is step 33's
+    ):
         _check(True, label, "")
         return
-    negatives = bool((got < 0).any())
-    if tuple(got.shape) == tuple(want.shape) and negatives:
-        reason = t(
-            "the result still has negative values, so the ReLU is missing.",
-            "结果里还有负数，说明缺少 ReLU。",
-        )
-    elif pooled and got.numel() == before.numel():
-        reason = t(
-            f"the result has shape {shape_str(got.shape)} where {shape_str(want.shape)} is "
-            "expected: the 2×2 max pooling (which halves height and width) is missing.",
-            f"结果的形状是 {shape_str(got.shape)}，期望 {shape_str(want.shape)}：缺少 2×2 最大池化"
-            "（它会把高和宽减半）。",
-        )
-    elif tuple(got.shape) != tuple(want.shape):
-        reason = t(
-            f"the result has shape {shape_str(got.shape)} where {shape_str(want.shape)} is expected.",
-            f"结果的形状是 {shape_str(got.shape)}，期望 {shape_str(want.shape)}。",
-        )
-    else:
-        mismatch = value_mismatch(got, want, atol=1e-5)
-        reason = t("the values differ: ", "数值不同：") + (mismatch.describe() if mismatch else "")
     what = {
         31: t("conv1 → ReLU → 2×2 max pooling", "conv1 → ReLU → 2×2 最大池化"),
         32: t("conv2 → ReLU → 2×2 max pooling", "conv2 → ReLU → 2×2 最大池化"),
         34: t("fc1 → ReLU", "fc1 → ReLU"),
         35: t("fc2 → ReLU", "fc2 → ReLU"),
     }[step]
-    _check(
-        False, label, t(f"Step {step} ({what}) differs: ", f"第 {step} 步（{what}）不对：") + reason
-    )
+    layer = _STEPS[step][0]
+    same_shape = tuple(got.shape) == tuple(want.shape)
+    if same_shape:
+        for used, fn in _ACTIVATIONS:
+            other = fn(before)
+            other = F.max_pool2d(other, 2) if pooled else other
+            other = other.reshape(want.shape)
+            if value_mismatch(got, other, atol=1e-5) is None:
+                _fail(label, mistake("forward-wrong-activation", step=step, layer=layer, used=used))
+        plain = (F.max_pool2d(before, 2) if pooled else before).reshape(want.shape)
+        if bool((got < 0).any()) and value_mismatch(got, plain, atol=1e-5) is None:
+            _fail(label, mistake("forward-missing-relu", step=step, layer=layer))
+    if (
+        pooled
+        and got.numel() == before.numel()
+        and torch.allclose(got.reshape(-1), F.relu(before).reshape(-1), atol=1e-5)
+    ):
+        _fail(
+            label,
+            mistake(
+                "forward-missing-pool",
+                step=step,
+                layer=layer,
+                got=shape_str(got.shape),
+                want=shape_str(want.shape),
+            ),
+        )
+    if not same_shape:
+        detail = t(
+            f"the result has shape {shape_str(got.shape)} where {shape_str(want.shape)} is expected.",
+            f"结果的形状是 {shape_str(got.shape)}，期望 {shape_str(want.shape)}。",
+        )
+    else:
+        mismatch = value_mismatch(got, want, atol=1e-5)
+        detail = t("the values differ: ", "数值不同：") + (mismatch.describe() if mismatch else "")
+    _fail(label, mistake("forward-step-differs", step=step, what=what, detail=detail))
 
 
 def reference_forward(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
