@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from checkers import code
 from checkers._core import _check, fail, source, suffix, t
 from checkers._mistakes import Mistake, mistake
 from checkers.tensors import expect_tensor, expect_values
@@ -89,26 +90,6 @@ CALLED_FOR_EFFECT = ("backward", "step", "zero_grad")
 """Methods called only for what they do: naming one without ``()`` does nothing."""
 
 
-def uncalled_methods(
-    code: str, methods: tuple[str, ...] = CALLED_FOR_EFFECT
-) -> list[tuple[int, str]]:
-    """Statements like ``out.backward`` that name a method and never call it.
-
-    Read with ``ast``, so comments and strings never count: (line, expression) pairs.
-    """
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return []
-    return [
-        (node.lineno, ast.unparse(node.value))
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Attribute)
-        and node.value.attr in methods
-    ]
-
-
 def expect_methods_called(methods: tuple[str, ...] = CALLED_FOR_EFFECT) -> None:
     """Fail when the learner's code names ``out.backward`` (or ``step``, ``zero_grad``)
     on a line of its own without calling it: the line does nothing.
@@ -116,9 +97,9 @@ def expect_methods_called(methods: tuple[str, ...] = CALLED_FOR_EFFECT) -> None:
     Call this where the method's effect is missing, so that a stray line next to a
     correct call does not fail the answer.
     """
-    found = uncalled_methods(source(), methods)
+    found = code.named_not_called(*methods)
     if found:
-        line, expr = found[0]
+        expr, line = found[0]
         fail(mistake("call-missing-parentheses", expr=expr, line=line))
 
 
