@@ -13,7 +13,7 @@ the update.
 :func:`guard_loss_classes` catches ``nn.MSELoss(output, target)``, the loss class given
 the data, at the line that does it.
 
-The source checks here (:func:`named_not_called`, :func:`keyword_value`) read the
+The source checks here (:func:`uncalled`, :func:`keyword_value`) read the
 learner's code with ``ast``, so comments and strings never trigger them.
 """
 
@@ -58,18 +58,19 @@ def _walk(source: str) -> Iterator[ast.AST]:
     return iter(()) if tree is None else ast.walk(tree)
 
 
-def named_not_called(source: str, method: str) -> bool:
-    """Whether a line of ``source`` names ``x.method`` without calling it.
+def uncalled(source: str, method: str) -> list[str]:
+    """The expressions like ``optimizer.zero_grad`` that ``source`` names without calling.
 
     ``optimizer.zero_grad`` alone on a line is an expression statement whose value is
     an attribute, not a call: Python evaluates it and throws it away.
     """
-    return any(
-        isinstance(node, ast.Expr)
+    return [
+        ast.unparse(node.value)
+        for node in _walk(source)
+        if isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Attribute)
         and node.value.attr == method
-        for node in _walk(source)
-    )
+    ]
 
 
 def keyword_value(source: str, function: str, keyword: str) -> list[object]:
@@ -300,7 +301,7 @@ def accumulated(name: str, k: float, trace: Trace | None) -> CheckFailed:
         )
     elif trace is not None and len(passes) >= 2 and not into_old:
         cause = t(
-            f"backward() ran {len(passes)} times, and each call added its gradients. "
+            f"backward() ran {len(passes)} times, each time adding its gradients. "
             "Call loss.backward() once per step",
             f"backward() 运行了 {len(passes)} 次，每次都把梯度累加了上去。每一步只调用一次 loss.backward()",
         )
@@ -342,3 +343,29 @@ def record_functional(value: Any) -> None:
     name = getattr(value, "__name__", None)
     if isinstance(name, str) and getattr(torch.nn.functional, name, None) is value:
         _core.record(FUNCTIONAL, name)
+
+
+def _hyper(optimizer: Any, key: str) -> Any:
+    groups = getattr(optimizer, "param_groups", None) or [{}]
+    return groups[0].get(key)
+
+
+def expect_sgd(optimizer: Any, name: str, *, lr: float, momentum: float = 0.0) -> None:
+    """``optimizer`` is SGD with this learning rate and momentum (catalogue messages)."""
+    from checkers import expect, expect_module
+
+    expect_module(optimizer, torch.optim.SGD, name=name)
+    got_lr = _hyper(optimizer, "lr")
+    expect(
+        isinstance(got_lr, int | float) and same_number(float(got_lr), lr),
+        mistake("wrong-learning-rate", name=f"`{name}`", got=got_lr, want=lr),
+        name=t(f"`{name}` has lr={lr}", f"`{name}` 的 lr={lr}"),
+    )
+    got_momentum = _hyper(optimizer, "momentum")
+    if momentum and not got_momentum:
+        expect(
+            False,
+            mistake("momentum-missing", name=f"`{name}`", got=got_momentum, want=momentum),
+            name=t(f"`{name}` has momentum={momentum}", f"`{name}` 的 momentum={momentum}"),
+        )
+    expect_module(optimizer, torch.optim.SGD, name=name, momentum=momentum)
