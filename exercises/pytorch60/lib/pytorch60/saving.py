@@ -61,3 +61,21 @@ def is_module_class(name: str) -> bool:
     """Whether a pickled global is a network class (the learner's, or torch's layers)."""
     module = name.split(" ", 1)[0]
     return module == "__main__" or module.startswith("torch.nn.modules")
+
+
+def is_load_result(value: Any) -> bool:
+    """Whether ``value`` is what load_state_dict returns (an _IncompatibleKeys report)."""
+    from checkers._facts import Opaque
+
+    if isinstance(value, Opaque):
+        return value.type_name.endswith("._IncompatibleKeys")
+    return type(value).__name__ == "_IncompatibleKeys"
+
+
+def expect_safe_load(source: str) -> None:
+    """Fail when the learner's code asks torch.load for weights_only=False."""
+    from checkers import fail, mistake
+    from pytorch60.optim_trace import keyword_value
+
+    if False in keyword_value(source, "load", "weights_only"):
+        fail(mistake("weights-only"))
