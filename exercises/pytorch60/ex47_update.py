@@ -17,10 +17,12 @@ def check(net: Any) -> None:
     ref_opt.zero_grad()
     ref_output = ref_net(start["input"])
     criterion(ref_output, start["target"]).backward()
-    fresh = optim_trace.grads_of(ref_net)
+    fresh = {
+        n: p.grad.detach().clone() for n, p in ref_net.named_parameters() if p.grad is not None
+    }
 
     new = {n: p.detach() for n, p in net.named_parameters()}
-    moved: optim_trace.Grads = {n: new[n] - old[n] for n in old}
+    moved = {n: new[n] - old[n] for n in old}
     steps = trace.count("step")
     backwards = [i for i, e in enumerate(trace.events) if e.startswith("backward")]
     first_step = trace.events.index("step") if steps else None

@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ FACT = "optim_trace"
 MAX_KEPT = 4
 """Criterion calls and steps whose tensors are kept (the tasks make one or two)."""
 
-Grads = dict[str, torch.Tensor | None]
+Grads = Mapping[str, torch.Tensor | None]
 
 
 # ---------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def guard_loss_classes() -> None:
         return
 
     @functools.wraps(original)
-    def guarded(self: nn.Module, *args: Any, **kwargs: Any) -> None:
+    def guarded(self: _Loss, *args: Any, **kwargs: Any) -> None:
         settings = [*args, *(kwargs.get(k) for k in ("size_average", "reduce", "reduction"))]
         if any(isinstance(v, torch.Tensor) for v in settings):
             raise CheckFailed(mistake("criterion-called-with-data", cls=type(self).__name__))
@@ -245,7 +245,7 @@ def current() -> Trace:
     )
 
 
-def grads_of(net: nn.Module) -> Grads:
+def grads_of(net: nn.Module) -> dict[str, torch.Tensor | None]:
     return {n: _detached(p.grad) for n, p in net.named_parameters()}
 
 
