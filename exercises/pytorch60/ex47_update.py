@@ -32,6 +32,14 @@ def check(net: Any) -> None:
             named = optim_trace.uncalled(source(), "step")
             if named:
                 fail(mistake("step-not-called", name=named[0]))
+            if optim_trace.calls(source(), "step"):
+                fail(
+                    "The weights did not change: your code calls optimizer.step(), but that line "
+                    "never ran. Is it inside a function that is never called, or a branch or "
+                    "loop that never runs?",
+                    "权重没有变化：你的代码里写了 optimizer.step()，但这一行从未执行。它是不是写在一个"
+                    "从未被调用的函数里，或者一个从未执行的分支或循环里？",
+                )
             fail(
                 "The weights did not change: optimizer.step() applies the gradients, and it was "
                 "not called.",

@@ -74,6 +74,16 @@ def uncalled(source: str, method: str) -> list[str]:
     ]
 
 
+def calls(source: str, method: str) -> bool:
+    """Whether ``source`` calls ``….method(...)`` anywhere (run or not)."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == method
+        for node in _walk(source)
+    )
+
+
 def keyword_value(source: str, function: str, keyword: str) -> list[object]:
     """The constant values given as ``keyword=`` to calls of ``….function(...)``."""
     found: list[object] = []
@@ -393,6 +403,24 @@ def explain_loss(
                 "output first, loss = criterion(output, target).",
                 "`loss` 不是由 `output` 算出来的：请把网络的输出作为第一个参数，"
                 "loss = criterion(output, target)。",
+            )
+        if (
+            isinstance(against, torch.Tensor)
+            and against.shape != target.shape
+            and against.numel() == target.numel()
+            and value_mismatch(against.reshape(-1), target.reshape(-1), atol=1e-6) is None
+        ):
+            shape = tuple(against.shape)
+            fail(
+                t(
+                    f"The loss was computed against `target` reshaped to {shape}, not of the "
+                    f"output's shape {tuple(output.shape)}: MSELoss then broadcasts the two "
+                    "into a grid of differences, a wrong loss (with only a warning). Pass "
+                    "`target` as it is, shaped like the output.",
+                    f"计算损失时用的是被改成 {shape} 形状的 `target`，而不是输出的形状 "
+                    f"{tuple(output.shape)}：MSELoss 会把两者广播成差值网格，损失就算错了"
+                    "（只给出一个警告）。请直接传入与输出形状相同的 `target`。",
+                )
             )
         if isinstance(against, torch.Tensor) and (
             against.shape != target.shape or value_mismatch(against, target, atol=1e-6) is not None
