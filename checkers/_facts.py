@@ -268,7 +268,9 @@ class _Collector:
             return self._module(value, depth, ref)
         if _isinstance(value, torch.optim.Optimizer):
             return self._optimizer(value, depth, ref)
-        if _class_path(kind).startswith(_LIBRARY_MODULE_PREFIXES):
+        if _class_path(kind).startswith(_LIBRARY_MODULE_PREFIXES) and not _isinstance(value, tuple):
+            # (A library namedtuple, e.g. load_state_dict's _IncompatibleKeys, cannot be
+            # rebuilt attribute by attribute: it travels as an Opaque that names its type.)
             return {
                 "$obj": _class_path(kind),
                 "attrs": self._attrs(value, depth),

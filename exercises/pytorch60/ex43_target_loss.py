@@ -1,11 +1,15 @@
 from typing import Any
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
-from checkers import expect_printed, expect_tensor, expect_values, fail, t
+from checkers import expect_printed, expect_tensor, expect_values, fail, t, value_mismatch
 
 
 def check(target: Any, output: Any, net: Any, input: Any, loss: Any) -> None:
+    from pytorch60 import optim_trace
+
     if isinstance(target, torch.Tensor) and tuple(target.shape) == (10, 1):
         fail(
             "`target` has shape (10, 1), a column vector; the output is a row, (1, 10). "
@@ -28,7 +32,23 @@ def check(target: Any, output: Any, net: Any, input: Any, loss: Any) -> None:
     expect_tensor(output, name="output", shape=(1, 10))
     with torch.no_grad():
         expect_values(output, net(input), name="output", atol=1e-5)
-        want = ((output - target) ** 2).mean()
+        want = F.mse_loss(output, target)
+    if isinstance(loss, nn.Module):
+        fail(
+            "`loss` is a loss module, not the loss of this output: call the criterion on the "
+            "data, loss = criterion(output, target).",
+            "`loss` 是一个损失函数模块，而不是这次输出的损失：请用数据调用损失函数，"
+            "loss = criterion(output, target)。",
+        )
     expect_tensor(loss, name="loss", shape=())
+    if value_mismatch(loss, want, atol=1e-6) is not None:
+        optim_trace.explain_loss(loss, output, target, optim_trace.current())
     expect_values(loss, want, name="loss", atol=1e-6)
     expect_printed(loss, what=t("the loss", "损失"))
+
+
+def instrument(criterion: Any) -> None:
+    from pytorch60 import optim_trace
+
+    optim_trace.guard_loss_classes()
+    optim_trace.watch(criterion=criterion)

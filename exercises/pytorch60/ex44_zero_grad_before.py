@@ -2,10 +2,21 @@ from typing import Any
 
 import torch
 
-from checkers import expect, fail, printed, t, was_printed
+from checkers import expect, fail, mistake, printed, source, t, was_printed
 
 
 def check(net: Any) -> None:
+    from pytorch60 import optim_trace
+
+    stale = [
+        name
+        for name, p in net.named_parameters()
+        if p.grad is not None and bool(p.grad.abs().sum())
+    ]
+    if stale:
+        named = optim_trace.uncalled(source(), "zero_grad")
+        if named:
+            fail(mistake("zero-grad-not-called", name=named[0]))
     grad = net.conv1.bias.grad
     if grad is not None and bool(grad.abs().sum()):
         fail(

@@ -2,11 +2,35 @@ from typing import Any
 
 import torch
 
-from checkers import expect_grad, expect_printed
+from checkers import expect_grad, expect_printed, fail, mistake, source, t
 
 
 def check(criterion: Any, net: Any, input: Any, target: Any) -> None:
+    from pytorch60 import optim_trace
+
+    trace = optim_trace.current()
     fresh = criterion(net(input), target)
-    (want,) = torch.autograd.grad(fresh, [net.conv1.bias])
-    expect_grad(net.conv1.bias, want, name="net.conv1.bias", atol=1e-6, rtol=1e-4)
+    params = dict(net.named_parameters())
+    want = dict(zip(params, torch.autograd.grad(fresh, list(params.values())), strict=True))
+    got = optim_trace.grads_of(net)
+    if all(g is None for g in got.values()):
+        named = optim_trace.uncalled(source(), "backward")
+        if named:
+            fail(mistake("backward-not-called", name=named[0]))
+        if not trace.backwards():
+            fail(
+                "No gradient reached the network: backward() was not called. Call "
+                "loss.backward() before printing.",
+                "没有任何梯度到达网络：没有调用 backward()。请在打印之前调用 loss.backward()。",
+            )
+    k = optim_trace.scale(got, want)
+    if k is not None and not optim_trace.same_number(k, 1.0) and k > 1.5:
+        raise optim_trace.accumulated(t("The gradients of net", "net 的梯度"), k, trace)
+    expect_grad(net.conv1.bias, want["conv1.bias"], name="net.conv1.bias", atol=1e-6, rtol=1e-4)
     expect_printed(net.conv1.bias.grad, what="net.conv1.bias.grad")
+
+
+def instrument(net: Any) -> None:
+    from pytorch60 import optim_trace
+
+    optim_trace.watch(net)

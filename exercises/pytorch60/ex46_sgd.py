@@ -1,12 +1,12 @@
 from typing import Any
 
-import torch
-
-from checkers import expect, expect_module, t
+from checkers import expect, t
 
 
 def check(optimizer: Any, net: Any) -> None:
-    expect_module(optimizer, torch.optim.SGD, name="optimizer", lr=0.01, momentum=0)
+    from pytorch60 import optim_trace
+
+    optim_trace.expect_sgd(optimizer, "optimizer", lr=0.01)
     group = [p for g in optimizer.param_groups for p in g["params"]]
     expect(
         len(group) == len(list(net.parameters()))

@@ -1,12 +1,12 @@
 from typing import Any
 
-import torch
-
-from checkers import expect, expect_module, fail, t
+from checkers import expect, fail, t
 
 
 def check(optimizer2: Any, net: Any, net2: Any) -> None:
-    expect_module(optimizer2, torch.optim.SGD, name="optimizer2", lr=0.001, momentum=0.9)
+    from pytorch60 import optim_trace
+
+    optim_trace.expect_sgd(optimizer2, "optimizer2", lr=0.001, momentum=0.9)
     group = [p for g in optimizer2.param_groups for p in g["params"]]
 
     def same(module: Any) -> bool:

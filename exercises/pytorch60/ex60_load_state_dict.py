@@ -2,10 +2,15 @@ from typing import Any
 
 import torch
 
-from checkers import expect_type, expect_values, fail, value_mismatch
+from checkers import expect_type, expect_values, fail, mistake, source, value_mismatch
 
 
 def check(net3: Any, Net: Any, net2: Any, device: Any) -> None:
+    from pytorch60 import saving
+
+    saving.expect_safe_load(source())
+    if saving.is_load_result(net3):
+        fail(mistake("load-state-dict-result", name="net3"))
     if isinstance(net3, dict):
         fail(
             "`net3` is the dict of weights itself (a state_dict), not a network. Create Net() "
