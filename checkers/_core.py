@@ -106,7 +106,7 @@ class LearnerError(Exception):
         from checkers._mistakes import explain_error
 
         message = error_headline(self.type_name, self.message, self.line, during=during)
-        found = explain_error(self.type_name, self.message)
+        found = explain_error(self.type_name, self.message.strip())
         return {
             "status": "error",
             "message": with_explanation(message, str(found) if found else ""),

@@ -297,7 +297,7 @@ def _mistake_for(exc: BaseException, job: dict[str, Any]) -> Any:
         text = str(exc)
     except Exception:
         return None
-    return explain_error(type(exc).__name__, text)
+    return explain_error(type(exc).__name__, text.strip())
 
 
 def _exercise_explains(job: dict[str, Any], message: str, trace: str) -> bool:
@@ -676,7 +676,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         replaced = _replaced_method(ns)
         if replaced is not None:
             return {"status": "fail", "message": str(replaced), "mistake": replaced.id}
-        wrong_type = _learner_value_error(exc, ns, setup, job)
+        wrong_type = _learner_value_error(exc, ns, setup)
         if wrong_type:
             return {"status": "fail", "message": wrong_type}
         return _checker_error("check", exc)
@@ -713,35 +713,36 @@ def _replaced_method(ns: dict[str, Any]) -> Any:
     return None
 
 
-def _learner_value_error(
-    exc: BaseException, ns: dict[str, Any], setup: dict[str, Any], job: dict[str, Any]
-) -> str:
-    """A learner-facing failure when a check broke on a value of the wrong type that the
+PLAIN = (list, tuple, dict, set, frozenset, str, bytes, int, float, complex, bool, type(None))
+"""Plain Python data: a value that answers no PyTorch question (``.shape``, ``.weight``)."""
+
+
+def _learner_value_error(exc: BaseException, ns: dict[str, Any], setup: dict[str, Any]) -> str:
+    """A learner-facing failure when a check broke on a value of the wrong kind that the
     learner's code provided; "" when the error is the check's own (a checker error).
 
     The rule: the error is an ``AttributeError`` whose object (``exc.obj``) is the
-    value of one of the learner's names, and that value is not what the trusted
-    setup bound to the name (the name is the task's, or the setup has none by that
-    name, or one of another type). A check that asks a wrong-typed answer for an
-    attribute has met the learner's mistake; any other exception (a ``NameError``
-    in the check, an attribute missing from the setup's own objects, a ``TypeError``
-    that names no learner value) stays a bug of the exercise.
+    value of one of the learner's names, that value is plain Python data (a list, a
+    number, ``None``…) or something the judge only holds a description of, and the
+    trusted setup did not bind that name to a value of the same type. Such a value
+    cannot be what a PyTorch task asks for, so the check met the learner's mistake.
+    Anything else (a ``NameError`` in the check, an attribute a tensor or a module
+    lacks, a ``TypeError``) stays a bug of the exercise: a check must test the kind
+    of a value before it uses it.
     """
     from checkers._core import t
-    from checkers._facts import Opaque
+    from checkers._facts import LearnerObject, Opaque
 
     if not isinstance(exc, AttributeError):
         return ""
     obj = getattr(exc, "obj", None)
     attr = getattr(exc, "name", None)
-    if obj is None or not isinstance(attr, str):
+    if not isinstance(attr, str) or not isinstance(obj, (*PLAIN, Opaque, LearnerObject)):
         return ""
-    task_names = set(job.get("names", []))
     for name, value in ns.items():
         if value is not obj or name.startswith("__"):
             continue
-        theirs = name in task_names or name not in setup or type(setup[name]) is not type(value)
-        if not theirs:
+        if name in setup and type(setup[name]) is type(value):
             continue
         found = type(value).__name__
         if isinstance(value, Opaque):
