@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -105,8 +106,10 @@ class LearnerError(Exception):
         misconception catalogue knows the error."""
         from checkers._mistakes import explain_error
 
-        message = error_headline(self.type_name, self.message, self.line, during=during)
         found = explain_error(self.type_name, self.message.strip())
+        message = error_headline(
+            self.type_name, self.message, self.line, during=during, explained=found is not None
+        )
         return {
             "status": "error",
             "message": with_explanation(message, str(found) if found else ""),
@@ -132,14 +135,31 @@ def first_line(text: str) -> str:
     return lines[0]
 
 
+def first_sentence(text: str) -> str:
+    """The first sentence of a one-line message (torch's often go on with advice that
+    does not fit the learner's case, such as ``retain_graph=True``)."""
+    found = re.search(r"[.!?](?=\s+[A-Z])", text)
+    return text[: found.end()] if found else text
+
+
 def error_headline(
-    type_name: str, text: str, line: int | None, *, during: str = "code", what: str = ""
+    type_name: str,
+    text: str,
+    line: int | None,
+    *,
+    during: str = "code",
+    what: str = "",
+    explained: bool = False,
 ) -> str:
     """``TypeError on line 3: <first line of the message>``, in the learner's language.
 
     ``during="check"``: the check was using the learner's code (``what`` it was doing).
+    ``explained``: an explanation follows, so only the message's first sentence is kept
+    (the whole message stays in the traceback).
     """
     first = first_line(text)
+    if explained:
+        first = first_sentence(first)
     where_en = f" on line {line}" if line else ""
     where_zh = f"第 {line} 行" if line else ""
     if during == "check":

@@ -362,11 +362,12 @@ def _error_result(
     except Exception:
         raw = ""
     name = type(exc).__name__
-    message = error_headline(name, raw, line, during=during, what=what)
     found = _mistake_for(exc, job)
     explanation = _explain(exc, job)
     if found is not None and not _exercise_explains(job, f"{name}: {raw}", text):
         explanation = str(found)
+    explained = found is not None or bool(explanation)
+    message = error_headline(name, raw, line, during=during, what=what, explained=explained)
     return {
         "status": "error",
         "message": with_explanation(message, explanation),

@@ -155,3 +155,12 @@ def test_a_method_replaced_by_assignment_is_named(runner: Runner) -> None:
     assert result.message.startswith("Your code assigned a value to `net.state_dict`")
     assert "`net.load_state_dict(weights)`" in result.message
     assert result.message.endswith("the weights are wrong")
+
+
+def test_an_explained_error_drops_torchs_own_advice(runner: Runner) -> None:
+    code = "w = torch.ones(2, requires_grad=True)\nx = (w * 2).sum()\nx.backward()\nx.backward()\n"
+    result = runner.run(job(code, check=""))
+    assert result.mistake == "backward-twice"
+    assert "Trying to backward through the graph a second time" in result.message
+    assert "retain_graph" not in result.message
+    assert "retain_graph" in result.traceback  # torch's whole message is still there
