@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,20 +102,90 @@ class LearnerError(Exception):
         )
 
     def result(self, *, during: str = "code") -> dict[str, Any]:
-        """The learner's ``error`` result for this exception."""
-        where = f" on line {self.line}" if self.line else ""
-        if during == "check" and self.line:
-            where = t(
-                f" on line {self.line} (while the check was using your code)",
-                f"（第 {self.line} 行，检查在调用你的代码时）",
-            )
-        message = f"{self.type_name}{where}: {self.message}" if self.message else self.type_name
+        """The learner's ``error`` result for this exception, explained where the
+        misconception catalogue knows the error."""
+        from checkers._mistakes import explain_error
+
+        found = explain_error(self.type_name, self.message.strip())
+        message = error_headline(
+            self.type_name, self.message, self.line, during=during, explained=found is not None
+        )
         return {
             "status": "error",
-            "message": message,
+            "message": with_explanation(message, str(found) if found else ""),
             "traceback": self.traceback,
             "line": self.line,
+            "mistake": found.id if found else "",
         }
+
+
+def first_line(text: str) -> str:
+    """The first meaningful line of an error message.
+
+    torch's messages may start with a blank line, wrap their details over several
+    lines, or get notes appended; the first line names the problem. A first line
+    that only announces what follows ("Error(s) in loading state_dict for Net:")
+    keeps the line after it.
+    """
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return ""
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {lines[1]}"
+    return lines[0]
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a one-line message (torch's often go on with advice that
+    does not fit the learner's case, such as ``retain_graph=True``)."""
+    found = re.search(r"[.!?](?=\s+[A-Z])", text)
+    return text[: found.end()] if found else text
+
+
+def error_headline(
+    type_name: str,
+    text: str,
+    line: int | None,
+    *,
+    during: str = "code",
+    what: str = "",
+    explained: bool = False,
+) -> str:
+    """``TypeError on line 3: <first line of the message>``, in the learner's language.
+
+    ``during="check"``: the check was using the learner's code (``what`` it was doing).
+    ``explained``: an explanation follows, so only the message's first sentence is kept
+    (the whole message stays in the traceback).
+    """
+    first = first_line(text)
+    if explained:
+        first = first_sentence(first)
+    where_en = f" on line {line}" if line else ""
+    where_zh = f"第 {line} 行" if line else ""
+    if during == "check":
+        if line:
+            where_en += " (while the check was using your code)"
+        where_zh = f"{where_zh}，检查在调用你的代码时" if line else "检查在调用你的代码时"
+    if what:
+        where_en = f" while {what}{where_en}"
+        where_zh = f"{what}时" + (f"，{where_zh}" if where_zh else "")
+    zh_frame = f"（{where_zh}）" if where_zh else ""
+    return t(
+        f"{type_name}{where_en}: {first}" if first else f"{type_name}{where_en}",
+        f"{type_name}{zh_frame}：{first}" if first else f"{type_name}{zh_frame}",
+    )
+
+
+def with_explanation(message: str, explanation: str) -> str:
+    """``message``, then ``explanation`` as the next sentence (if there is one)."""
+    explanation = explanation.strip()
+    if not explanation:
+        return message
+    message = message.rstrip()
+    if not message.endswith((".", "!", "?", "。", "！", "？")):
+        message += "。" if _state.lang == "zh" else "."
+    joined = message.endswith(("。", "！", "？"))
+    return f"{message}{explanation}" if joined else f"{message} {explanation}"
 
 
 def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

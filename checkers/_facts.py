@@ -116,6 +116,9 @@ class TensorMeta:
 
 
 _META: dict[int, tuple[Any, TensorMeta]] = {}
+_SHADOWED: dict[int, tuple[Any, dict[str, str]]] = {}
+"""Objects whose methods the learner replaced by assigning to them: attribute -> the type
+of what was assigned (the judge restores the class's own method in its place)."""
 _STORAGE: dict[int, tuple[int, int] | None] = {}
 """Where the judge's restored memory lived in the learner's process, by its address here."""
 
@@ -125,6 +128,15 @@ def learner_memory(address: int) -> tuple[bool, tuple[int, int] | None]:
     if address in _STORAGE:
         return True, _STORAGE[address]
     return False, None
+
+
+def shadowed(value: Any) -> dict[str, str]:
+    """The methods of a restored object that the learner's code assigned over, each with
+    the type name of the value assigned (empty for objects the judge made itself)."""
+    entry = _SHADOWED.get(_id(value))
+    if entry is None or entry[0] is not value:
+        return {}
+    return dict(entry[1])
 
 
 def meta_of(value: Any) -> TensorMeta | None:
@@ -662,6 +674,7 @@ class _Restorer:
         self._remember(node, module)
         for name, value in _mapping(node.get("attrs")).items():
             if _shadows_behaviour(cls, name):
+                self._note_shadow(module, cls, name, value)
                 continue
             object.__setattr__(module, name, self.restore(value))
         for name, value in _mapping(node.get("params")).items():
@@ -713,9 +726,46 @@ class _Restorer:
         value: Any = object.__new__(cls)
         self._remember(node, value)
         for name, item in _mapping(node.get("attrs")).items():
-            if not _shadows_behaviour(cls, name):
+            if _shadows_behaviour(cls, name):
+                self._note_shadow(value, cls, name, item)
+            else:
                 object.__setattr__(value, name, self.restore(item))
         return value
+
+    def _note_shadow(self, owner: Any, cls: type, name: str, node: Any) -> None:
+        """Remember that the learner assigned ``node`` over the method ``name`` of ``owner``."""
+        if name.startswith("__") or not callable(getattr(cls, name, None)):
+            return  # a property or a dunder: nothing a learner means to call
+        _SHADOWED.setdefault(_id(owner), (owner, {}))[1][name] = _kind_of(node)
+
+
+_KINDS = {
+    "$dict": "dict",
+    "$odict": "dict",
+    "$list": "list",
+    "$tuple": "tuple",
+    "$set": "set",
+    "$t": "tensor",
+    "$np": "NumPy array",
+}
+
+
+def _kind_of(node: Any) -> str:
+    """What a fact is, in a word (``dict``, ``tensor``, ``Net``), without rebuilding it."""
+    if node is None:
+        return "None"
+    if isinstance(node, bool | int | float | str):
+        return type(node).__name__
+    if isinstance(node, dict) and node:
+        tag = str(next(iter(node)))
+        if tag in _KINDS:
+            return _KINDS[tag]
+        for key in ("$module", "$optimizer", "$obj", "$class"):
+            if key in node:
+                return str(node[key]).rsplit(".", 1)[-1]
+        if tag == "$opaque":
+            return str(node.get("type", "object")).rsplit(".", 1)[-1] or "object"
+    return "value"
 
 
 def _as_range(value: Any) -> tuple[int, int] | None:

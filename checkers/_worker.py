@@ -33,6 +33,7 @@ import json
 import linecache
 import os
 import random
+import re
 import resource
 import selectors
 import signal
@@ -73,9 +74,15 @@ class _NoStdin(io.TextIOBase):
         return True
 
     def _refuse(self) -> str:
+        from checkers._core import t
+
         raise EOFError(
-            "input() cannot read anything here: quiz-tui runs your code without a keyboard. "
-            "Put the value in your code instead."
+            t(
+                "input() cannot read anything here: quiz-tui runs your code without a keyboard. "
+                "Put the value in your code instead.",
+                "input() 在这里读不到任何内容：quiz-tui 运行你的代码时没有键盘输入。"
+                "请直接把值写在代码里。",
+            )
         )
 
     def read(self, size: int | None = -1) -> str:
@@ -199,7 +206,14 @@ def _resolve_device(requested: str) -> str:
         return "cpu"
     available = torch.cuda.is_available()
     if requested == "cuda" and not available:
-        raise RuntimeError("CUDA was asked for, but torch finds no usable GPU on this machine")
+        from checkers._core import t
+
+        raise RuntimeError(
+            t(
+                "CUDA was asked for, but torch finds no usable GPU on this machine",
+                "设置要求使用 CUDA，但 torch 在这台机器上找不到可用的 GPU",
+            )
+        )
     return "cuda" if available else "cpu"
 
 
@@ -208,58 +222,133 @@ def _learner_frames(tb: TracebackType | None) -> traceback.StackSummary:
     return traceback.StackSummary.from_list(frames[-12:])
 
 
+IMPORTS = {
+    "torch": "import torch",
+    "np": "import numpy as np",
+    "nn": "import torch.nn as nn",
+    "F": "import torch.nn.functional as F",
+}
+"""Names learners use without importing them, and the line that defines each."""
+
+
 def _explain(exc: BaseException, job: dict[str, Any]) -> str:
-    """A sentence for errors whose Python message does not say what to do."""
+    """A sentence for errors of the machine rather than of PyTorch (limits, memory, recursion),
+    whose Python message does not say what to do. Misconceptions are in the catalogue."""
+    from checkers._core import t
+
+    tasks = job.get("tasks", 128)
     if type(exc).__name__ == "OutOfMemoryError":
-        return (
-            " The GPU ran out of memory: use smaller tensors or batches, and drop references "
-            "to tensors you no longer need."
+        return t(
+            "The GPU ran out of memory: use smaller tensors or batches, and drop references "
+            "to tensors you no longer need.",
+            "GPU 显存不够用了：请使用更小的张量或批次，并去掉对不再需要的张量的引用。",
         )
     if isinstance(exc, RecursionError):
-        return " A function keeps calling itself without stopping."
+        return t(
+            "A function keeps calling itself without stopping.",
+            "有一个函数在不停地调用自己，没有停下来的条件。",
+        )
     if isinstance(exc, MemoryError):
-        return " Your code asked for more memory than this machine can give."
+        return t(
+            "Your code asked for more memory than this machine can give.",
+            "你的代码申请的内存超过了这台机器能提供的量。",
+        )
     if isinstance(exc, BlockingIOError | PermissionError) and exc.errno in (
         errno.EAGAIN,
         errno.EPERM,
     ):
-        return (
-            f" Your code tried to start too many processes or threads "
-            f"(at most {job.get('tasks', 128)} may run at once in a check)."
+        return t(
+            f"Your code tried to start too many processes or threads "
+            f"(at most {tasks} may run at once in a check).",
+            f"你的代码试图启动太多进程或线程（一次检查中最多同时运行 {tasks} 个）。",
         )
     if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
-        return (
-            f" Your code tried to start too many threads "
-            f"(at most {job.get('tasks', 128)} may run at once in a check)."
+        return t(
+            f"Your code tried to start too many threads "
+            f"(at most {tasks} may run at once in a check).",
+            f"你的代码试图启动太多线程（一次检查中最多同时运行 {tasks} 个）。",
         )
     if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-        return f" Files written by a check may be at most {job.get('file_mb', 512)} MB."
-    if isinstance(exc, ModuleNotFoundError) and exc.name == "pytorch":
-        return " The package is called PyTorch, but its module is `torch`: write `import torch`."
-    name = getattr(exc, "name", None) if isinstance(exc, NameError) else None
-    if name in {"torch", "np", "nn", "F"}:
-        module = {"torch": "torch", "np": "numpy as np", "nn": "torch.nn as nn"}.get(
-            name, "torch.nn.functional as F"
+        mb = job.get("file_mb", 512)
+        return t(
+            f"Files written by a check may be at most {mb} MB.",
+            f"检查中写入的文件最大只能是 {mb} MB。",
         )
-        return f" Add `import {module}` first."
     return ""
 
 
-def _error_result(exc: BaseException, job: dict[str, Any], *, during: str) -> dict[str, Any]:
-    """Turn an exception raised by the learner's code into an ``error`` result."""
+def _mistake_for(exc: BaseException, job: dict[str, Any]) -> Any:
+    """The misconception catalogue's entry for a learner's exception, if it has one.
+
+    A ``NameError`` is explained from the job: a name the task asks the learner to
+    define, or a module name used without its import; the catalogue's error
+    patterns explain the rest.
+    """
+    from checkers._mistakes import explain_error, mistake
+
+    if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError):
+        name = getattr(exc, "name", None)
+        if isinstance(name, str) and name in job.get("names", []):
+            return mistake("name-not-defined-task", name=name)
+        if name in IMPORTS:
+            return mistake("missing-import", name=name, statement=IMPORTS[name])
+        return None
+    try:
+        text = str(exc)
+    except Exception:
+        return None
+    return explain_error(type(exc).__name__, text.strip())
+
+
+def _exercise_explains(job: dict[str, Any], message: str, trace: str) -> bool:
+    """Whether the exercise's own ``[[explain]]`` words will be added (by the runner)."""
+    haystack = f"{message}\n{trace}"
+    for pattern in job.get("explain", []):
+        with contextlib.suppress(re.error, TypeError):
+            if re.search(pattern, haystack):
+                return True
+    return False
+
+
+SYNTAX_ZH = {"SyntaxError": "语法错误", "IndentationError": "缩进错误", "TabError": "缩进错误"}
+
+
+def _error_result(
+    exc: BaseException, job: dict[str, Any], *, during: str, what: str = ""
+) -> dict[str, Any]:
+    """Turn an exception raised by the learner's code into an ``error`` result.
+
+    The message is Python's (its first meaningful line), framed in the learner's
+    language, then an explanation: the catalogue's entry for the mistake (whose
+    id travels as ``mistake``), or a sentence about the machine's limits. Where
+    the exercise has its own ``[[explain]]`` words for the error, those take the
+    place of the catalogue's text (the id still travels).
+    """
+    from checkers._core import error_headline, t, with_explanation
+
     if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
+        kind = type(exc).__name__
+        message = t(
+            f"{kind} on line {exc.lineno}: {exc.msg}",
+            f"第 {exc.lineno} 行有{SYNTAX_ZH.get(kind, '语法错误')}（{kind}）：{exc.msg}",
+        )
+        found = _mistake_for(exc, job)
         return {
             "status": "error",
-            "message": f"SyntaxError on line {exc.lineno}: {exc.msg}",
+            "message": with_explanation(message, str(found) if found else ""),
             "traceback": detail,
             "line": exc.lineno,
+            "mistake": found.id if found else "",
         }
     if isinstance(exc, SystemExit):
         return {
             "status": "error",
-            "message": "Your code called sys.exit() or exit(). The checks need your code to run to "
-            "its end; remove the call.",
+            "message": t(
+                "Your code called sys.exit() or exit(). The checks need your code to run to "
+                "its end; remove the call.",
+                "你的代码调用了 sys.exit() 或 exit()。检查需要你的代码一直运行到结尾；请删掉这个调用。",
+            ),
             "line": _last_line(exc.__traceback__),
         }
     frames = _learner_frames(exc.__traceback__)
@@ -268,23 +357,23 @@ def _error_result(exc: BaseException, job: dict[str, Any], *, during: str) -> di
     text = (
         header + "".join(frames.format()) + "".join(traceback.format_exception_only(type(exc), exc))
     )
-    summary = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
-    where = f" on line {line}" if line else ""
-    if during == "check" and line:
-        where = f" on line {line} (while the check was using your code)"
+    try:
+        raw = str(exc)
+    except Exception:
+        raw = ""
     name = type(exc).__name__
-    message = summary if summary.startswith(name) else f"{name}: {summary}"
-    message = (
-        message.replace(f"{name}:", f"{name}{where}:", 1) if ":" in message else (f"{name}{where}")
-    )
-    hint = _explain(exc, job)
-    if hint and not message.rstrip().endswith((".", "!", "?", ")")):
-        message = message.rstrip() + "."
+    found = _mistake_for(exc, job)
+    explanation = _explain(exc, job)
+    if found is not None and not _exercise_explains(job, f"{name}: {raw}", text):
+        explanation = str(found)
+    explained = found is not None or bool(explanation)
+    message = error_headline(name, raw, line, during=during, what=what, explained=explained)
     return {
         "status": "error",
-        "message": message + hint,
+        "message": with_explanation(message, explanation),
         "traceback": text.rstrip(),
         "line": line,
+        "mistake": found.id if found else "",
     }
 
 
@@ -297,12 +386,30 @@ def _has_learner_frame(tb: TracebackType | None) -> bool:
     return any(f.filename == LEARNER_FILE for f in traceback.extract_tb(tb))
 
 
+PARTS_ZH = {
+    "setup": "准备代码",
+    "probe": "探针",
+    "check": "检查",
+    "runner": "运行器",
+    "report": "报告",
+}
+"""The parts of a task that can fail, in Chinese (for checker errors)."""
+
+
 def _checker_error(what: str, exc: BaseException) -> dict[str, Any]:
+    from checkers._core import t
+
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        raw = f"{type(exc).__name__}: {exc}"
+    except Exception:
+        raw = type(exc).__name__
     return {
         "status": "checker_error",
-        "message": f"The task's {what} failed; this is a bug in the exercise, not in your "
-        f"code. {type(exc).__name__}: {exc}",
+        "message": t(
+            f"The task's {what} failed; this is a bug in the exercise, not in your code. {raw}",
+            f"本题的{PARTS_ZH.get(what, what)}出错了：这是题目的问题，不是你的代码的问题。{raw}",
+        ),
         "traceback": detail.rstrip(),
     }
 
@@ -474,7 +581,10 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
     if job.get("mode") == "prepare":
         # Only the setup, with a long limit: it builds the practice data and
         # trains the reference network once, so that checks find them cached.
-        return {"status": "ran", "message": "The task's setup is ready."}
+        return {
+            "status": "ran",
+            "message": _core.t("The task's setup is ready.", "本题的准备工作已完成。"),
+        }
 
     reference: dict[str, Any] | None = None
 
@@ -547,25 +657,104 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         else:
             exec(compile(job["check"], CHECK_FILE, "exec", dont_inherit=True), scope)
     except checkers.CheckFailed as exc:
+        replaced = None if exc.mistake else _replaced_method(ns)
+        if replaced is not None:
+            # The answer is wrong, and the learner assigned over a method of theirs:
+            # say that first (it is why), then what the check saw.
+            message = _core.with_explanation(str(replaced), exc.message)
+            return {"status": "fail", "message": message, "mistake": replaced.id}
         return {"status": "fail", "message": exc.message, "mistake": exc.mistake}
     except checkers.NotAttempted as exc:
         return {"status": "not_attempted", "message": exc.message}
     except checkers.LearnerError as exc:
         return exc.result(during="check")
     except checkers.LearnerRaised as exc:
-        result = _error_result(exc.original, job, during="check")
-        name = type(exc.original).__name__
-        result["message"] = result["message"].replace(name, f"{name} while {exc.what}", 1)
-        return result
+        return _error_result(exc.original, job, during="check", what=exc.what)
     except BaseException as exc:
         opaque = _opaque_in(exc)
         if opaque:
             return {"status": "fail", "message": opaque}
+        replaced = _replaced_method(ns)
+        if replaced is not None:
+            return {"status": "fail", "message": str(replaced), "mistake": replaced.id}
+        wrong_type = _learner_value_error(exc, ns, setup)
+        if wrong_type:
+            return {"status": "fail", "message": wrong_type}
         return _checker_error("check", exc)
     return {
         "status": "pass",
         "message": _core.t("All checks passed.", "全部检查通过。"),
     }
+
+
+def _replaced_method(ns: dict[str, Any]) -> Any:
+    """The catalogue's ``method-replaced`` for the first of the learner's objects whose method
+    their code assigned over (``net3.state_dict = weights``), if any: a fact, not a guess
+    (the facts say what the assignment put there), told when the answer is judged wrong."""
+    from checkers import _facts
+    from checkers._core import t
+    from checkers._mistakes import mistake
+
+    for name, value in ns.items():
+        if name.startswith("__"):
+            continue
+        for attr, found in _facts.shadowed(value).items():
+            if attr == "state_dict":
+                advice = t(
+                    f"To load saved weights into a network, call "
+                    f"`{name}.load_state_dict(weights)`.",
+                    f"要把保存的权重加载到网络中，请调用 `{name}.load_state_dict(weights)`。",
+                )
+            else:
+                advice = t(
+                    f"To use the method, call it: `{name}.{attr}(...)`.",
+                    f"要使用这个方法，请调用它：`{name}.{attr}(...)`。",
+                )
+            return mistake("method-replaced", name=name, attr=attr, found=found, advice=advice)
+    return None
+
+
+PLAIN = (list, tuple, dict, set, frozenset, str, bytes, int, float, complex, bool, type(None))
+"""Plain Python data: a value that answers no PyTorch question (``.shape``, ``.weight``)."""
+
+
+def _learner_value_error(exc: BaseException, ns: dict[str, Any], setup: dict[str, Any]) -> str:
+    """A learner-facing failure when a check broke on a value of the wrong kind that the
+    learner's code provided; "" when the error is the check's own (a checker error).
+
+    The rule: the error is an ``AttributeError`` whose object (``exc.obj``) is the
+    value of one of the learner's names, that value is plain Python data (a list, a
+    number, ``None``…) or something the judge only holds a description of, and the
+    trusted setup did not bind that name to a value of the same type. Such a value
+    cannot be what a PyTorch task asks for, so the check met the learner's mistake.
+    Anything else (a ``NameError`` in the check, an attribute a tensor or a module
+    lacks, a ``TypeError``) stays a bug of the exercise: a check must test the kind
+    of a value before it uses it.
+    """
+    from checkers._core import t
+    from checkers._facts import LearnerObject, Opaque
+
+    if not isinstance(exc, AttributeError):
+        return ""
+    obj = getattr(exc, "obj", None)
+    attr = getattr(exc, "name", None)
+    if not isinstance(attr, str) or not isinstance(obj, (*PLAIN, Opaque, LearnerObject)):
+        return ""
+    for name, value in ns.items():
+        if value is not obj or name.startswith("__"):
+            continue
+        if name in setup and type(setup[name]) is type(value):
+            continue
+        found = type(value).__name__
+        if isinstance(value, Opaque):
+            found = value.type_name.removeprefix("__main__.")
+        return t(
+            f"`{name}` is a {found}, and a {found} has no `.{attr}`, which the check needs: "
+            f"`{name}` does not hold the kind of value the task asks for.",
+            f"`{name}` 是一个 {found}，而 {found} 没有检查需要的 `.{attr}`："
+            f"`{name}` 里存放的不是题目要求的那种值。",
+        )
+    return ""
 
 
 def _read_all(fd: int) -> bytes:

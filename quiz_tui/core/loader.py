@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz_tui.core import content
+from quiz_tui.core.codetext import clean_code
 from quiz_tui.core.errors import ExerciseFileError, PackError, Problem
 from quiz_tui.core.model import (
     LANGS,
@@ -308,7 +309,10 @@ def _examples(
         if code is None:
             continue
         start = lines.string_start((key, i, "code"))
-        _compile_at(c, lines, code, f"{key}[{i}].code", (key, i, "code"))
+        # Examples are learner code: compiled as the runner will hand it over. A wrong
+        # answer expected to end in an error may be one Python cannot even compile.
+        if key != "wrong" or item.get("status") != "error":
+            _compile_at(c, lines, clean_code(code), f"{key}[{i}].code", (key, i, "code"))
         message = mistake = ""
         status = "fail"
         if key == "wrong":

@@ -36,6 +36,7 @@ from typing import Any, Literal, Protocol
 import msgspec
 
 from quiz_tui.core import paths, protocol
+from quiz_tui.core.codetext import clean_code
 from quiz_tui.core.data import DataSource, practice_source
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.model import (
@@ -480,11 +481,20 @@ def _source_line(code: str, line: int | None) -> str:
     return ""
 
 
-def _at(code: str, line: int | None) -> str:
+def _at(code: str, line: int | None, lang: Lang = "en") -> str:
+    """Where the code was when something happened: `` at line 3: `x = f()` ``."""
     source = _source_line(code, line)
     if line is None:
         return ""
+    if lang == "zh":
+        return f"（第 {line} 行：`{source}`）" if source else f"（第 {line} 行）"
     return f" at line {line}: `{source}`" if source else f" at line {line}"
+
+
+def _pick(lang: Lang, en: str, zh: str) -> str:
+    """The runner's own texts, in the job's language (the runner cannot use ``checkers.t``:
+    importing the checkers would import torch into the app)."""
+    return zh if lang == "zh" else en
 
 
 @dataclass
@@ -651,7 +661,13 @@ class Runner:
         on_event: EventHandler | None = None,
         cancel: threading.Event | None = None,
     ) -> Result:
-        """Run ``job`` and judge it. Never raises for anything the learner's code does."""
+        """Run ``job`` and judge it. Never raises for anything the learner's code does.
+
+        The code is cleaned first (:func:`~quiz_tui.core.codetext.clean_code`: a
+        byte-order mark, CRLF line endings, mixed tabs), once, so that both of the
+        job's processes and every message read the same text, line for line.
+        """
+        job = replace(job, code=clean_code(job.code))
         if job.mode == "check" and job.starter is not None and is_untouched(job.code, job.starter):
             return Result(
                 task=job.task,
@@ -695,7 +711,11 @@ class Runner:
                     {
                         "type": "progress",
                         "fraction": 0.0,
-                        "text": "preparing the data (first time only)",
+                        "text": _pick(
+                            job.lang,
+                            "preparing the data (first time only)",
+                            "正在准备数据（仅第一次）",
+                        ),
                     }
                 )
             prepare = replace(
@@ -752,6 +772,7 @@ class Runner:
             "setup": [[p.name, p.code] for p in job.setup],
             "instrument": "" if trusted else job.instrument,
             "names": list(job.names),
+            "explain": [e.pattern for e in job.explain],
             "format": job.format,
             "hooks": "" if trusted else job.hooks,
             "code_file": job.code_file,
@@ -1215,7 +1236,7 @@ class Runner:
         """The result of a job this runner stopped (time, memory, tasks, cancel)."""
         zh = job.lang == "zh"
         line = _line_from_trace(trace)
-        at = _at(job.code, line)
+        at = _at(job.code, line, job.lang)
         excerpt = _trace_excerpt(trace)
         if reason == "timeout":
             limit = f"{job.limits.seconds:g} s"
@@ -1225,10 +1246,12 @@ class Runner:
                 else f"Your code was still running after {limit} (the limit for this task) "
                 f"and was stopped{at}."
             )
-            if line is None and not has_result and not zh:
-                message += (
+            if line is None and not has_result:
+                message += _pick(
+                    job.lang,
                     " It may be waiting for something that never happens, or doing far more "
-                    "work than the task needs."
+                    "work than the task needs.",
+                    "它可能在等待一件永远不会发生的事，或者做了远超题目需要的计算。",
                 )
             return Result(status=Status.TIMEOUT, message=message, line=line, traceback=excerpt,
                           **common)  # fmt: skip
@@ -1276,24 +1299,34 @@ class Runner:
             return Result(status=Status.CANCELLED, message=message, line=line, **common)
         return Result(
             status=Status.CHECKER_ERROR,
-            message="The worker did not start in time; see the worker log in quiz-tui's cache "
-            "folder.",
+            message=_pick(
+                job.lang,
+                "The worker did not start in time; see the worker log in quiz-tui's cache folder.",
+                "运行检查的进程没有按时启动；请查看 quiz-tui 缓存文件夹中的 worker 日志。",
+            ),
             **common,
         )
 
     def _death(self, job: Job, outcome: _Outcome, trace: str) -> dict[str, Any]:
         """Explain a child that ended without writing a result."""
+        lang = job.lang
         line = _line_from_trace(trace)
-        at = _at(job.code, line)
+        at = _at(job.code, line, lang)
         if outcome.lost:
-            message = (
+            message = _pick(
+                lang,
                 "The worker process that runs checks stopped while your code ran (did your "
-                "code kill its parent process?). A new worker has been started; check again."
+                "code kill its parent process?). A new worker has been started; check again.",
+                "运行检查的 worker 进程在你的代码运行时停止了（你的代码是否结束了它的父进程？）。"
+                "已经启动了新的 worker；请再检查一次。",
             )
             return {"message": message, "line": line}
         status = outcome.status
         if status is None:
-            return {"message": "The check ended without a result.", "line": line}
+            message = _pick(
+                lang, "The check ended without a result.", "检查结束了，但没有给出结果。"
+            )
+            return {"message": message, "line": line}
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             name = (
@@ -1302,25 +1335,34 @@ class Runner:
             if sig == signal.SIGABRT or "Fatal Python error: Aborted" in trace:
                 # As pid 1 of its box, a process ignores its own SIGABRT, and abort()
                 # ends in a fault instead; the trace still says what happened.
-                what = "aborted the Python process (SIGABRT: os.abort() or a failed C assertion)"
+                en = "aborted the Python process (SIGABRT: os.abort() or a failed C assertion)"
+                zh = "中止了 Python 进程（SIGABRT：os.abort() 或 C 代码中的断言失败）"
             elif sig == signal.SIGSEGV:
-                what = "crashed Python with a segmentation fault (SIGSEGV)"
+                en = "crashed Python with a segmentation fault (SIGSEGV)"
+                zh = "让 Python 因段错误（SIGSEGV）崩溃了"
             elif sig == signal.SIGKILL:
-                what = (
+                en = (
                     "was killed (SIGKILL) from outside quiz-tui; the system may have run out "
                     "of memory"
                 )
+                zh = "被 quiz-tui 之外的程序强行结束了（SIGKILL）；系统可能内存不足"
             else:
-                what = f"ended the Python process with signal {name}"
+                en = f"ended the Python process with signal {name}"
+                zh = f"用信号 {name} 结束了 Python 进程"
             return {
-                "message": f"Your code {what}{at}.",
+                "message": _pick(lang, f"Your code {en}{at}.", f"你的代码{zh}{at}。"),
                 "line": line,
                 "traceback": _trace_excerpt(trace),
             }
         code = os.WEXITSTATUS(status)
         return {
-            "message": f"Your code ended the process (exit code {code}, e.g. with os._exit) "
-            f"before the checks could run{at}. Remove that call.",
+            "message": _pick(
+                lang,
+                f"Your code ended the process (exit code {code}, e.g. with os._exit) "
+                f"before the checks could run{at}. Remove that call.",
+                f"你的代码在检查开始之前就结束了进程（退出码 {code}，例如调用了 os._exit）{at}。"
+                "请删掉这个调用。",
+            ),
             "line": line,
         }
 

@@ -313,8 +313,8 @@ def _reach(record: Trace, step: int, src: str, dst: str) -> None:
         )
     if src in record.outputs and step == 32 and _view_failed(record):
         raise _fix_earlier(step, t("the reshape in step 33 fails.", "第 33 步的变形出错了。"))
-    if src in record.outputs:
-        raise record.error
+    if src in record.outputs or src in record.inputs:
+        raise record.error  # it failed in this step's code (or inside src, called there)
     raise _fix_earlier(
         step,
         t(
