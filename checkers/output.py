@@ -6,8 +6,8 @@ matches a value when it is that value rounded (or truncated, as ``%d`` and
 ``int()`` do) to the precision it was printed with, so ``0.1235``, ``0.12`` and
 ``1.2346e-01`` all show 0.12346; how coarse a print may be is ``resolution``.
 
-Strings are matched as text, or else word by word whatever the spacing,
-quotes and commas between the words: ``"cat ship"`` was printed by
+Strings are matched as text; a string of plain words also word by word, whatever
+the spacing, quotes and commas between them: ``"cat ship"`` was printed by
 ``print("  cat  ship")`` and by ``print(['cat', 'ship'])``.
 """
 
@@ -158,9 +158,9 @@ def words(text: str) -> list[str]:
 
 
 def _contains_words(text: str, needle: str) -> bool:
-    want = words(needle)
-    if not want:
-        return False
+    want = needle.split()
+    if not want or words(needle) != want:
+        return False  # only plain words are matched loosely; "torch.Size([6])" must be exact
     have = words(text)
     n = len(want)
     return any(have[i : i + n] == want for i in range(len(have) - n + 1))

@@ -44,7 +44,7 @@ def uncalled(value: Any, name: str, label: str) -> None:
         )
         what = t("function", "函数") if is_function else t("method", "方法")
         code = text(expr)
-        described = t(f"the {what} `{code}`", f"{what} `{code}`")
+        described = t(f"the {what} `{code}`", f"{what} `{code}` ")
         fix = f"`{name} = {code}({'...' if is_function else ''})`"
     else:
         described = t("a method (or function)", "一个方法（或函数）")
@@ -245,9 +245,21 @@ def expect_values(
     why: str = "",
 ) -> None:
     """Check element values (on the CPU, in float64) and say where they differ most."""
-    g = as_cpu(value)
-    w = as_cpu(expected)
     label = t(f"`{name}` has the expected values", f"`{name}` 的值正确")
+    uncalled(value, name, label)
+    try:
+        g = as_cpu(value)
+    except (TypeError, ValueError, RuntimeError):
+        _check(
+            False,
+            label,
+            t(
+                f"`{name}` is a {brief(value)}, the task asks for numbers.",
+                f"`{name}` 是 {brief(value)}，题目要求的是数值。",
+            )
+            + suffix(why),
+        )
+    w = as_cpu(expected)
     if tuple(g.shape) != tuple(w.shape):
         _check(
             False,
