@@ -45,7 +45,8 @@ def uncalled(value: Any, name: str, label: str) -> None:
         what = t("function", "函数") if is_function else t("method", "方法")
         code = text(expr)
         described = t(f"the {what} `{code}`", f"{what} `{code}` ")
-        fix = f"`{name} = {code}({'...' if is_function else ''})`"
+        # The call only: what the task does with its result may be more (list(...), .item()).
+        fix = f"`{code}({'...' if is_function else ''})`"
     else:
         described = t("a method (or function)", "一个方法（或函数）")
         fix = t("add the parentheses that call it, `(...)`", "加上调用它的括号 `(...)`")
