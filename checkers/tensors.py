@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import torch
 
-from checkers._core import _check, suffix, t
+from checkers import _core
+from checkers._core import _check, expect, suffix, t
 from checkers._format import brief, dtype_name, dtype_wanted, index_str, num, shape_str
+
+_METHOD_TYPES = (
+    "builtins.builtin_function_or_method",
+    "builtins.method",
+    "builtins.method-wrapper",
+)
+"""How a method or function the learner's process could not send is described in its facts."""
+
+
+def uncalled(value: Any, name: str, label: str) -> None:
+    """Fail with ``method-not-called`` when ``value`` is a method or function itself.
+
+    ``s = x.size`` leaves ``s`` the method, not the size: its facts say "a built-in
+    method". The learner's assignment, read from their code, names the method.
+    """
+    from checkers._facts import OpaqueFunction
+    from checkers._mistakes import mistake
+    from checkers._syntax import last_assignment, text
+
+    if not isinstance(value, OpaqueFunction) or value.type_name not in _METHOD_TYPES:
+        return
+    expr = last_assignment(name)
+    if isinstance(expr, ast.Attribute | ast.Name):
+        base = expr.value if isinstance(expr, ast.Attribute) else None
+        is_function = base is None or (
+            isinstance(base, ast.Name)
+            and isinstance(_core._state.namespace.get(base.id), ModuleType)
+        )
+        what = t("function", "函数") if is_function else t("method", "方法")
+        code = text(expr)
+        described = t(f"the {what} `{code}`", f"{what} `{code}` ")
+        # The call only: what the task does with its result may be more (list(...), .item()).
+        fix = f"`{code}({'...' if is_function else ''})`"
+    else:
+        described = t("a method (or function)", "一个方法（或函数）")
+        fix = t("add the parentheses that call it, `(...)`", "加上调用它的括号 `(...)`")
+    expect(False, mistake("method-not-called", name=name, described=described, fix=fix), name=label)
 
 
 def _why(why: Mapping[str, str] | None, key: str) -> str:
@@ -46,6 +86,8 @@ def expect_tensor(
     ``why`` adds a sentence to the message of a failing property, keyed by
     ``"type"``, ``"shape"``, ``"dtype"``, ``"device"``, ``"requires_grad"`` or ``"values"``.
     """
+    label = t(f"`{name}` is a tensor", f"`{name}` 是张量")
+    uncalled(value, name, label)
     if isinstance(value, np.ndarray):
         message = t(
             f"`{name}` is a NumPy array, the task asks for a torch tensor.",
@@ -58,7 +100,7 @@ def expect_tensor(
         )
     _check(
         isinstance(value, torch.Tensor),
-        t(f"`{name}` is a tensor", f"`{name}` 是张量"),
+        label,
         message + _why(why, "type"),
     )
     tensor: torch.Tensor = value
@@ -204,9 +246,21 @@ def expect_values(
     why: str = "",
 ) -> None:
     """Check element values (on the CPU, in float64) and say where they differ most."""
-    g = as_cpu(value)
-    w = as_cpu(expected)
     label = t(f"`{name}` has the expected values", f"`{name}` 的值正确")
+    uncalled(value, name, label)
+    try:
+        g = as_cpu(value)
+    except (TypeError, ValueError, RuntimeError):
+        _check(
+            False,
+            label,
+            t(
+                f"`{name}` is a {brief(value)}, the task asks for numbers.",
+                f"`{name}` 是 {brief(value)}，题目要求的是数值。",
+            )
+            + suffix(why),
+        )
+    w = as_cpu(expected)
     if tuple(g.shape) != tuple(w.shape):
         _check(
             False,
@@ -320,9 +374,11 @@ def expect_close(
     """Check a single number (Python number or one-element tensor)."""
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     is_scalar_tensor = isinstance(value, torch.Tensor) and value.numel() == 1
+    label = t(f"`{name}` is a number", f"`{name}` 是一个数")
+    uncalled(value, name, label)
     _check(
         is_number or is_scalar_tensor,
-        t(f"`{name}` is a number", f"`{name}` 是一个数"),
+        label,
         t(
             f"`{name}` is a {brief(value)}, the task asks for a single number.",
             f"`{name}` 是 {brief(value)}，题目要求的是一个数。",
@@ -352,9 +408,12 @@ def expect_type(
         else f"{k.__module__}.{k.__qualname__}".removeprefix("builtins.")
         for k in kinds
     )
+    label = t(f"`{name}` is a {want}", f"`{name}` 是 {want}")
+    if not isinstance(value, kinds):
+        uncalled(value, name, label)
     _check(
         isinstance(value, kinds),
-        t(f"`{name}` is a {want}", f"`{name}` 是 {want}"),
+        label,
         t(
             f"`{name}` is a {brief(value)}, the task asks for a {want}.",
             f"`{name}` 是 {brief(value)}，题目要求的是 {want}。",

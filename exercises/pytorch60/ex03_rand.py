@@ -1,12 +1,19 @@
 from typing import Any
 
-import torch
-
-from checkers import expect_tensor, fail, step
+from checkers import dtype_name, expect, expect_tensor, fail, step, t
 
 
 def check(x: Any) -> None:
-    expect_tensor(x, name="x", shape=(5, 3), dtype=torch.float32)
+    expect_tensor(x, name="x", shape=(5, 3))
+    # The task leaves the dtype free: float32 (the default) and float64 are both fine.
+    expect(
+        x.is_floating_point(),
+        f"`x` has dtype {dtype_name(x.dtype)}, whole numbers: the task asks for random numbers "
+        "from [0, 1), which torch.rand(5, 3) makes as floating-point numbers.",
+        f"`x` 的 dtype 是 {dtype_name(x.dtype)}，是整数：题目要求 [0, 1) 中的随机数，"
+        "torch.rand(5, 3) 生成的是浮点数。",
+        name=t("`x` holds floating-point numbers", "`x` 是浮点张量"),
+    )
     with step("the values lie in [0, 1)", "数值都在 [0, 1) 内"):
         if bool((x < 0).any() | (x >= 1).any()):
             fail(

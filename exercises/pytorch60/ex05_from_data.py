@@ -1,11 +1,47 @@
+import ast
 from typing import Any
 
 import torch
 
-from checkers import dtype_name, expect, expect_tensor, expect_values, t
+from checkers import dtype_name, expect, expect_tensor, expect_values, fail, mistake, shape_str, t
+from checkers._syntax import method_calls, text, tree
+
+
+def _sizes_constructor(x: Any) -> ast.Call | None:
+    """The learner's ``torch.Tensor(5, 3)`` that made ``x`` from sizes, if there is one."""
+    if not isinstance(x, torch.Tensor):
+        return None
+    module = tree()
+    calls = [c for c in method_calls("Tensor") if text(c.func) == "torch.Tensor"]
+    if module is not None:
+        calls += [
+            n
+            for n in ast.walk(module)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "Tensor"
+        ]
+    for call in calls:
+        sizes = [a.value for a in call.args if isinstance(a, ast.Constant)]
+        if (
+            call.args
+            and len(sizes) == len(call.args)
+            and all(type(s) is int for s in sizes)
+            and tuple(x.shape) == tuple(sizes)
+        ):
+            return call
+    return None
 
 
 def check(x: Any) -> None:
+    constructor = _sizes_constructor(x)
+    if constructor is not None:
+        fail(
+            mistake(
+                "tensor-constructor-uninitialised",
+                call=text(constructor),
+                shape=shape_str(x.shape),
+                fix="x = torch.tensor([5.5, 3])",
+            )
+        )
     expect_tensor(x, name="x", shape=(2,))
     expect(
         x.is_floating_point(),

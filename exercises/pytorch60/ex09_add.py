@@ -2,12 +2,20 @@ from typing import Any
 
 import torch
 
-from checkers import before, expect_printed, expect_tensor, fail, step, t
+from checkers import before, dtype_name, expect, expect_printed, expect_tensor, fail, step, t
 
 
 def check(y: Any) -> None:
     x0 = before()["x"]
-    expect_tensor(y, name="y", shape=(5, 3), dtype=torch.float32)
+    expect_tensor(y, name="y", shape=(5, 3))
+    # The task leaves y's dtype free: float32 (torch.rand's default) or float64.
+    expect(
+        y.is_floating_point(),
+        f"`y` has dtype {dtype_name(y.dtype)}, whole numbers: torch.rand(5, 3) makes "
+        "floating-point numbers in [0, 1).",
+        f"`y` 的 dtype 是 {dtype_name(y.dtype)}，是整数：torch.rand(5, 3) 生成的是 [0, 1) 中的浮点数。",
+        name=t("`y` holds floating-point numbers", "`y` 是浮点张量"),
+    )
 
     # y.add_(x) (method 4) leaves x + y_original in y itself.
     def in_range(t: torch.Tensor) -> bool:

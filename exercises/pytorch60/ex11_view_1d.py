@@ -1,9 +1,26 @@
 from typing import Any
 
-from checkers import expect_tensor, t
+import torch
+
+from checkers import expect, expect_tensor, mistake, shape_str, t
+from checkers._syntax import method_calls, receiver, text
 
 
 def check(x: Any, y: Any) -> None:
+    if isinstance(x, torch.Tensor) and tuple(x.shape) != (4, 4):
+        resized = [c for c in method_calls("resize_") if receiver(c) == "x"]
+        if resized:
+            expect(
+                False,
+                mistake(
+                    "resize-not-view",
+                    call=text(resized[0]),
+                    tensor="x",
+                    shape=shape_str(x.shape),
+                    fix="x.view(16)",
+                ),
+                name=t("`x` has shape (4, 4)", "`x` 的形状是 (4, 4)"),
+            )
     expect_tensor(x, name="x", shape=(4, 4))
     expect_tensor(
         y,

@@ -40,5 +40,6 @@ def check(
             "请沿第 1 维取最大值，得到每张图像一个类别。",
         )
     expect_tensor(predicted, name="predicted", shape=(4,), values=scores.argmax(1).cpu())
-    names = " ".join(f"{classes[int(k)]:5s}" for k in scores.argmax(1))
+    # Matched word by word: '%5s', f'{name:5s}', a list of names all show them.
+    names = " ".join(classes[int(k)] for k in scores.argmax(1))
     expect_printed(names, what=t("the predicted class names", "预测的类别名称"))

@@ -2,7 +2,7 @@ from typing import Any
 
 import torch
 
-from checkers import detail, expect, expect_close, expect_printed, fail, t
+from checkers import detail, expect, expect_close, expect_printed, fail, mistake, t, was_printed
 
 
 def check(
@@ -31,9 +31,18 @@ def check(
         "测试循环在追踪梯度：请把它放进 `with torch.no_grad():`（评估不会调用 backward，追踪只会浪费内存和时间）。",
         name=t("evaluation runs without gradients", "评估时不追踪梯度"),
     )
-    expect_printed(
-        str(int(100 * correct / total)), what=t("the accuracy in percent", "百分比形式的准确率")
-    )
+    # Any format shows the percentage: '%d %%' (truncated), f'{p:.1f}%', f'{c / t:.1%}'.
+    percent = 100 * int(correct) / int(total)
+    what = t("the accuracy in percent", "百分比形式的准确率")
+    if not was_printed(percent, resolution=1.0) and was_printed(percent / 100, resolution=0.01):
+        expect(
+            False,
+            mistake(
+                "fraction-not-percent", fraction=f"{percent / 100:.3g}", percent=f"{percent:.3g} %"
+            ),
+            name=t(f"{what} is printed", f"打印了 {what}"),
+        )
+    expect_printed(percent, what=what, resolution=1.0)
     detail("accuracy", round(accuracy, 4))
     bar = cifar_data.accuracy_threshold()
     expect(accuracy >= bar,
