@@ -31,7 +31,7 @@ def uncalled(value: Any, name: str, label: str) -> None:
     """
     from checkers._facts import OpaqueFunction
     from checkers._mistakes import mistake
-    from checkers._syntax import last_assignment, text
+    from checkers.code import last_assignment, text
 
     if not isinstance(value, OpaqueFunction) or value.type_name not in _METHOD_TYPES:
         return

@@ -4,7 +4,7 @@ from typing import Any
 import torch
 
 from checkers import dtype_name, expect, expect_tensor, expect_values, fail, mistake, shape_str, t
-from checkers._syntax import method_calls, text, tree
+from checkers.code import method_calls, text, tree
 
 
 def _sizes_constructor(x: Any) -> ast.Call | None:

@@ -3,7 +3,7 @@ from typing import Any
 import torch
 
 from checkers import expect, expect_tensor, mistake, shape_str, t
-from checkers._syntax import method_calls, receiver, text
+from checkers.code import method_calls, receiver, text
 
 
 def check(x: Any, y: Any) -> None:

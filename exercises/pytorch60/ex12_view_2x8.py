@@ -3,7 +3,7 @@ from typing import Any
 import torch
 
 from checkers import before, expect, expect_tensor, mistake, record, recorded, shape_str, t
-from checkers._syntax import method_calls, receiver, text
+from checkers.code import method_calls, receiver, text
 
 
 def instrument(x: torch.Tensor) -> None:

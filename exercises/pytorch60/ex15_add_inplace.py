@@ -12,7 +12,7 @@ from checkers import (
     fail,
     mistake,
 )
-from checkers._syntax import keywords, method_calls, receiver, text
+from checkers.code import keywords, method_calls, receiver, text
 
 
 def _out_of_place_adds() -> list[Any]:

@@ -11,7 +11,7 @@ from checkers import (
     fail,
     mistake,
 )
-from checkers._syntax import keywords, method_calls, receiver, text
+from checkers.code import keywords, method_calls, receiver, text
 
 
 def _adds_without_out(ns: dict[str, Any]) -> list[Any]:
