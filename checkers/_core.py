@@ -177,15 +177,18 @@ def error_headline(
 
 
 def with_explanation(message: str, explanation: str) -> str:
-    """``message``, then ``explanation`` as the next sentence (if there is one)."""
+    """``message``, then ``explanation`` on a line of its own (if there is one).
+
+    The break keeps Python's or torch's words apart from ours: the learner sees
+    what the error said, then what it means and what to do.
+    """
     explanation = explanation.strip()
     if not explanation:
         return message
     message = message.rstrip()
-    if not message.endswith((".", "!", "?", "。", "！", "？")):
+    if not message.endswith((".", "!", "?", "。", "！", "？", ":", "：")):
         message += "。" if _state.lang == "zh" else "."
-    joined = message.endswith(("。", "！", "？"))
-    return f"{message}{explanation}" if joined else f"{message} {explanation}"
+    return f"{message}\n{explanation}"
 
 
 def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -377,6 +377,37 @@ def _error_result(
     }
 
 
+def _blanks_result(exc: BaseException) -> dict[str, Any] | None:
+    """When the code failed on one of the starter's ``...`` blanks: say which are left.
+
+    A shared editor (the training loop of tasks 51-55) runs only once every
+    numbered line is written; Python's own words ("'ellipsis' object has no
+    attribute 'item'") would blame a line the learner has not reached yet.
+    """
+    from checkers import code
+    from checkers._core import t
+
+    if "ellipsis" not in f"{type(exc).__name__}: {exc}".lower():
+        return None
+    left = code.blanks()
+    if not left:
+        return None
+    en = ", ".join(f"{line}" + (f" (task {label})" if label else "") for line, label in left)
+    zh = "、".join(f"{line}" + (f"（第 {label} 题）" if label else "") for line, label in left)
+    lines = "lines" if len(left) > 1 else "line"
+    return {
+        "status": "error",
+        "message": t(
+            f"Your code still has blanks (`...`) on {lines} {en}, and it stopped on one: "
+            "the code runs only once every blank is filled in. Write those lines, then "
+            "check again.",
+            f"你的代码在第 {zh} 行还有空白（`...`），运行时在空白处停了下来：只有把所有空白都"
+            "填好，代码才能运行。请写好这些行，再检查一次。",
+        ),
+        "line": left[0][0],
+    }
+
+
 def _last_line(tb: TracebackType | None) -> int | None:
     frames = _learner_frames(tb)
     return frames[-1].lineno if frames else None
@@ -478,7 +509,7 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
             "mistake": exc.mistake,
         }
     except BaseException as exc:
-        return _error_result(exc, job, during="code")
+        return _blanks_result(exc) or _error_result(exc, job, during="code")
     if os.getpid() != me:
         # A process the learner forked must not go on to report anything.
         os._exit(0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 
 from checkers import _core
 
@@ -135,3 +136,26 @@ def last_assignment(name: str) -> ast.expr | None:
 def text(node: ast.AST) -> str:
     """A node as code (normalised: ``x.view(2,8)`` reads ``x.view(2, 8)``)."""
     return ast.unparse(node)
+
+
+def blanks() -> list[tuple[int, str]]:
+    """The starter's blanks still in the code: ``(line, label)`` for each ``...``.
+
+    ``label`` is the number of the numbered comment just above the blank
+    (``# 52. forward: ...`` gives ``"52"``), or "" when there is none.
+    """
+    module = tree()
+    if module is None:
+        return []
+    lines = _core.source().splitlines()
+    found = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.Constant) and node.value is Ellipsis:
+            label = ""
+            for above in reversed(lines[max(0, node.lineno - 3) : node.lineno - 1]):
+                number = re.match(r"\s*#\s*(\d+)[.:)]", above)
+                if number:
+                    label = number.group(1)
+                    break
+            found.append((node.lineno, label))
+    return sorted(set(found))
