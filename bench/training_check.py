@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from quiz_tui.core.data import practice_source
+from quiz_tui.core.content.packs import load_builtin
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Status
-from quiz_tui.core.packs import load_builtin
-from quiz_tui.core.runner import Job, Runner
+from quiz_tui.core.state.data import practice_source
 
 
 def run_seeds(device: str, seeds: int) -> dict[str, list[float]]:

@@ -131,7 +131,7 @@ async def bare_keystrokes() -> list[float]:
 
 async def through_the_ui(runs: int) -> dict[str, float]:
     from quiz_tui.app import QuizApp
-    from quiz_tui.core.runner import Runner
+    from quiz_tui.core.execution.runner import Runner
 
     home = tempfile.mkdtemp()
     os.environ["QUIZ_TUI_HOME"] = home

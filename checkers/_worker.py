@@ -1,6 +1,6 @@
 """The worker: the only process that runs exercise and learner code.
 
-Two ways to start it (see ``quiz_tui.core.runner``):
+Two ways to start it (see ``quiz_tui.core.execution.runner``):
 
 ``python -m checkers._worker zygote --socket FD``
     Imports torch, torchvision and the checkers once, then waits on a Unix
@@ -46,7 +46,7 @@ from collections.abc import Callable
 from types import CodeType, TracebackType
 from typing import Any
 
-from quiz_tui.core import confine, protocol
+from quiz_tui.core.execution import confine, protocol
 
 LEARNER_FILE = "<your code>"
 CHECK_FILE = "<check>"

@@ -28,7 +28,7 @@ from textual.events import Resize
 from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
-from quiz_tui.core.config import load_config
+from quiz_tui.core.state.config import load_config
 from quiz_tui.messages import (
     BrokenTaskChosen,
     CheckFinished,
@@ -49,13 +49,13 @@ from quiz_tui.widgets.task_list import TaskList
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from quiz_tui.core.data import DataSource
-    from quiz_tui.core.exam import Exam, ExamBook, ExamPlan, Report
+    from quiz_tui.core.content.packs import Library, TaskRef
+    from quiz_tui.core.execution.runner import Job, Runner
     from quiz_tui.core.model import Lang, Pack, Result
-    from quiz_tui.core.packs import Library, TaskRef
-    from quiz_tui.core.progress import ProgressStore
-    from quiz_tui.core.runner import Job, Runner
-    from quiz_tui.core.session import Session
+    from quiz_tui.core.state.data import DataSource
+    from quiz_tui.core.state.exam import Exam, ExamBook, ExamPlan, Report
+    from quiz_tui.core.state.progress import ProgressStore
+    from quiz_tui.core.state.session import Session
 
 # The engine (packs, progress, runner) is imported where it is first used, in the
 # start-up threads: the first frame needs none of it (see bench/ui.py).
@@ -215,10 +215,10 @@ class QuizApp(App[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
         """Read packs and progress off the UI thread (the first paint does not wait)."""
+        from quiz_tui.core.content.packs import Library
         from quiz_tui.core.errors import ProgressStoreError, QuizError
-        from quiz_tui.core.packs import Library
-        from quiz_tui.core.progress import ProgressStore
-        from quiz_tui.core.session import Session
+        from quiz_tui.core.state.progress import ProgressStore
+        from quiz_tui.core.state.session import Session
 
         notices: list[str] = []
         store: ProgressStore | None = None
@@ -243,7 +243,7 @@ class QuizApp(App[None]):
             notices.append(str(exc))
             ref = session.first_task()
         if store is not None:
-            from quiz_tui.core.exam import ExamBook
+            from quiz_tui.core.state.exam import ExamBook
 
             try:
                 self.book = ExamBook(store, self.clock)
@@ -288,7 +288,7 @@ class QuizApp(App[None]):
     ) -> Callable[[Pack, str], bool]:
         """Which packs from folders may load now; unknown ones wait for the learner's answer."""
 
-        from quiz_tui.core.packs import trust_decision
+        from quiz_tui.core.content.packs import trust_decision
 
         def allow(pack: Pack, origin: str) -> bool:
             decision = trust_decision(pack, store, force=self.trust)
@@ -350,7 +350,7 @@ class QuizApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _reload(self) -> None:
-        from quiz_tui.core.packs import Library
+        from quiz_tui.core.content.packs import Library
 
         session = self.session
         assert session is not None
@@ -393,7 +393,7 @@ class QuizApp(App[None]):
         pack = self.session.library.pack(pack_id)
         if pack is None or not len(pack):
             return
-        from quiz_tui.core.packs import TaskRef
+        from quiz_tui.core.content.packs import TaskRef
 
         states = self.session.states(pack)
         first = next(
@@ -415,11 +415,11 @@ class QuizApp(App[None]):
     @work(thread=True, exclusive=True, group="worker", exit_on_error=False)
     def _start_worker(self) -> None:
         """Start the warm worker so that the first check is fast; find the device."""
-        from quiz_tui.core import paths
-        from quiz_tui.core.data import DataError
-        from quiz_tui.core.data import resolve as resolve_data
         from quiz_tui.core.errors import QuizError
-        from quiz_tui.core.runner import Runner
+        from quiz_tui.core.execution.runner import Runner
+        from quiz_tui.core.state import paths
+        from quiz_tui.core.state.data import DataError
+        from quiz_tui.core.state.data import resolve as resolve_data
 
         try:
             self._data = resolve_data(self.data_dir)
@@ -518,7 +518,7 @@ class QuizApp(App[None]):
         self.open_task(message.ref)
 
     def _refresh_progress(self) -> None:
-        from quiz_tui.core.session import Session
+        from quiz_tui.core.state.session import Session
 
         if self.session is None or self.current is None:
             return
@@ -605,7 +605,7 @@ class QuizApp(App[None]):
             )
             return
         self._save_draft()
-        from quiz_tui.core.runner import Job
+        from quiz_tui.core.execution.runner import Job
 
         job = Job.for_exercise(self.current.exercise, code, mode=cast(Any, mode), lang=self.lang)
         self._checking = mode
@@ -930,8 +930,8 @@ class QuizApp(App[None]):
         self.push_screen(ResumeExam(len(exam.exercise_ids), remaining, self.lang), chosen)
 
     def _enter_exam(self, exam: Exam, *, quiet: bool = False) -> None:
-        from quiz_tui.core.exam import format_clock
-        from quiz_tui.core.packs import TaskRef
+        from quiz_tui.core.content.packs import TaskRef
+        from quiz_tui.core.state.exam import format_clock
 
         assert self.session is not None
         pack = self.session.library.pack(exam.pack)
@@ -961,7 +961,7 @@ class QuizApp(App[None]):
 
     def tick(self) -> None:
         """Once a second during an exam: the clock, the warnings, and time's up."""
-        from quiz_tui.core.exam import format_clock, next_warning
+        from quiz_tui.core.state.exam import format_clock, next_warning
 
         exam = self.exam
         if exam is None or self._grading:
@@ -1037,8 +1037,8 @@ class QuizApp(App[None]):
 
     @work(thread=True, exclusive=True, group="grading", exit_on_error=False)
     def _grade(self, exam: Exam, state: str) -> None:
-        from quiz_tui.core.exam import report
-        from quiz_tui.core.runner import Job
+        from quiz_tui.core.execution.runner import Job
+        from quiz_tui.core.state.exam import report
 
         session, book = self.session, self.book
         assert session is not None and book is not None and session.limit is not None

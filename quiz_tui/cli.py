@@ -20,22 +20,22 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from quiz_tui import __version__
-from quiz_tui.core import paths
-from quiz_tui.core.config import Config, config_path, load_config, save_config_value
-from quiz_tui.core.data import DataError, DataSource, real_cifar_problem
-from quiz_tui.core.data import resolve as resolve_data
+from quiz_tui.core.content.loader import load_pack, validate_path
+from quiz_tui.core.content.packs import Library, TaskRef, trust_decision
+from quiz_tui.core.content.verify import Outcome, verify
 from quiz_tui.core.errors import PackError, ProgressStoreError, QuizError, UnknownTaskError
-from quiz_tui.core.loader import load_pack, validate_path
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
-from quiz_tui.core.packs import Library, TaskRef, trust_decision
-from quiz_tui.core.progress import ProgressStore
-from quiz_tui.core.runner import Job, Runner
-from quiz_tui.core.verify import Outcome, verify
+from quiz_tui.core.state import paths
+from quiz_tui.core.state.config import Config, config_path, load_config, save_config_value
+from quiz_tui.core.state.data import DataError, DataSource, real_cifar_problem
+from quiz_tui.core.state.data import resolve as resolve_data
+from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.marks import VERDICT_MARKS
 from quiz_tui.textutil import human_bytes, one_line, visible
 
 if TYPE_CHECKING:
-    from quiz_tui.core.exam import ExamPlan
+    from quiz_tui.core.state.exam import ExamPlan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -496,7 +496,7 @@ def run_command(settings: Settings, task: str, file: str, as_json: bool) -> None
 
 def _parse_tasks(spec: str) -> set[int]:
     """``1-25,30`` → {1..25, 30}, as a click error when malformed."""
-    from quiz_tui.core.exam import ExamError, parse_numbers
+    from quiz_tui.core.state.exam import ExamError, parse_numbers
 
     try:
         return set(parse_numbers(spec))
@@ -606,7 +606,7 @@ def validate_command(
     each listed wrong answer must fail with its message and each alternative
     must pass. Exit 1 on any problem.
     """
-    from quiz_tui.core.verify import ExerciseSummary, summarize
+    from quiz_tui.core.content.verify import ExerciseSummary, summarize
 
     problems = validate_path(path)
     summaries: list[ExerciseSummary] = []
@@ -821,7 +821,7 @@ def progress_group(ctx: click.Context, settings: Settings, as_json: bool) -> Non
     ctx.obj = settings
     if ctx.invoked_subcommand is not None:
         return
-    from quiz_tui.core.session import Session
+    from quiz_tui.core.state.session import Session
 
     with _store_or_exit() as store:
         session = Session(settings.library, store, settings.lang)
@@ -939,7 +939,7 @@ def exam_group(
     ctx.obj = settings
     if ctx.invoked_subcommand is not None:
         return
-    from quiz_tui.core.exam import ExamError, plan
+    from quiz_tui.core.state.exam import ExamError, plan
 
     pack = settings.library.packs[0]
     try:
@@ -958,7 +958,7 @@ def exam_group(
 
 
 def _exam_book() -> tuple[ProgressStore, Any]:
-    from quiz_tui.core.exam import ExamBook
+    from quiz_tui.core.state.exam import ExamBook
 
     store = _store_or_exit()
     return store, ExamBook(store)
@@ -970,7 +970,7 @@ def _exam_book() -> tuple[ProgressStore, Any]:
 @common_options
 def exam_report(settings: Settings, exam_id: int | None, fmt: str) -> None:
     """The report of an exam (the latest finished one by default)."""
-    from quiz_tui.core.exam import ExamError, report
+    from quiz_tui.core.state.exam import ExamError, report
 
     store, book = _exam_book()
     with store:
@@ -993,7 +993,7 @@ def exam_report(settings: Settings, exam_id: int | None, fmt: str) -> None:
 @common_options
 def exam_history(settings: Settings, as_json: bool) -> None:
     """Every exam so far, with its score."""
-    from quiz_tui.core.exam import format_clock, report
+    from quiz_tui.core.state.exam import format_clock, report
 
     store, book = _exam_book()
     with store:
@@ -1049,7 +1049,7 @@ def _creating(target: Path) -> Iterator[None]:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def new_pack_command(folder: Path) -> None:
     """Create FOLDER with pack.toml and one example exercise."""
-    from quiz_tui.core.scaffold import new_pack
+    from quiz_tui.core.content.scaffold import new_pack
 
     with _creating(folder):
         written = new_pack(folder)
@@ -1064,7 +1064,7 @@ def new_pack_command(folder: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def new_exercise_command(path: Path) -> None:
     """Create PATH (e.g. mypack/02-matmul.toml), numbered after the pack's exercises."""
-    from quiz_tui.core.scaffold import new_exercise
+    from quiz_tui.core.content.scaffold import new_exercise
 
     with _creating(path):
         written = new_exercise(path)
@@ -1073,7 +1073,7 @@ def new_exercise_command(path: Path) -> None:
 
 def _echo_created(path: Path) -> None:
     """An exercise file, and the code file beside it."""
-    from quiz_tui.core.content import module_name
+    from quiz_tui.core.content.format2 import module_name
 
     click.echo(f"created {path}")
     code = path.with_name(f"{module_name(path.stem)}.py")
@@ -1093,7 +1093,7 @@ def upgrade_command(pack: Path, dry_run: bool) -> None:
     solution where they give back the old starter exactly. Run
     `quiz-tui validate PACK` afterwards: it passes exactly as before.
     """
-    from quiz_tui.core.upgrade import upgrade_pack
+    from quiz_tui.core.content.upgrade import upgrade_pack
 
     with _creating(pack):
         plans = upgrade_pack(pack, dry_run=dry_run)
@@ -1119,7 +1119,7 @@ def doctor_command(as_json: bool) -> None:
     """Show which protections this machine gives a check, tested for real."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from quiz_tui.core.confine import PROBE_CHECKS, probe_protections
+    from quiz_tui.core.execution.confine import PROBE_CHECKS, probe_protections
 
     try:
         textual = version("textual")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from quiz_tui.core.content.packs import TaskRef
     from quiz_tui.core.model import BrokenExercise, Result
-    from quiz_tui.core.packs import TaskRef
 
 
 class TaskChosen(Message):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz_tui.core.runner import Runner
+from quiz_tui.core.execution.runner import Runner
 
 
 @pytest.fixture(autouse=True)

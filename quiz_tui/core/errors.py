@@ -66,7 +66,7 @@ class ProtocolError(RunnerError):
 
     ``reason`` is plain English the runner can show: what was sent and what is wrong
     (``the worker sent a malformed progress event (loss: expected a number, got str)``).
-    See ``quiz_tui.core.protocol``.
+    See ``quiz_tui.core.execution.protocol``.
     """
 
     def __init__(self, reason: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from quiz_tui.core.errors import Problem
-from quiz_tui.core.protocol import clean_text
+from quiz_tui.core.execution.protocol import clean_text
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from quiz_tui.core.exam import ExamError, ExamPlan, Report, format_clock, plan
+from quiz_tui.core.state.exam import ExamError, ExamPlan, Report, format_clock, plan
 from quiz_tui.textutil import pick
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from quiz_tui.core.model import Lang
-from quiz_tui.core.session import SectionProgress, Session
+from quiz_tui.core.state.session import SectionProgress, Session
 
 BAR_WIDTH = 24
 

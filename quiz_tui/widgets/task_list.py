@@ -14,9 +14,9 @@ from textual.widgets.option_list import Option
 from quiz_tui.messages import BrokenTaskChosen, TaskChosen
 
 if TYPE_CHECKING:
+    from quiz_tui.core.content.packs import TaskRef
     from quiz_tui.core.model import BrokenExercise, Lang
-    from quiz_tui.core.packs import TaskRef
-    from quiz_tui.core.progress import TaskStatus
+    from quiz_tui.core.state.progress import TaskStatus
 
 MARKS: dict[str, tuple[str, str]] = {
     "passed": ("✓", "green"),

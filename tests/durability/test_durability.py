@@ -34,7 +34,7 @@ from typing import IO, NamedTuple, TypeVar
 
 import pytest
 
-from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.state.progress import ProgressStore
 
 pytestmark = pytest.mark.slow
 
@@ -228,7 +228,7 @@ def _peek_draft(db: Path, exercise: str) -> str | None:
 WRITER = r"""
 import sys, time
 from pathlib import Path
-from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.state.progress import ProgressStore
 
 db, start, pause, stop, exercises, attempt_every = sys.argv[1:7]
 n, pause, exercises, attempt_every = int(start), float(pause), exercises.split(","), int(attempt_every)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from quiz_tui.core.packs import load_builtin
-from quiz_tui.core.runner import Runner
-from quiz_tui.core.verify import Case, cases_for, job_for, judge
+from quiz_tui.core.content.packs import load_builtin
+from quiz_tui.core.content.verify import Case, cases_for, job_for, judge
+from quiz_tui.core.execution.runner import Runner
 
 PACK = load_builtin()
 CASES = [case for exercise in PACK for case in cases_for(exercise)]

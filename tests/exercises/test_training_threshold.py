@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import pytest
 
+from quiz_tui.core.content.packs import load_builtin
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Status
-from quiz_tui.core.packs import load_builtin
-from quiz_tui.core.runner import Job, Runner
 
 pytestmark = pytest.mark.slow
 

@@ -37,9 +37,9 @@ from typing import Any
 
 import pytest
 
+from quiz_tui.core.content.packs import load_builtin
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Status
-from quiz_tui.core.packs import load_builtin
-from quiz_tui.core.runner import Job, Runner
 
 TASK = next(e for e in load_builtin() if e.number == 4)
 WRONG = "x = torch.ones(5, 3)\n"

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pytest
 
-from quiz_tui.core import confine, paths
+from quiz_tui.core.content.packs import builtin_pack_dir, load_builtin
+from quiz_tui.core.execution import confine
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Status
-from quiz_tui.core.packs import builtin_pack_dir, load_builtin
-from quiz_tui.core.runner import Job, Runner
+from quiz_tui.core.state import paths
 from tests.helpers import alive
 
 TASK = next(e for e in load_builtin() if e.number == 4)

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Limits, SetupPiece, Status
-from quiz_tui.core.runner import Job, Runner
 from tests.helpers import REPORT_PID, alive, reported_pid
 
 GRACE = 5.0

@@ -40,8 +40,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from quiz_tui.cli import main
+from quiz_tui.core.content.loader import PACK_FILE, load_pack, validate_path
+from quiz_tui.core.content.tomlmap import KeyLines, KeyPath
 from quiz_tui.core.errors import PackError, Problem
-from quiz_tui.core.loader import PACK_FILE, load_pack, validate_path
 from quiz_tui.core.model import (
     BrokenExercise,
     CodeExample,
@@ -53,7 +54,6 @@ from quiz_tui.core.model import (
     SetupPiece,
     Text,
 )
-from quiz_tui.core.tomlmap import KeyLines, KeyPath
 
 FUZZ = settings(
     deadline=None,

@@ -9,8 +9,8 @@ import pytest
 from textual.pilot import Pilot
 
 from quiz_tui.app import QuizApp
+from quiz_tui.core.execution.runner import Runner
 from quiz_tui.core.model import Status
-from quiz_tui.core.runner import Runner
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 60) -> None:

@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 
 from quiz_tui.app import QuizApp
 from quiz_tui.core.model import Status
-from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.progress import ProgressScreen
 from tests.ui.conftest import checked, panel_text, started, wait_for

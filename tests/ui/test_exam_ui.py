@@ -9,10 +9,10 @@ import pytest
 from textual.pilot import Pilot
 
 from quiz_tui.app import QuizApp
+from quiz_tui.core.content.packs import load_builtin
 from quiz_tui.core.errors import ProgressStoreError
-from quiz_tui.core.exam import ExamBook, plan
-from quiz_tui.core.packs import load_builtin
-from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.state.exam import ExamBook, plan
+from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.exam import ExamForm, ExamIntro, ExamReportScreen, ResumeExam
 from tests.ui.conftest import checked, started, wait_for
 

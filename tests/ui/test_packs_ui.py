@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import OptionList, Static
 
 from quiz_tui.app import QuizApp
-from quiz_tui.core.progress import ProgressStore
-from quiz_tui.core.scaffold import new_pack
+from quiz_tui.core.content.scaffold import new_pack
+from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.confirm import Confirm
 from tests.ui.conftest import started, wait_for
 

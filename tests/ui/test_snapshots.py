@@ -119,8 +119,8 @@ def test_image_in_the_result_panel(snap_compare: Any, make_app: Callable[..., Qu
 
 
 def test_exam_in_progress_80x24(snap_compare: Any, make_app: Callable[..., QuizApp]) -> None:
-    from quiz_tui.core.exam import plan
-    from quiz_tui.core.packs import load_builtin
+    from quiz_tui.core.content.packs import load_builtin
+    from quiz_tui.core.state.exam import plan
     from quiz_tui.screens.exam import ExamIntro
 
     now = [1_800_000_000.0]

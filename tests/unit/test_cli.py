@@ -131,7 +131,7 @@ def test_validate_reports_file_and_line(tmp_path: Path) -> None:
 
 
 def test_validate_the_builtin_pack_is_clean() -> None:
-    from quiz_tui.core.packs import builtin_pack_dir
+    from quiz_tui.core.content.packs import builtin_pack_dir
 
     code, out = invoke("validate", str(builtin_pack_dir()), "--format-only")
     assert code == 0, out

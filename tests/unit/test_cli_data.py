@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from quiz_tui.cli import main
-from quiz_tui.core.data import REAL_FILES, REAL_FOLDER, resolve
-from quiz_tui.core.packs import load_builtin
+from quiz_tui.core.content.packs import load_builtin
+from quiz_tui.core.state.data import REAL_FILES, REAL_FOLDER, resolve
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

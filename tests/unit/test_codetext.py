@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checkers._core import first_line
-from quiz_tui.core.codetext import clean_code
+from quiz_tui.core.execution.codetext import clean_code
 
 
 def test_a_byte_order_mark_is_dropped() -> None:

@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 from quiz_tui.cli import main
-from quiz_tui.core import confine as cf
+from quiz_tui.core.execution import confine as cf
 
 ABI = cf.landlock_abi()
 ROOT_ONLY = [

@@ -9,8 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from quiz_tui.cli import main
+from quiz_tui.core.content.packs import load_builtin
 from quiz_tui.core.errors import ProgressStoreError
-from quiz_tui.core.exam import (
+from quiz_tui.core.model import Result, Status
+from quiz_tui.core.state.exam import (
     ExamBook,
     ExamError,
     format_clock,
@@ -19,9 +21,7 @@ from quiz_tui.core.exam import (
     plan,
     report,
 )
-from quiz_tui.core.model import Result, Status
-from quiz_tui.core.packs import load_builtin
-from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.state.progress import ProgressStore
 
 PACK = load_builtin()
 
@@ -160,8 +160,8 @@ def test_report_formats(book: ExamBook) -> None:
 
 
 def test_exam_drafts_are_kept_apart(tmp_path: Path) -> None:
-    from quiz_tui.core.packs import Library, TaskRef
-    from quiz_tui.core.session import Session
+    from quiz_tui.core.content.packs import Library, TaskRef
+    from quiz_tui.core.state.session import Session
 
     store = ProgressStore(tmp_path / "p.db")
     session = Session(Library([PACK]), store)
@@ -260,8 +260,8 @@ def test_a_running_exam_with_feedback_shows_its_verdicts(book: ExamBook) -> None
 
 
 def test_drafts_saved_after_the_deadline_are_not_graded(tmp_path: Path) -> None:
-    from quiz_tui.core.packs import Library, TaskRef
-    from quiz_tui.core.session import Session
+    from quiz_tui.core.content.packs import Library, TaskRef
+    from quiz_tui.core.state.session import Session
 
     clock = FakeClock()
     store = ProgressStore(tmp_path / "p.db")

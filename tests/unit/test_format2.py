@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from quiz_tui.cli import main
-from quiz_tui.core import content
+from quiz_tui.core.content import format2 as content
+from quiz_tui.core.content.loader import load_pack, read_exercise, read_pack_file, validate_path
+from quiz_tui.core.content.scaffold import new_exercise, new_pack
+from quiz_tui.core.content.upgrade import free_names, upgrade_pack
 from quiz_tui.core.errors import ExerciseFileError
-from quiz_tui.core.loader import load_pack, read_exercise, read_pack_file, validate_path
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Exercise, Status
-from quiz_tui.core.runner import Job, Runner
-from quiz_tui.core.scaffold import new_exercise, new_pack
-from quiz_tui.core.upgrade import free_names, upgrade_pack
 
 FORMAT1_PACK = Path(__file__).parent / "data" / "linear-regression-format1"
 """The example pack as it was in format 1, for ``upgrade``'s round trip."""
@@ -370,7 +370,7 @@ def test_a_pack_loaded_by_a_relative_path_gives_its_lib_as_an_absolute_path(
 ) -> None:
     # The checks run in folders of their own: a relative lib would not be found
     # there (`quiz-tui validate exercises/pytorch60` failed with "No module named").
-    from quiz_tui.core.loader import load_pack
+    from quiz_tui.core.content.loader import load_pack
 
     root = Path(__file__).resolve().parents[2]
     monkeypatch.chdir(root)

@@ -12,22 +12,21 @@ import sys
 
 import pytest
 
-CORE_MODULES = [
-    "quiz_tui.core.config",
-    "quiz_tui.core.confine",
-    "quiz_tui.core.errors",
-    "quiz_tui.core.loader",
-    "quiz_tui.core.model",
-    "quiz_tui.core.packs",
-    "quiz_tui.core.paths",
-    "quiz_tui.core.png",
-    "quiz_tui.core.progress",
-    "quiz_tui.core.protocol",
-    "quiz_tui.core.runner",
-    "quiz_tui.core.sandbox",
-    "quiz_tui.core.tomlmap",
-    "quiz_tui.core.verify",
-]
+
+def _core_modules() -> list[str]:
+    """Every module of quiz_tui.core, found on disk so that a new one is covered too."""
+    import pkgutil
+
+    import quiz_tui.core
+
+    return sorted(
+        info.name
+        for info in pkgutil.walk_packages(quiz_tui.core.__path__, "quiz_tui.core.")
+        if not info.ispkg
+    )
+
+
+CORE_MODULES = _core_modules()
 
 
 def loaded_after(*modules: str) -> set[str]:
@@ -64,8 +63,9 @@ SHARED_WITH_THE_WORKER = {
     "quiz_tui",
     "quiz_tui.core",
     "quiz_tui.core.errors",
-    "quiz_tui.core.protocol",
-    "quiz_tui.core.confine",
+    "quiz_tui.core.execution",
+    "quiz_tui.core.execution.protocol",
+    "quiz_tui.core.execution.confine",
 }
 """The torch-free modules both sides of the fork share: the protocol and the box."""
 
@@ -92,6 +92,6 @@ def test_the_ui_never_imports_torch() -> None:
 def test_the_first_frame_needs_no_engine() -> None:
     """Packs, progress and the runner load after the first paint (bench/ui.py)."""
     loaded = loaded_after("quiz_tui.app")
-    for heavy in ("quiz_tui.core.runner", "quiz_tui.core.progress", "quiz_tui.core.loader",
+    for heavy in ("quiz_tui.core.execution.runner", "quiz_tui.core.state.progress", "quiz_tui.core.content.loader",
                   "sqlite3", "markdown_it", "pygments"):  # fmt: skip
         assert heavy not in loaded, heavy

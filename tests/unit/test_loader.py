@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from quiz_tui.core.errors import PackError, Problem
-from quiz_tui.core.loader import (
+from quiz_tui.core.content.loader import (
     FORMAT_VERSION,
     exercise_files,
     load_pack,
     read_pack_file,
     validate_path,
 )
+from quiz_tui.core.content.packs import load_builtin
+from quiz_tui.core.errors import PackError, Problem
 from quiz_tui.core.model import LANGS, Limits, Section, SetupPiece, Text
-from quiz_tui.core.packs import load_builtin
 
 # Lines:  1 format   2 id   3 number   4 section   5 title.en   6 title.zh
 #         7 fixtures   8 names   9 (blank)   10 prompt.en   11 prompt.zh

@@ -9,7 +9,7 @@ import pytest
 
 from checkers import CheckFailed, _core, explain_error, fail, mistake
 from checkers._mistakes import entries, fields_of, languages
-from quiz_tui.core.packs import load_builtin
+from quiz_tui.core.content.packs import load_builtin
 
 BASE = entries("en")
 

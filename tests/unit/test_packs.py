@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from quiz_tui.cli import main
-from quiz_tui.core.packs import Library, user_packs_root
-from quiz_tui.core.progress import ProgressStore
-from quiz_tui.core.scaffold import new_exercise, new_pack
+from quiz_tui.core.content.packs import Library, user_packs_root
+from quiz_tui.core.content.scaffold import new_exercise, new_pack
+from quiz_tui.core.state.progress import ProgressStore
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "linear-regression"
 

@@ -82,7 +82,7 @@ def test_the_images_are_drawn_not_noise() -> None:
 
 
 def test_real_cifar10_checksums_are_torchvisions() -> None:
-    from quiz_tui.core.data import REAL_FILES
+    from quiz_tui.core.state.data import REAL_FILES
 
     listed = dict(torchvision.datasets.CIFAR10.train_list + torchvision.datasets.CIFAR10.test_list)
     listed[torchvision.datasets.CIFAR10.meta["filename"]] = torchvision.datasets.CIFAR10.meta["md5"]

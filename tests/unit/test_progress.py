@@ -1,4 +1,4 @@
-"""Unit tests for the progress database (``quiz_tui.core.progress.ProgressStore``)."""
+"""Unit tests for the progress database (``quiz_tui.core.state.progress.ProgressStore``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from quiz_tui.core.errors import ProgressStoreError, QuizError
 from quiz_tui.core.model import Status, code_hash
-from quiz_tui.core.progress import (
+from quiz_tui.core.state.progress import (
     APPLICATION_ID,
     SCHEMA_VERSION,
     Attempt,

@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quiz_tui.core.errors import ProtocolError, RunnerError
-from quiz_tui.core.model import CheckItem, Image, Result, Status
-from quiz_tui.core.protocol import (
+from quiz_tui.core.execution.protocol import (
     MAX_EVENT_BYTES,
     MAX_SMALL_EVENT_BYTES,
     PROTOCOL_VERSION,
@@ -29,6 +28,7 @@ from quiz_tui.core.protocol import (
     encode,
     make_verdict,
 )
+from quiz_tui.core.model import CheckItem, Image, Result, Status
 
 # ---------------------------------------------------------------------------
 # Round trips

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
+from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Lang, Limits, SetupPiece, Status
-from quiz_tui.core.runner import Job, Runner
 
 TORCH = (SetupPiece("fixture:torch", "import torch\n"),)
 CHECK_X = "expect_tensor(x, name='x', shape=(2,))"

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from quiz_tui.core import sandbox as sb
-from quiz_tui.core.sandbox import CgroupFs, CgroupV2Sandbox, JobLimits
+from quiz_tui.core.execution import sandbox as sb
+from quiz_tui.core.execution.sandbox import CgroupFs, CgroupV2Sandbox, JobLimits
 
 PID = str(os.getpid())
 DEAD = 999_999_999  # above any pid_max: never a live process

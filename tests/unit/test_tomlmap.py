@@ -9,7 +9,7 @@ import tomllib
 
 import pytest
 
-from quiz_tui.core.tomlmap import KeyLines
+from quiz_tui.core.content.tomlmap import KeyLines
 
 DOC = """\
 format = 1

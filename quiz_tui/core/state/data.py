@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from quiz_tui.core import paths
 from quiz_tui.core.errors import QuizError
 from quiz_tui.core.model import Lang
+from quiz_tui.core.state import paths
 
 REAL_FOLDER = "cifar-10-batches-py"
 REAL_FILES = {

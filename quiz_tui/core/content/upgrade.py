@@ -26,9 +26,9 @@ from typing import Any
 
 import tomlkit
 
-from quiz_tui.core import content
+from quiz_tui.core.content import format2 as content
+from quiz_tui.core.content.loader import PACK_FILE, code_path_for, exercise_files
 from quiz_tui.core.errors import QuizError
-from quiz_tui.core.loader import PACK_FILE, code_path_for, exercise_files
 
 TORCH_NAMES = {
     "torch": "import torch",

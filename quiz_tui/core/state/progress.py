@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from quiz_tui.core import paths
 from quiz_tui.core.errors import ProgressStoreError
 from quiz_tui.core.model import Status, code_hash
+from quiz_tui.core.state import paths
 
 APPLICATION_ID = 0x51545549  # "QTUI"
 SCHEMA_VERSION = 1
@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS trust (
     trusted  INTEGER NOT NULL,
     at       REAL NOT NULL
 );
--- Exams (quiz_tui.core.exam.ExamBook); attempts.exam refers to exams.id.
+-- Exams (quiz_tui.core.state.exam.ExamBook); attempts.exam refers to exams.id.
 CREATE TABLE IF NOT EXISTS exams (
     id          INTEGER PRIMARY KEY,
     pack        TEXT NOT NULL,
@@ -107,7 +107,7 @@ CREATE TABLE IF NOT EXISTS exam_tasks (
 
 _TABLES = ("attempts", "drafts", "solutions_shown", "state")
 _EXAM_SCOPE = "exam:{}"
-"""Draft scope of an exam (``quiz_tui.core.exam.Exam.draft_scope``)."""
+"""Draft scope of an exam (``quiz_tui.core.state.exam.Exam.draft_scope``)."""
 _VERDICTS = {Status.PASS.value, Status.FAIL.value, Status.ERROR.value, Status.TIMEOUT.value}
 
 

@@ -12,9 +12,9 @@ import shutil
 import tomllib
 from pathlib import Path
 
-from quiz_tui.core.content import module_name
+from quiz_tui.core.content.format2 import module_name
+from quiz_tui.core.content.loader import PACK_FILE, exercise_files, read_pack_file
 from quiz_tui.core.errors import QuizError
-from quiz_tui.core.loader import PACK_FILE, exercise_files, read_pack_file
 
 PACK_TEMPLATE = """\
 # A quiz-tui pack: this file, plus per exercise a .toml file and its .py file beside it.

@@ -649,7 +649,7 @@ def _sandbox_report(owner: int) -> dict[str, Any]:
     ``owner`` names the trial cgroup folders: the probe's dead child, never this
     process, whose folders a runner in the same process may be using.
     """
-    from quiz_tui.core.sandbox import choose_sandbox
+    from quiz_tui.core.execution.sandbox import choose_sandbox
 
     version = 2 if os.path.exists("/sys/fs/cgroup/cgroup.controllers") else 1
     if version == 1 and not os.path.isdir("/sys/fs/cgroup/memory"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from quiz_tui.core import paths
+from quiz_tui.core.state import paths
 
 if TYPE_CHECKING:
     from quiz_tui.core.model import Lang

@@ -35,10 +35,17 @@ from typing import Any, Literal, Protocol
 
 import msgspec
 
-from quiz_tui.core import paths, protocol
-from quiz_tui.core.codetext import clean_code
-from quiz_tui.core.data import DataSource, practice_source
 from quiz_tui.core.errors import RunnerError
+from quiz_tui.core.execution import protocol
+from quiz_tui.core.execution.codetext import clean_code
+from quiz_tui.core.execution.sandbox import (
+    JobLimits,
+    Sandbox,
+    WatchSandbox,
+    anonymous_bytes,
+    choose_sandbox,
+    kill_group,
+)
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
     CheckItem,
@@ -52,14 +59,8 @@ from quiz_tui.core.model import (
     Status,
     code_hash,
 )
-from quiz_tui.core.sandbox import (
-    JobLimits,
-    Sandbox,
-    WatchSandbox,
-    anonymous_bytes,
-    choose_sandbox,
-    kill_group,
-)
+from quiz_tui.core.state import paths
+from quiz_tui.core.state.data import DataSource, practice_source
 
 MAX_IMAGES = 16
 """Images kept from one check; more are dropped (each is at most 512×512)."""
@@ -663,7 +664,7 @@ class Runner:
     ) -> Result:
         """Run ``job`` and judge it. Never raises for anything the learner's code does.
 
-        The code is cleaned first (:func:`~quiz_tui.core.codetext.clean_code`: a
+        The code is cleaned first (:func:`~quiz_tui.core.execution.codetext.clean_code`: a
         byte-order mark, CRLF line endings, mixed tabs), once, so that both of the
         job's processes and every message read the same text, line for line.
         """

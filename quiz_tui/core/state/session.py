@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from quiz_tui.core.content.packs import Library, TaskRef
 from quiz_tui.core.errors import ProgressStoreError, UnknownTaskError
 from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
-from quiz_tui.core.packs import Library, TaskRef
-from quiz_tui.core.progress import ProgressStore, TaskState
+from quiz_tui.core.state.progress import ProgressStore, TaskState
 
 LAST_TASK = "last_task"
 T = TypeVar("T")

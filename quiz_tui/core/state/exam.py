@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from quiz_tui.core.errors import QuizError
 from quiz_tui.core.model import Exercise, Pack, Result, Status
-from quiz_tui.core.progress import ProgressStore
+from quiz_tui.core.state.progress import ProgressStore
 
 Clock = Callable[[], float]
 """Seconds since the epoch; ``time.time`` in the app, a fake in tests."""

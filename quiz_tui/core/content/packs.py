@@ -8,20 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quiz_tui.core import paths
+from quiz_tui.core.content.loader import PACK_FILE, load_pack
 from quiz_tui.core.errors import PackError, UnknownTaskError
-from quiz_tui.core.loader import PACK_FILE, load_pack
 from quiz_tui.core.model import Exercise, Pack
+from quiz_tui.core.state import paths
 
 if TYPE_CHECKING:
-    from quiz_tui.core.progress import ProgressStore
+    from quiz_tui.core.state.progress import ProgressStore
 
 BUILTIN_PACK = "pytorch60"
 
 
 def builtin_packs_root() -> Path:
     """Where the built-in packs are: inside the installed package, or the source tree."""
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]  # the quiz_tui package
     installed = here / "packs"
     if installed.is_dir():
         return installed

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quiz_tui.core import content
-from quiz_tui.core.codetext import clean_code
+from quiz_tui.core.content import format2 as content
+from quiz_tui.core.content.tomlmap import KeyLines, KeyPath
 from quiz_tui.core.errors import ExerciseFileError, PackError, Problem
+from quiz_tui.core.execution.codetext import clean_code
 from quiz_tui.core.model import (
     LANGS,
     MAX_MEMORY_MB,
@@ -32,7 +33,6 @@ from quiz_tui.core.model import (
     SetupPiece,
     Text,
 )
-from quiz_tui.core.tomlmap import KeyLines, KeyPath
 
 FORMAT_VERSION = 2
 """The newest exercise-file format this version reads (``format = 1`` or ``2``).

@@ -1,0 +1,1 @@
+"""What quiz-tui remembers: progress and drafts, exams, the session, settings and paths."""
