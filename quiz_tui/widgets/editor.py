@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
@@ -32,6 +33,36 @@ class CodeEditor(TextArea):
         self.indent_type = "spaces"
         self.match_cursor_bracket = True
         self._loading = False
+
+    # -- keys --------------------------------------------------------------------------
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Run this editor's own bindings here, in the key's turn, then type as TextArea does.
+
+        TextArea types printable keys in its own handler, but leaves bound keys (Backspace,
+        arrows, Ctrl+K…) to bubble up to the app, which runs the binding later. Keys that
+        arrive in one burst (SSH, a paste of keystrokes, a fast typist) were then applied
+        out of order: `A`, Backspace, `B`, `)` gave `AB`. Upstream: Textual #6605 / #6631.
+
+        The app's priority bindings (F5, Ctrl+Q…) are checked before a key reaches this
+        widget, and the focused widget's bindings come first in the chain anyway, so which
+        action runs for a key is unchanged; only when it runs is.
+        """
+        if await self._run_own_binding(event.key):
+            event.stop()
+            event.prevent_default()
+            self._restart_blink()
+            return
+        await super()._on_key(event)
+
+    async def _run_own_binding(self, key: str) -> bool:
+        """Run the first of this widget's non-priority bindings for `key` that acts."""
+        for binding in self._bindings.key_to_bindings.get(key, ()):
+            if not binding.priority and await self.app.run_action(binding.action, self):
+                return True
+        return False
+
+    # -- text from the app ---------------------------------------------------------------
 
     def load(self, code: str) -> None:
         """Replace the text without counting it as the learner's edit."""
