@@ -1,11 +1,12 @@
-"""The code editor: keys in arrival order.
+"""The code editor: keys in arrival order, blanks, error lines.
 
-The tests host the editor in a small app, so they need no worker.
+Most tests host the editor in a small app, so they need no worker; the last ones
+drive the real app on the shared warm worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 import pytest
@@ -17,9 +18,14 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from quiz_tui.app import QuizApp
+from quiz_tui.core.model import Status
 from quiz_tui.messages import CodeSubmitted
-from quiz_tui.widgets.editor import CodeEditor
-from tests.ui.conftest import wait_for
+from quiz_tui.screens.confirm import Confirm
+from quiz_tui.widgets.editor import CodeEditor, first_blank
+from tests.ui.conftest import started, wait_for
+
+STARTER = "x = ...\nprint(x)\n"
 
 
 class Host(App[None]):
@@ -149,3 +155,90 @@ async def test_a_read_only_editor_moves_but_does_not_edit() -> None:
         await wait_for(pilot, lambda: app.editor.cursor_location == (0, 1))
         await pilot.pause()
         assert app.editor.text == "abc"
+
+
+# -- blanks ----------------------------------------------------------------------------
+
+
+def test_the_first_blank_is_an_ellipsis_not_a_comment_or_string() -> None:
+    code = '# fill in the ... below\nname = "..."\ny = f(...)\nz = ...\n'
+    assert first_blank(code) == ((2, 6), (2, 9))
+    assert first_blank("x = 1\n") is None
+    assert first_blank("x = ...\ny = (1,\n") == ((0, 4), (0, 7))  # unfinished code
+
+
+async def test_loading_selects_the_first_blank_so_typing_replaces_it() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        app.editor.load(STARTER)
+        assert app.editor.selection == ((0, 4), (0, 7))
+        burst(app, "torch.zeros(5, 3)")
+        await settles_to(pilot, app.editor, "x = torch.zeros(5, 3)\nprint(x)\n")
+
+
+async def test_without_a_blank_the_cursor_goes_to_the_end() -> None:
+    app = Host()
+    async with app.run_test():
+        app.editor.load("x = 1\nprint(x)")
+        assert app.editor.selection == ((1, 8), (1, 8))
+
+
+async def test_replacing_all_selects_the_blank_and_undo_brings_back_the_code() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        app.editor.load("x = 1\n")
+        app.editor.replace_all(STARTER)
+        assert app.editor.selection == ((0, 4), (0, 7))
+        await pilot.press("ctrl+z")
+        assert app.editor.text == "x = 1\n"
+
+
+# -- error lines -----------------------------------------------------------------------
+
+
+async def test_an_error_line_gets_the_cursor_and_backspace_keeps_the_line() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        app.editor.load("y = 1\n    x = y.view(4, 4)\n")
+        app.editor.show_line(2)
+        assert app.editor.selection == ((1, 4), (1, 4))  # first non-blank, nothing selected
+        await pilot.press("backspace")
+        assert app.editor.text == "y = 1\n   x = y.view(4, 4)\n"
+
+
+async def test_an_error_line_past_the_end_goes_to_the_last_line() -> None:
+    app = Host()
+    async with app.run_test():
+        app.editor.load("a = 1\nb = 2")
+        app.editor.show_line(99)
+        assert app.editor.selection == ((1, 0), (1, 0))
+
+
+# -- in the app --------------------------------------------------------------------------
+
+
+async def test_a_burst_ending_in_f5_checks_the_code_it_typed(
+    make_app: Callable[..., QuizApp],
+) -> None:
+    app = make_app("4")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        assert app.focused is app.editor
+        burst(app, [*"torch.zeros(5, 3, dtype=torch.longg", "backspace", ")", "f5"])
+        await wait_for(pilot, lambda: app._checking is None and app._last_result is not None)
+        assert app._last_result is not None and app._last_result.status is Status.PASS
+        assert app.editor.text == "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
+
+
+async def test_reset_to_starter_selects_the_blank(make_app: Callable[..., QuizApp]) -> None:
+    app = make_app("4")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        app.editor.load("x = torch.ones(2)\nprint(x)\n")
+        await app.run_action("reset")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.editor.text == STARTER and app.focused is app.editor)
+        assert app.editor.selection == ((0, 4), (0, 7))
+        await pilot.press("1")
+        assert app.editor.text == "x = 1\nprint(x)\n"
