@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import tokenize
+from typing import ClassVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import Location, Selection
@@ -41,9 +43,24 @@ class _Submit(Message):
 class CodeEditor(TextArea):
     """A TextArea set up for Python: tree-sitter highlighting, line numbers, 4-space indents.
 
-    Every key is handled in the order it arrived (see `_on_key`), and the starter's first
-    blank is selected so typing replaces it.
+    Every key is handled in the order it arrived (see `_on_key`), the starter's first blank
+    is selected so typing replaces it, and a bar on the left edge shows when it has focus.
     """
+
+    DEFAULT_CSS = """
+    CodeEditor:focus {
+        outline-left: tall $accent;
+    }
+    """
+    """The app's stylesheet takes the border away to save room at 80×24, so focus shows
+    as a bar drawn over the left padding, which costs no column."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+home", "cursor_document_start", "Start of code", show=False),
+        Binding("ctrl+end", "cursor_document_end", "End of code", show=False),
+        Binding("ctrl+shift+home", "cursor_document_start(True)", show=False),
+        Binding("ctrl+shift+end", "cursor_document_end(True)", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
@@ -87,6 +104,14 @@ class CodeEditor(TextArea):
             if not binding.priority and await self.app.run_action(binding.action, self):
                 return True
         return False
+
+    def action_cursor_document_start(self, select: bool = False) -> None:
+        """Move the cursor to the start of the code."""
+        self.move_cursor((0, 0), select=select)
+
+    def action_cursor_document_end(self, select: bool = False) -> None:
+        """Move the cursor to the end of the code."""
+        self.move_cursor(self.document.end, select=select)
 
     # -- text from the app ---------------------------------------------------------------
 

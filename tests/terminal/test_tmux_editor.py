@@ -1,7 +1,9 @@
 """The editor in a real terminal: tmux, 80×24, keys as a terminal delivers them.
 
 Fifty bursts with Backspace in the middle, each sent by one `tmux send-keys`, land
-in order.
+in order; the starter's blank is replaced by typing; an error puts the cursor on
+its line without selecting it; Ctrl+Home and Ctrl+End reach the ends of the code;
+and focus shows as a bar on the editor's left edge.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ def burst_line(i: int) -> str:
 
 def test_fifty_bursts_with_backspace_in_the_middle_land_in_order(tmux: Tmux) -> None:
     launch(tmux, "4")
-    tmux.wait_for("1  x = ...")
-    tmux.keys("Down", "Down")  # below the starter, so the bursts don't touch it
+    tmux.wait_for("▊1  x = ...")  # the editor has focus, and shows it
+    tmux.keys("C-End")  # below the starter, so the bursts don't touch it
     # If a burst goes wrong, its line may never show; the draft below says how it went.
     with contextlib.suppress(AssertionError):
         for i in range(BURSTS):
@@ -84,3 +86,36 @@ def test_fifty_bursts_with_backspace_in_the_middle_land_in_order(tmux: Tmux) -> 
     wrong = [line for line in lines if line not in expected]
     assert missing == [], f"{len(missing)} of {BURSTS} bursts reordered; got {wrong[:3]}"
     assert lines == expected
+
+
+def test_blank_error_line_document_keys_and_focus(tmux: Tmux) -> None:
+    launch(tmux, "4")
+    tmux.wait_for("▊1  x = ...")
+    tmux.wait_for("│ CPU")  # the warm worker is up
+
+    # The blank is selected: typing replaces it.
+    tmux.type("torch.zeros(5, 3)")
+    tmux.keys("Enter")
+    tmux.type("y = x.view(4, 4)")
+    tmux.wait_for("▊1  x = torch.zeros(5, 3)\n▊2  y = x.view(4, 4)\n▊3  print(x)")
+
+    # The error names line 2; the cursor is on it, nothing selected, so a key edits it.
+    tmux.keys("F5")
+    tmux.wait_for("line 2")
+    tmux.keys("#")
+    tmux.wait_for("▊2  #y = x.view(4, 4)")
+
+    # Ctrl+End and Ctrl+Home reach the end and the start of the code.
+    tmux.keys("C-End")
+    tmux.type("z = 0")
+    tmux.keys("C-Home")
+    tmux.type("# top")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("▊5  z = 0")
+    assert "▊1  # top\n▊2  x = torch.zeros(5, 3)\n" in screen
+
+    # Focus leaves the editor: its bar goes away.
+    tmux.keys("BTab")
+    screen = tmux.wait_for(" 1  # top")
+    assert "▊1" not in screen
+    quit_app(tmux)

@@ -1,4 +1,4 @@
-"""The code editor: keys in arrival order, blanks, error lines.
+"""The code editor: keys in arrival order, blanks, error lines, document keys, focus.
 
 Most tests host the editor in a small app, so they need no worker; the last ones
 drive the real app on the shared warm worker.
@@ -14,6 +14,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -121,6 +122,7 @@ async def test_each_burst_is_applied_in_order() -> None:
         (["f", "o", "o", "space", "b", "a", "r", "ctrl+w", "q"], "foo q"),
         (["a", "b", "ctrl+a", "ctrl+k", "c"], "c"),
         (["a", "tab", "b", "shift+left", "C"], "a   C"),
+        (["(", "1", ")", "ctrl+home", "t", "ctrl+end", "."], "t(1)."),
     ],
 )
 async def test_bound_keys_keep_their_place_among_typed_ones(keys: list[str], text: str) -> None:
@@ -214,6 +216,39 @@ async def test_an_error_line_past_the_end_goes_to_the_last_line() -> None:
         assert app.editor.selection == ((1, 0), (1, 0))
 
 
+# -- document keys and focus -------------------------------------------------------------
+
+
+async def test_ctrl_home_and_ctrl_end_go_to_the_start_and_end_of_the_code() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        app.editor.load("a = 1\nb = 2\nc = 3")
+        await pilot.press("ctrl+home")
+        assert app.editor.selection == ((0, 0), (0, 0))
+        await pilot.press("ctrl+end")
+        assert app.editor.selection == ((2, 5), (2, 5))
+        await pilot.press("ctrl+shift+home")
+        assert app.editor.selected_text == "a = 1\nb = 2\nc = 3"
+
+
+def left_edge(editor: CodeEditor) -> str:
+    """The editor's first column as drawn, top to bottom."""
+    width, height = editor.outer_size
+    return "".join(line.text[:1] for line in editor.render_lines(Region(0, 0, width, height)))
+
+
+async def test_focus_shows_as_a_bar_on_the_left_edge() -> None:
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        app.editor.load(STARTER)
+        await pilot.pause()
+        assert app.focused is app.editor
+        assert set(left_edge(app.editor)) == {"▊"}
+        await pilot.press("shift+tab")
+        assert app.focused is not app.editor
+        assert set(left_edge(app.editor)) == {" "}
+
+
 # -- in the app --------------------------------------------------------------------------
 
 
@@ -228,6 +263,7 @@ async def test_a_burst_ending_in_f5_checks_the_code_it_typed(
         await wait_for(pilot, lambda: app._checking is None and app._last_result is not None)
         assert app._last_result is not None and app._last_result.status is Status.PASS
         assert app.editor.text == "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
+        assert set(left_edge(app.editor)) == {"▊"}
 
 
 async def test_reset_to_starter_selects_the_blank(make_app: Callable[..., QuizApp]) -> None:
