@@ -741,7 +741,7 @@ class QuizApp(App[None]):
         def answered(yes: bool | None) -> None:
             if yes and self.session is not None and self.current is ref:
                 editor = self.editor
-                editor.replace(self.session.reset_draft(ref), (0, 0), editor.document.end)
+                editor.replace_all(self.session.reset_draft(ref))
                 self._saved_code = editor.text
 
         from quiz_tui.screens.confirm import Confirm

@@ -90,8 +90,7 @@ def test_main_flow_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait_for("4. A 5×3 tensor of zeros with dtype long")
     time.sleep(1)  # let the palette close and give focus back to the editor
 
-    # The cursor is on the "..." of `x = ...`: replace it with a float tensor.
-    tmux.keys("Delete", "Delete", "Delete")
+    # The "..." of `x = ...` is selected: typing replaces it with a float tensor.
     tmux.type("torch.zeros(5, 3)")
     tmux.wait_for("x = torch.zeros(5, 3)\n")
     tmux.keys("F5")

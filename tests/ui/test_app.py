@@ -31,7 +31,7 @@ async def test_opens_the_task_with_the_cursor_in_the_editor(
         assert app.current is not None and app.current.exercise.number == 4
         assert app.focused is app.editor
         assert app.editor.text.startswith("x = ...")
-        assert app.editor.cursor_location == (0, 4)  # on the first "..."
+        assert app.editor.selection == ((0, 4), (0, 7))  # the first "...", selected
         assert (app.header.passed, app.header.total) == (0, 60)
         assert "4. A 5×3 tensor of zeros" in str(
             app.prompt.query_one("#prompt-title", Static).render()
@@ -80,13 +80,13 @@ async def test_learner_output_is_literal_text(make_app: Callable[..., QuizApp]) 
         assert "\x1b" not in text and "52;c;" not in text
 
 
-async def test_an_error_selects_the_line_in_the_editor(make_app: Callable[..., QuizApp]) -> None:
+async def test_an_error_puts_the_cursor_on_its_line(make_app: Callable[..., QuizApp]) -> None:
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         app.editor.load("y = 1\nx = torch.zeros(5, 3).view(4, 4)\n")
         assert await checked(pilot) is Status.ERROR
-        assert app.editor.selection.start == (1, 0)
+        assert app.editor.selection == ((1, 0), (1, 0))  # on the line, nothing selected
         assert 'File "<your code>", line 2' in panel_text(app)
 
 
