@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz_tui.core.progress import ProgressStore, default_path
+from quiz_tui.core.state.progress import ProgressStore, default_path
 from tests.terminal.test_tmux import Tmux
 
 pytestmark = [
