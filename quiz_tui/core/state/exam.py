@@ -246,7 +246,9 @@ class ExamBook:
             )
 
     def record_check(self, exam: Exam, exercise_id: str, code: str, result: Result) -> None:
-        if result.status is Status.CANCELLED:
+        from quiz_tui.core.execution.checking import recordable
+
+        if not recordable(result):
             return
         self._save_verdict(exam, exercise_id, code, result, checks=1, source="app")
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from quiz_tui.core.content.packs import Library, TaskRef
 from quiz_tui.core.errors import ProgressStoreError, UnknownTaskError
-from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
+from quiz_tui.core.model import Exercise, Lang, Pack, Result
 from quiz_tui.core.state.progress import ProgressStore, TaskState
 
 LAST_TASK = "last_task"
@@ -140,13 +140,10 @@ class Session:
     # -- outcomes ----------------------------------------------------------------
 
     def record(self, ref: TaskRef, result: Result, code: str) -> None:
-        if result.status is Status.CANCELLED:
-            return
-        self._write(
-            lambda s: s.record_attempt(
-                ref.pack.id, ref.exercise.id, result.status, result.seconds, code
-            )
-        )
+        """Record a check's verdict (the service's rule: a cancelled run is not recorded)."""
+        from quiz_tui.core.execution.checking import record
+
+        self._write(lambda s: record(s, ref.pack.id, ref.exercise.id, code, result, source="app"))
 
     def solution_shown(self, ref: TaskRef) -> None:
         self._write(lambda s: s.mark_solution_shown(ref.pack.id, ref.exercise.id))
