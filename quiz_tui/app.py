@@ -503,7 +503,7 @@ class QuizApp(App[None]):
         editor.load(code)
         self._saved_code = code
         self._dirty_since = None
-        self.prompt.show(ref.exercise, self.lang, session.shown_hints(ref.exercise))
+        self.prompt.show(ref.exercise, self.lang, session.shown_hints(ref))
         self._last_result = None
         self.screen.remove_class("has-result")
         if self._checking is None:
@@ -699,13 +699,13 @@ class QuizApp(App[None]):
     def action_hint(self) -> None:
         if self.session is None or self.current is None or self._locked():
             return
-        ex = self.current.exercise
-        hint = self.session.next_hint(ex)
+        ref = self.current
+        hint = self.session.next_hint(ref)
         if hint is None:
             self.notify(pick(self.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
                            "提示已经全部给出。需要的话，可在命令面板（Ctrl+P）中查看答案。"))  # fmt: skip
             return
-        self.prompt.show_hints(self.session.shown_hints(ex), self.lang)
+        self.prompt.show_hints(self.session.shown_hints(ref), self.lang)
 
     def action_show_solution(self) -> None:
         if self.current is None or self._locked():
@@ -786,8 +786,10 @@ class QuizApp(App[None]):
         if self.session is not None:
             self.session.lang = self.lang
         if self.current is not None:
-            ex = self.current.exercise
-            self.prompt.show(ex, self.lang, self.session.shown_hints(ex) if self.session else [])
+            ref = self.current
+            self.prompt.show(
+                ref.exercise, self.lang, self.session.shown_hints(ref) if self.session else []
+            )
         panel = self.result_panel
         if self._checking is None:  # a running check keeps its banner until the verdict
             if self._last_result is not None:
