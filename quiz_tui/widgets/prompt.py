@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Collapsible, Static
 
 if TYPE_CHECKING:
@@ -28,7 +28,10 @@ class PromptView(VerticalScroll):
     PromptView { height: 1fr; padding: 0 1; }
     PromptView #prompt-title { text-style: bold; color: $accent; }
     PromptView Markdown { margin: 0; padding: 0; }
-    PromptView #hints { color: $warning; }
+    PromptView #hints { height: auto; }
+    PromptView .hint {
+        border-left: outer $warning; padding-left: 1; margin-bottom: 1; height: auto;
+    }
     PromptView Collapsible { margin: 0; padding: 0; border: none; }
     """
 
@@ -36,9 +39,12 @@ class PromptView(VerticalScroll):
         # The Markdown widget (and markdown-it) arrive with the first task, after the
         # first paint; see show().
         yield Static(id="prompt-title")
-        yield Static(id="hints")
+        yield Vertical(id="hints")
         with Collapsible(title=SETUP_TITLE["en"], collapsed=True, id="setup"):
             yield Static(id="setup-code")
+
+    code_theme = "monokai"
+    """The Pygments style of the setup code; the app sets one to suit a light theme."""
 
     def show(self, exercise: Exercise, lang: Lang, hints: list[str]) -> None:
         self.query_one("#prompt-title", Static).update(
@@ -52,22 +58,36 @@ class PromptView(VerticalScroll):
             markdowns.first(Markdown).update(exercise.prompt.get(lang))
         else:
             self.mount(Markdown(exercise.prompt.get(lang), id="prompt-text"), after="#prompt-title")
-        self.show_hints(hints, lang)
+        self.show_hints(hints, lang, reveal=False)
         collapsible = self.query_one("#setup", Collapsible)
         collapsible.title = SETUP_TITLE[lang]
         code = exercise.setup_code.strip()
         self.query_one("#setup-code", Static).update(
-            Syntax(code, "python", theme="monokai", background_color="default", word_wrap=True)
+            Syntax(
+                code, "python", theme=self.code_theme, background_color="default", word_wrap=True
+            )
             if code
             else NO_SETUP[lang]
         )
         self.scroll_home(animate=False)
 
-    def show_hints(self, hints: list[str], lang: Lang) -> None:
+    def show_hints(self, hints: list[str], lang: Lang, *, reveal: bool = True) -> None:
+        """Show the hints revealed so far, as Markdown; ``reveal`` scrolls to the newest.
+
+        Rich's Markdown renders in the same frame (Textual's widget parses later), so
+        the newest hint's place is known at once and one F7 brings it into view.
+        """
+        from rich.markdown import Markdown as RichMarkdown
+
         label = "提示" if lang == "zh" else "Hint"
-        text = "\n".join(f"💡 {label} {i}: {h}" for i, h in enumerate(hints, start=1))
-        hint = self.query_one("#hints", Static)
-        hint.update(text)
-        hint.display = bool(hints)
-        if hints:
-            self.scroll_to_widget(hint, animate=False)
+        box = self.query_one("#hints", Vertical)
+        box.remove_children()
+        shown = [
+            Static(RichMarkdown(f"**💡 {label} {i}.** {text}"), classes="hint")
+            for i, text in enumerate(hints, start=1)
+        ]
+        box.mount_all(shown)
+        box.display = bool(hints)
+        if reveal and shown:
+            newest = shown[-1]
+            self.call_after_refresh(self.scroll_to_widget, newest, animate=False, top=True)
