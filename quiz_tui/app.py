@@ -176,7 +176,7 @@ class QuizApp(App[None]):
         self.result_panel = ResultPanel(id="result")
         self.keybar = KeyBar()
         yield self.header
-        with Horizontal(id="body"):
+        with Horizontal(id="workspace"):
             yield self.task_list
             with Vertical(id="main"):
                 yield self.prompt
