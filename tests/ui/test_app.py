@@ -348,7 +348,9 @@ asyncio.run(main())
 
 
 async def test_a_training_check_shows_live_progress(make_app: Callable[..., QuizApp]) -> None:
-    from textual.widgets import ProgressBar, Sparkline
+    from textual.widgets import ProgressBar
+
+    from quiz_tui.widgets.loss_chart import LossChart
 
     app = make_app("55")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -358,8 +360,10 @@ async def test_a_training_check_shows_live_progress(make_app: Callable[..., Quiz
         await pilot.press("f5")
         await wait_for(pilot, lambda: bool(app.result_panel.query(ProgressBar)), timeout=120)
         await wait_for(
-            pilot, lambda: len(app.result_panel.query_one(Sparkline).data or []) >= 2, timeout=120
+            pilot, lambda: len(app.result_panel.query_one(LossChart).losses) >= 2, timeout=120
         )
+        chart = app.result_panel.query_one(LossChart).render().plain
+        assert "loss now" in chart and "┤" in chart  # a scale and the current value
         await wait_for(pilot, lambda: app._checking is None, timeout=180)
         assert app._last_result is not None and app._last_result.status is Status.PASS
         assert "accuracy" in panel_text(app)
