@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from quiz_tui.core.exam import Exam, ExamBook, ExamPlan, Report
     from quiz_tui.core.model import Lang, Pack, Result
     from quiz_tui.core.packs import Library, TaskRef
-    from quiz_tui.core.progress import ProgressStore
+    from quiz_tui.core.progress import ProgressStore, TaskStatus
     from quiz_tui.core.runner import Job, Runner
     from quiz_tui.core.session import Session
 
@@ -525,10 +525,14 @@ class QuizApp(App[None]):
         session, pack = self.session, self.current.pack
         by_pack = {p.id: session.states(p) for p in session.library.packs}
         sections = session.progress(pack, by_pack.get(pack.id))
-        passed, total = Session.totals(sections)
         header = self.header
         header.pack = pack.name.get(self.lang)
-        header.passed, header.total = passed, total
+        header.total = Session.totals(sections)[1]
+        # ✓ and ◐ as the task list marks them: a task solved after seeing the solution
+        # is not counted among the ones passed on the learner's own.
+        marks = [st.status for st in by_pack.get(pack.id, {}).values()]
+        header.passed = marks.count("passed")
+        header.with_solution = marks.count("solution")
         header.sections = "  ".join(
             f"{s.title.split(' ', 1)[0]} {s.passed}/{s.total}" for s in sections
         )
@@ -537,6 +541,8 @@ class QuizApp(App[None]):
             for pack_id, pack_states in by_pack.items()
             for ex_id, st in pack_states.items()
         }
+        if self.exam is not None:
+            states = self._exam_states()
         broken = (
             []
             if session.limit is not None
@@ -546,6 +552,26 @@ class QuizApp(App[None]):
         if session.save_error:
             self.notify(session.save_error, severity="error", timeout=15)
             session.save_error = None
+
+    def _exam_states(self) -> dict[tuple[str, str], TaskStatus]:
+        """The task list's marks during an exam: this exam's checks, not practice.
+
+        Without feedback a checked task shows only that it was checked (…).
+        """
+        exam, book = self.exam, self.book
+        if exam is None or book is None:
+            return {}
+        hidden = exam.verdicts_hidden(self.clock())
+        states: dict[tuple[str, str], TaskStatus] = {}
+        for record in book.tasks(exam):
+            status: TaskStatus = "untouched"
+            if record.checks or record.status:
+                if hidden or record.status not in ("pass", "fail", "error", "timeout"):
+                    status = "attempted"
+                else:
+                    status = "passed" if record.status == "pass" else "failed"
+            states[(exam.pack, record.exercise)] = status
+        return states
 
     # -- drafts ---------------------------------------------------------------------
 
