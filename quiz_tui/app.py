@@ -104,8 +104,9 @@ class QuizApp(App[None]):
         Binding("f5,ctrl+r", "check", "Check", priority=True),
         Binding("f6,ctrl+g", "run", "Run", priority=True),
         Binding("f7,ctrl+t", "hint", "Hint", priority=True),
-        Binding("ctrl+n", "next_task", "Next", priority=True),
-        Binding("ctrl+b", "previous_task", "Prev", priority=True),
+        Binding("ctrl+n,ctrl+pagedown", "next_task", "Next", priority=True),
+        # Not Ctrl+B or Ctrl+A: they are the prefix keys of tmux and screen.
+        Binding("ctrl+pageup", "previous_task", "Prev", priority=True),
         Binding("f2,ctrl+l", "toggle_tasks", "Tasks", priority=True),
         Binding("f3", "toggle_lang", "中/EN", priority=True),
         Binding("f4,ctrl+o", "external_editor", "$EDITOR", show=False, priority=True),

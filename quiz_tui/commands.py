@@ -16,8 +16,8 @@ ACTIONS: list[tuple[str, str, str]] = [
     # palette name, action, help
     ("Check", "check", "Run the checks on your code (F5, Ctrl+R)"),
     ("Run", "run", "Run your code and show its output, without judging (F6, Ctrl+G)"),
-    ("Next task", "next_task", "Open the next task (Ctrl+N)"),
-    ("Previous task", "previous_task", "Open the previous task (Ctrl+B)"),
+    ("Next task", "next_task", "Open the next task (Ctrl+N, Ctrl+PgDn)"),
+    ("Previous task", "previous_task", "Open the previous task (Ctrl+PgUp)"),
     ("Hint", "hint", "Show one more hint (F7, Ctrl+T)"),
     ("Show solution", "show_solution", "Show the reference solution (asks first)"),
     ("Reset to starter", "reset", "Replace your code with the starter (asks first)"),

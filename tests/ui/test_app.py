@@ -142,7 +142,7 @@ async def test_next_and_previous_task(make_app: Callable[..., QuizApp]) -> None:
         await started(pilot)
         await pilot.press("ctrl+n")
         assert app.current is not None and app.current.exercise.number == 5
-        await pilot.press("ctrl+b", "ctrl+b")
+        await pilot.press("ctrl+pageup", "ctrl+pageup")
         assert app.current.exercise.number == 3
         assert app.focused is app.editor
 
