@@ -36,6 +36,7 @@ from quiz_tui.messages import (
     CodeSubmitted,
     DraftEdited,
     TaskChosen,
+    TaskListDismissed,
     WorkerReady,
 )
 from quiz_tui.textutil import pick
@@ -517,6 +518,13 @@ class QuizApp(App[None]):
 
     def on_task_chosen(self, message: TaskChosen) -> None:
         self.open_task(message.ref)
+
+    def on_task_list_dismissed(self, message: TaskListDismissed) -> None:
+        """Escape in the list: an overlay (narrow screens) closes; the code gets focus."""
+        if self.screen.has_class("narrow") and self.screen.has_class("show-tasks"):
+            self.show_tasks = False
+            self.screen.set_class(False, "show-tasks")
+        self.editor.focus()
 
     def _refresh_progress(self) -> None:
         from quiz_tui.core.session import Session
