@@ -36,10 +36,13 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     DEFAULT_CSS = (
         BOX.format(name="ExamForm")
         + """
-    ExamForm Input { width: 1fr; }
-    ExamForm .row { height: auto; }
-    ExamForm .row Label { width: 18; padding-top: 1; }
-    ExamForm #error { color: $error; }
+    ExamForm > VerticalScroll { padding: 0 1; }
+    ExamForm .row { height: 1; margin-top: 1; }
+    ExamForm .row Label { width: 16; }
+    ExamForm Input { width: 1fr; background: $boost; }
+    ExamForm Input:focus { background: $accent 30%; }
+    ExamForm Checkbox { margin-top: 1; }
+    ExamForm #error { color: $error; height: auto; }
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
@@ -52,7 +55,8 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     def compose(self) -> ComposeResult:
         lang = self.lang
         sections = ", ".join(s.id for s in self.pack.sections)
-        with Vertical():
+        # Compact fields (one row each): the whole form fits 80×24 with its buttons.
+        with VerticalScroll():
             yield Static(Text(pick(lang, "Start an exam", "开始考试"), style="bold"))
             for key, en, zh, placeholder in (
                 ("tasks", "Tasks", "题号", "e.g. 1-25,30 (empty: all)"),
@@ -63,16 +67,22 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
             ):
                 with Horizontal(classes="row"):
                     yield Label(pick(lang, en, zh))
-                    yield Input(placeholder=placeholder, id=key)
+                    yield Input(placeholder=placeholder, id=key, compact=True)
             yield Checkbox(
                 pick(lang, "Show verdicts during the exam", "考试中显示检查结果"),
                 True,
                 id="feedback",
+                compact=True,
             )
             yield Static(id="error")
             with Horizontal():
-                yield Button(pick(lang, "Cancel", "取消"), id="cancel")
-                yield Button(pick(lang, "Next", "下一步"), id="ok", variant="primary")
+                yield Button(pick(lang, "Cancel (Esc)", "取消 (Esc)"), id="cancel", compact=True)
+                yield Button(
+                    pick(lang, "Next (Enter)", "下一步（回车）"),
+                    id="ok",
+                    variant="primary",
+                    compact=True,
+                )
 
     def on_mount(self) -> None:
         self.query_one("#tasks", Input).focus()
@@ -137,7 +147,8 @@ class ExamIntro(ModalScreen[bool]):
         p, lang = self.plan, self.lang
         rules = pick(
             lang,
-            f"{len(p.exercises)} tasks, {p.minutes:g} minutes.\n\n"
+            f"{len(p.exercises)} task{'s' if len(p.exercises) != 1 else ''}, "
+            f"{p.minutes:g} minute{'s' if p.minutes != 1 else ''}.\n\n"
             "• The clock is wall-clock time, like a real exam: it keeps running if you quit or "
             "lose the connection. Relaunch quiz-tui to resume.\n"
             "• Hints, solutions and tasks outside the exam are locked.\n"
