@@ -933,6 +933,9 @@ class QuizApp(App[None]):
         if self.exam is not None:
             self.notify(pick(self.lang, "An exam is already running.", "已有考试在进行。"))
             return
+        if (running := self.book.running()) is not None:  # put off with Escape at launch
+            self._offer_resume(running)
+            return
         from quiz_tui.screens.exam import ExamForm
 
         def chosen(exam_plan: ExamPlan | None) -> None:

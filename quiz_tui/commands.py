@@ -34,15 +34,22 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Quit", "quit", "Save and quit (F10, Ctrl+Q)"),
 ]
 
+EXAM_ONLY = {"hand_in", "abandon_exam"}
+"""Offered only while an exam runs."""
+NOT_IN_EXAM = {"hint", "show_solution", "start_exam"}
+"""Locked during an exam, so not offered then."""
+
 
 class ActionCommands(Provider):
-    """The app's actions by their plain names."""
+    """The app's actions by their plain names: only those that can be used now."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: QuizApp = self.app  # type: ignore[assignment]
+        hidden = NOT_IN_EXAM if app.exam is not None else EXAM_ONLY
         return [
             (name, partial(app.run_action, action), help_text)
             for name, action, help_text in ACTIONS
+            if action not in hidden
         ]
 
     async def discover(self) -> Hits:

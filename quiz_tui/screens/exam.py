@@ -196,6 +196,8 @@ class ResumeExam(ModalScreen[str]):
         Binding("r", "choose('resume')", "Resume"),
         Binding("h", "choose('hand_in')", "Hand in"),
         Binding("a", "choose('abandon')", "Abandon"),
+        # Decide later: the exam's clock keeps running, and the next launch asks again.
+        Binding("escape", "choose('later')", "Later"),
     ]
 
     def __init__(self, tasks: int, remaining: float, lang: Lang) -> None:
@@ -213,8 +215,11 @@ class ResumeExam(ModalScreen[str]):
         else:
             text = pick(lang, f"An exam of {self.tasks} tasks ran out of time while you were away.",
                       f"一场 {self.tasks} 题的考试在你离开期间已经到时间了。")  # fmt: skip
+        later = pick(lang, "Esc: decide later (Ctrl+P → Start exam… asks again).",
+                     "Esc：稍后决定（Ctrl+P → 开始考试… 会再次询问）。")  # fmt: skip
         with Vertical():
             yield Static(text)
+            yield Static(Text(later, style="dim"))
             with Horizontal():
                 yield Button(pick(lang, "Abandon (a)", "放弃 (a)"), id="abandon", variant="error")
                 yield Button(pick(lang, "Hand in (h)", "交卷 (h)"), id="hand_in")
@@ -232,7 +237,7 @@ class ResumeExam(ModalScreen[str]):
     def action_choose(self, choice: str) -> None:
         if choice == "resume" and self.remaining <= 0:
             return
-        self.dismiss(choice)
+        self.dismiss(None if choice == "later" else choice)
 
 
 class ExamReportScreen(ModalScreen[None]):
