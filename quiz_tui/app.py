@@ -85,6 +85,8 @@ DRAFT_PAUSE = 0.4
 DRAFT_MAX_DELAY = 1.0
 """Longest a change waits before it is saved, even while typing goes on."""
 NARROW = 100
+TRANSLATE_MAX_SECONDS = 10.0
+"""A verdict is re-checked in the other language after F3 only if its check was this quick."""
 
 
 _WORKSPACE_ACTIONS = {
@@ -148,6 +150,10 @@ class QuizApp(App[None]):
         self._cancel = threading.Event()
         self._checking: str | None = None
         self._last_result: Result | None = None
+        self._last_job: tuple[str, str, Lang] | None = None
+        """Mode, code and language of the check behind ``_last_result``."""
+        self._translating: Lang | None = None
+        """Set while the last check runs again, unrecorded, for its words in this language."""
         self._saved_code: str | None = None
         self._dirty_since: float | None = None
         self._save_timer: Any = None
@@ -507,6 +513,7 @@ class QuizApp(App[None]):
         self._dirty_since = None
         self.prompt.show(ref.exercise, self.lang, session.shown_hints(ref))
         self._last_result = None
+        self._last_job = None
         self.screen.remove_class("has-result")
         if self._checking is None:
             self.result_panel.show_idle(self.lang)
@@ -627,7 +634,8 @@ class QuizApp(App[None]):
     def on_code_submitted(self, message: CodeSubmitted) -> None:
         self._start_job(message.mode, message.code)
 
-    def _start_job(self, mode: str, code: str) -> None:
+    def _start_job(self, mode: str, code: str, *, translate: bool = False) -> None:
+        """Start a check or run; ``translate`` re-runs the last one quietly after F3."""
         if self.current is None or self.session is None:
             return
         if self._checking is not None:
@@ -648,7 +656,10 @@ class QuizApp(App[None]):
         self._cancel = threading.Event()
         self._losses = []
         warm = self.runner is not None and self.runner.worker_pid is not None
-        self.result_panel.show_running(self.lang, mode, warm)
+        if translate:
+            self._translating = self.lang
+        else:
+            self.result_panel.show_running(self.lang, mode, warm)
         self.refresh_bindings()
         self._run_job(self.current, code, job, mode, self._cancel)
 
@@ -679,6 +690,9 @@ class QuizApp(App[None]):
         self._checking = None
         self.keybar.checking = False
         self.refresh_bindings()
+        if self._translating is not None:
+            self._translated(message)
+            return
         if self.exam is not None and self.book is not None:
             self.book.record_check(self.exam, message.ref.exercise.id, message.code, message.result)
         elif self.session is not None:
@@ -698,6 +712,7 @@ class QuizApp(App[None]):
         from quiz_tui.core.model import Status
 
         self._last_result = message.result
+        self._last_job = (message.mode, message.code, self.lang)
         self.result_panel.show(message.result, self.lang, hide_details=self._details_hidden)
         self.screen.add_class("has-result")
         if (
@@ -711,6 +726,41 @@ class QuizApp(App[None]):
         ):
             self.editor.show_line(message.result.line)
         self._refresh_progress()
+
+    def _translate_verdict(self) -> None:
+        """After F3: the verdict's own words come from the checker in one language, so
+        check the same code again, without recording it, to get them in the other.
+
+        Only for quick checks of code still in the editor; a slow one (training) keeps
+        its words and says that F5 checks again.
+        """
+        job, result = self._last_job, self._last_result
+        if job is None or result is None or self._details_hidden or job[2] == self.lang:
+            return
+        mode, code, _ = job
+        if self.current is None or code != self.editor.text or self._checking is not None:
+            return
+        if result.seconds > TRANSLATE_MAX_SECONDS:
+            self.notify(pick(self.lang, "The verdict's own words change language at the next check (F5).",
+                           "判定说明将在下次检查（F5）时切换语言。"))  # fmt: skip
+            return
+        self._start_job(mode, code, translate=True)
+
+    def _translated(self, message: CheckFinished) -> None:
+        wanted, self._translating = self._translating, None
+        from quiz_tui.core.model import Status
+
+        if (
+            self.current is None
+            or message.ref.exercise.id != self.current.exercise.id
+            or message.result.status is Status.CANCELLED
+        ):
+            return
+        self._last_result = message.result
+        self._last_job = (message.mode, message.code, wanted or self.lang)
+        self.result_panel.show(message.result, self.lang, hide_details=self._details_hidden)
+        if wanted != self.lang:  # F3 again while it ran
+            self._translate_verdict()
 
     @property
     def _details_hidden(self) -> bool:
@@ -829,6 +879,7 @@ class QuizApp(App[None]):
         if self._checking is None:  # a running check keeps its banner until the verdict
             if self._last_result is not None:
                 panel.show(self._last_result, self.lang, hide_details=self._details_hidden)
+                self._translate_verdict()
             else:
                 panel.show_idle(self.lang)
         if self._data is not None:
