@@ -26,6 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from quiz_tui.core.config import load_config
@@ -159,6 +160,7 @@ class QuizApp(App[None]):
         self._save_timer: Any = None
         self._losses: list[float] = []
         self._notices: list[str] = list(config.problems)
+        self._saved_theme = config.theme
         self._data: DataSource | None = None
         self.show_tasks: bool | None = None
         """None until the learner toggles the list; then their choice wins over width."""
@@ -193,6 +195,15 @@ class QuizApp(App[None]):
         yield self.keybar
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._saved_theme and self._saved_theme != self.theme:
+            if self._saved_theme in self.available_themes:
+                self.theme = self._saved_theme
+            else:
+                self._notices.append(
+                    f"Theme {self._saved_theme!r} is not available; using the default."
+                )
+        self._follow_theme(self.current_theme)
         self.keybar.lang = self.lang
         self.result_panel.show_idle(self.lang)
         self.header.pack = pick(self.lang, "loading…", "加载中…")
@@ -200,6 +211,25 @@ class QuizApp(App[None]):
         # Start the loading threads once the first frame is out: they would otherwise
         # compete with it for the interpreter (see bench/ui.py).
         self.call_after_refresh(self._start_background)
+
+    # -- themes ------------------------------------------------------------------------
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Ctrl+P → Theme: the code follows the theme, and the choice is kept for next time."""
+        self._follow_theme(theme)
+        if theme.name != self._saved_theme:
+            from quiz_tui.core.config import save_config_value
+
+            try:
+                save_config_value("theme", theme.name)
+                self._saved_theme = theme.name
+            except OSError as exc:
+                self.notify(f"The theme could not be saved: {exc}", severity="warning")
+
+    def _follow_theme(self, theme: Theme) -> None:
+        """Syntax colours to suit the theme: the editor's and the setup code's."""
+        self.editor.theme = "monokai" if theme.dark else "github_light"
+        self.prompt.use_code_theme("monokai" if theme.dark else "friendly")
 
     def _start_background(self) -> None:
         self._load()

@@ -45,12 +45,13 @@ class PromptView(VerticalScroll):
 
     code_theme = "monokai"
     """The Pygments style of the setup code; the app sets one to suit a light theme."""
+    _setup: tuple[str, Lang] = ("", "en")
+    """The setup code shown, and the language of the words shown when there is none."""
 
     def show(self, exercise: Exercise, lang: Lang, hints: list[str]) -> None:
         self.query_one("#prompt-title", Static).update(
             f"{exercise.number}. {exercise.title.get(lang)}"
         )
-        from rich.syntax import Syntax
         from textual.widgets import Markdown
 
         markdowns = self.query("#prompt-text")
@@ -61,7 +62,19 @@ class PromptView(VerticalScroll):
         self.show_hints(hints, lang, reveal=False)
         collapsible = self.query_one("#setup", Collapsible)
         collapsible.title = SETUP_TITLE[lang]
-        code = exercise.setup_code.strip()
+        self._setup = (exercise.setup_code.strip(), lang)
+        self._show_setup()
+        self.scroll_home(animate=False)
+
+    def use_code_theme(self, name: str) -> None:
+        """Colour the setup code with another Pygments style (light or dark themes)."""
+        self.code_theme = name
+        self._show_setup()
+
+    def _show_setup(self) -> None:
+        from rich.syntax import Syntax
+
+        code, lang = self._setup
         self.query_one("#setup-code", Static).update(
             Syntax(
                 code, "python", theme=self.code_theme, background_color="default", word_wrap=True
@@ -69,7 +82,6 @@ class PromptView(VerticalScroll):
             if code
             else NO_SETUP[lang]
         )
-        self.scroll_home(animate=False)
 
     def show_hints(self, hints: list[str], lang: Lang, *, reveal: bool = True) -> None:
         """Show the hints revealed so far, as Markdown; ``reveal`` scrolls to the newest.
