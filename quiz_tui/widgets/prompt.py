@@ -9,6 +9,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Collapsible, Static
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from quiz_tui.core.model import Exercise, Lang
 
 SETUP_TITLE = {
@@ -46,6 +48,8 @@ class PromptView(VerticalScroll):
     code_theme = "monokai"
     """The Pygments style of the setup code; the app sets one to suit a light theme."""
     _setup: tuple[str, Lang] = ("", "en")
+    _reveal: Static | None = None
+    """The hint just revealed, kept in view until the prompt has finished laying out."""
     """The setup code shown, and the language of the words shown when there is none."""
 
     def show(self, exercise: Exercise, lang: Lang, hints: list[str]) -> None:
@@ -59,7 +63,7 @@ class PromptView(VerticalScroll):
             markdowns.first(Markdown).update(exercise.prompt.get(lang))
         else:
             self.mount(Markdown(exercise.prompt.get(lang), id="prompt-text"), after="#prompt-title")
-        self.show_hints(hints, lang, reveal=False)
+        self.show_hints(hints, lang, reveal=False)  # a new prompt starts at its top
         collapsible = self.query_one("#setup", Collapsible)
         collapsible.title = SETUP_TITLE[lang]
         self._setup = (exercise.setup_code.strip(), lang)
@@ -98,8 +102,21 @@ class PromptView(VerticalScroll):
             Static(RichMarkdown(f"**💡 {label} {i}.** {text}"), classes="hint")
             for i, text in enumerate(hints, start=1)
         ]
-        box.mount_all(shown)
+        mounted = box.mount_all(shown)
         box.display = bool(hints)
-        if reveal and shown:
-            newest = shown[-1]
-            self.call_after_refresh(self.scroll_to_widget, newest, animate=False, top=True)
+        self._reveal = shown[-1] if reveal and shown else None
+        if self._reveal is not None:
+            self.call_later(self._reveal_once_mounted, mounted)
+
+    async def _reveal_once_mounted(self, mounted: AwaitMount) -> None:
+        await mounted
+        self._scroll_to_reveal()
+
+    def _scroll_to_reveal(self) -> None:
+        if self._reveal is not None:
+            self.call_after_refresh(self.scroll_to_widget, self._reveal, animate=False, top=True)
+
+    def on_markdown_table_of_contents_updated(self) -> None:
+        """The prompt's Markdown parses in a thread and may grow after a hint was
+        revealed, pushing it down: bring the hint back into view."""
+        self._scroll_to_reveal()
