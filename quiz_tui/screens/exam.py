@@ -46,6 +46,7 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#tasks"
 
     def __init__(self, pack: Pack, lang: Lang) -> None:
         super().__init__()
@@ -55,8 +56,9 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     def compose(self) -> ComposeResult:
         lang = self.lang
         sections = ", ".join(s.id for s in self.pack.sections)
-        # Compact fields (one row each): the whole form fits 80×24 with its buttons.
-        with VerticalScroll():
+        # Compact fields (one row each): the whole form fits 80×24 with its buttons. The
+        # box scrolls if it must, but never takes focus (or the first keys) from the fields.
+        with VerticalScroll(can_focus=False):
             yield Static(Text(pick(lang, "Start an exam", "开始考试"), style="bold"))
             for key, en, zh, placeholder in (
                 ("tasks", "Tasks", "题号", "e.g. 1-25,30 (empty: all)"),
@@ -155,7 +157,8 @@ class ExamIntro(ModalScreen[bool]):
             "• Move freely between the exam's tasks and check as often as you like.\n"
             + ("• Verdicts are shown after each check.\n" if p.feedback
                else "• Verdicts are hidden until the end.\n")
-            + "• Warnings at 5 and 1 minutes. At zero, editing stops and every task is checked "
+            + "• Warnings when 5 minutes and 1 minute are left. At zero, editing stops and every "
+            "task is checked "
             "as it stands. You can hand in early (Ctrl+P → Hand in exam).",
             f"共 {len(p.exercises)} 题，{p.minutes:g} 分钟。\n\n"
             "• 计时按真实时间进行，和正式考试一样：退出程序或断开连接后时间仍在流逝。重新启动 quiz-tui 即可继续。\n"
