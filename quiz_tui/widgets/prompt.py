@@ -99,7 +99,14 @@ class PromptView(VerticalScroll):
         box = self.query_one("#hints", Vertical)
         box.remove_children()
         shown = [
-            Static(RichMarkdown(f"**💡 {label} {i}.** {text}"), classes="hint")
+            Static(
+                RichMarkdown(
+                    f"**💡 {label} {i}.** {text}",
+                    inline_code_lexer="python",
+                    inline_code_theme=self.code_theme,
+                ),
+                classes="hint",
+            )
             for i, text in enumerate(hints, start=1)
         ]
         mounted = box.mount_all(shown)
