@@ -26,6 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.screen import ModalScreen
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from quiz_tui.core.state.config import load_config
@@ -36,6 +37,7 @@ from quiz_tui.messages import (
     CodeSubmitted,
     DraftEdited,
     TaskChosen,
+    TaskListDismissed,
     WorkerReady,
 )
 from quiz_tui.textutil import pick
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
     from quiz_tui.core.model import Lang, Pack, Result
     from quiz_tui.core.state.data import DataSource
     from quiz_tui.core.state.exam import Exam, ExamBook, ExamPlan, Report
-    from quiz_tui.core.state.progress import ProgressStore
+    from quiz_tui.core.state.progress import ProgressStore, TaskStatus
     from quiz_tui.core.state.session import Session
 
 # The engine (packs, progress, runner) is imported where it is first used, in the
@@ -84,6 +86,8 @@ DRAFT_PAUSE = 0.4
 DRAFT_MAX_DELAY = 1.0
 """Longest a change waits before it is saved, even while typing goes on."""
 NARROW = 100
+TRANSLATE_MAX_SECONDS = 10.0
+"""A verdict is re-checked in the other language after F3 only if its check was this quick."""
 
 
 _WORKSPACE_ACTIONS = {
@@ -104,8 +108,9 @@ class QuizApp(App[None]):
         Binding("f5,ctrl+r", "check", "Check", priority=True),
         Binding("f6,ctrl+g", "run", "Run", priority=True),
         Binding("f7,ctrl+t", "hint", "Hint", priority=True),
-        Binding("ctrl+n", "next_task", "Next", priority=True),
-        Binding("ctrl+b", "previous_task", "Prev", priority=True),
+        Binding("ctrl+n,ctrl+pagedown", "next_task", "Next", priority=True),
+        # Not Ctrl+B or Ctrl+A: they are the prefix keys of tmux and screen.
+        Binding("ctrl+pageup", "previous_task", "Prev", priority=True),
         Binding("f2,ctrl+l", "toggle_tasks", "Tasks", priority=True),
         Binding("f3", "toggle_lang", "中/EN", priority=True),
         Binding("f4,ctrl+o", "external_editor", "$EDITOR", show=False, priority=True),
@@ -146,11 +151,16 @@ class QuizApp(App[None]):
         self._cancel = threading.Event()
         self._checking: str | None = None
         self._last_result: Result | None = None
+        self._last_job: tuple[str, str, Lang] | None = None
+        """Mode, code and language of the check behind ``_last_result``."""
+        self._translating: Lang | None = None
+        """Set while the last check runs again, unrecorded, for its words in this language."""
         self._saved_code: str | None = None
         self._dirty_since: float | None = None
         self._save_timer: Any = None
         self._losses: list[float] = []
         self._notices: list[str] = list(config.problems)
+        self._saved_theme = config.theme
         self._data: DataSource | None = None
         self.show_tasks: bool | None = None
         """None until the learner toggles the list; then their choice wins over width."""
@@ -176,7 +186,7 @@ class QuizApp(App[None]):
         self.result_panel = ResultPanel(id="result")
         self.keybar = KeyBar()
         yield self.header
-        with Horizontal(id="body"):
+        with Horizontal(id="workspace"):
             yield self.task_list
             with Vertical(id="main"):
                 yield self.prompt
@@ -185,6 +195,15 @@ class QuizApp(App[None]):
         yield self.keybar
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self._saved_theme and self._saved_theme != self.theme:
+            if self._saved_theme in self.available_themes:
+                self.theme = self._saved_theme
+            else:
+                self._notices.append(
+                    f"Theme {self._saved_theme!r} is not available; using the default."
+                )
+        self._follow_theme(self.current_theme)
         self.keybar.lang = self.lang
         self.result_panel.show_idle(self.lang)
         self.header.pack = pick(self.lang, "loading…", "加载中…")
@@ -192,6 +211,25 @@ class QuizApp(App[None]):
         # Start the loading threads once the first frame is out: they would otherwise
         # compete with it for the interpreter (see bench/ui.py).
         self.call_after_refresh(self._start_background)
+
+    # -- themes ------------------------------------------------------------------------
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Ctrl+P → Theme: the code follows the theme, and the choice is kept for next time."""
+        self._follow_theme(theme)
+        if theme.name != self._saved_theme:
+            from quiz_tui.core.state.config import save_config_value
+
+            try:
+                save_config_value("theme", theme.name)
+                self._saved_theme = theme.name
+            except OSError as exc:
+                self.notify(f"The theme could not be saved: {exc}", severity="warning")
+
+    def _follow_theme(self, theme: Theme) -> None:
+        """Syntax colours to suit the theme: the editor's and the setup code's."""
+        self.editor.theme = "monokai" if theme.dark else "github_light"
+        self.prompt.use_code_theme("monokai" if theme.dark else "friendly")
 
     def _start_background(self) -> None:
         self._load()
@@ -503,8 +541,9 @@ class QuizApp(App[None]):
         editor.load(code)
         self._saved_code = code
         self._dirty_since = None
-        self.prompt.show(ref.exercise, self.lang, session.shown_hints(ref.exercise))
+        self.prompt.show(ref.exercise, self.lang, session.shown_hints(ref))
         self._last_result = None
+        self._last_job = None
         self.screen.remove_class("has-result")
         if self._checking is None:
             self.result_panel.show_idle(self.lang)
@@ -517,6 +556,13 @@ class QuizApp(App[None]):
     def on_task_chosen(self, message: TaskChosen) -> None:
         self.open_task(message.ref)
 
+    def on_task_list_dismissed(self, message: TaskListDismissed) -> None:
+        """Escape in the list: an overlay (narrow screens) closes; the code gets focus."""
+        if self.screen.has_class("narrow") and self.screen.has_class("show-tasks"):
+            self.show_tasks = False
+            self.screen.set_class(False, "show-tasks")
+        self.editor.focus()
+
     def _refresh_progress(self) -> None:
         from quiz_tui.core.state.session import Session
 
@@ -525,10 +571,14 @@ class QuizApp(App[None]):
         session, pack = self.session, self.current.pack
         by_pack = {p.id: session.states(p) for p in session.library.packs}
         sections = session.progress(pack, by_pack.get(pack.id))
-        passed, total = Session.totals(sections)
         header = self.header
         header.pack = pack.name.get(self.lang)
-        header.passed, header.total = passed, total
+        header.total = Session.totals(sections)[1]
+        # ✓ and ◐ as the task list marks them: a task solved after seeing the solution
+        # is not counted among the ones passed on the learner's own.
+        marks = [st.status for st in by_pack.get(pack.id, {}).values()]
+        header.passed = marks.count("passed")
+        header.with_solution = marks.count("solution")
         header.sections = "  ".join(
             f"{s.title.split(' ', 1)[0]} {s.passed}/{s.total}" for s in sections
         )
@@ -537,6 +587,8 @@ class QuizApp(App[None]):
             for pack_id, pack_states in by_pack.items()
             for ex_id, st in pack_states.items()
         }
+        if self.exam is not None:
+            states = self._exam_states()
         broken = (
             []
             if session.limit is not None
@@ -546,6 +598,26 @@ class QuizApp(App[None]):
         if session.save_error:
             self.notify(session.save_error, severity="error", timeout=15)
             session.save_error = None
+
+    def _exam_states(self) -> dict[tuple[str, str], TaskStatus]:
+        """The task list's marks during an exam: this exam's checks, not practice.
+
+        Without feedback a checked task shows only that it was checked (…).
+        """
+        exam, book = self.exam, self.book
+        if exam is None or book is None:
+            return {}
+        hidden = exam.verdicts_hidden(self.clock())
+        states: dict[tuple[str, str], TaskStatus] = {}
+        for record in book.tasks(exam):
+            status: TaskStatus = "untouched"
+            if record.checks or record.status:
+                if hidden or record.status not in ("pass", "fail", "error", "timeout"):
+                    status = "attempted"
+                else:
+                    status = "passed" if record.status == "pass" else "failed"
+            states[(exam.pack, record.exercise)] = status
+        return states
 
     # -- drafts ---------------------------------------------------------------------
 
@@ -592,7 +664,8 @@ class QuizApp(App[None]):
     def on_code_submitted(self, message: CodeSubmitted) -> None:
         self._start_job(message.mode, message.code)
 
-    def _start_job(self, mode: str, code: str) -> None:
+    def _start_job(self, mode: str, code: str, *, translate: bool = False) -> None:
+        """Start a check or run; ``translate`` re-runs the last one quietly after F3."""
         if self.current is None or self.session is None:
             return
         if self._checking is not None:
@@ -613,7 +686,10 @@ class QuizApp(App[None]):
         self._cancel = threading.Event()
         self._losses = []
         warm = self.runner is not None and self.runner.worker_pid is not None
-        self.result_panel.show_running(self.lang, mode, warm)
+        if translate:
+            self._translating = self.lang
+        else:
+            self.result_panel.show_running(self.lang, mode, warm)
         self.refresh_bindings()
         self._run_job(self.current, code, job, mode, self._cancel)
 
@@ -644,6 +720,9 @@ class QuizApp(App[None]):
         self._checking = None
         self.keybar.checking = False
         self.refresh_bindings()
+        if self._translating is not None:
+            self._translated(message)
+            return
         if self.exam is not None and self.book is not None:
             self.book.record_check(self.exam, message.ref.exercise.id, message.code, message.result)
         elif self.session is not None:
@@ -663,6 +742,7 @@ class QuizApp(App[None]):
         from quiz_tui.core.model import Status
 
         self._last_result = message.result
+        self._last_job = (message.mode, message.code, self.lang)
         self.result_panel.show(message.result, self.lang, hide_details=self._details_hidden)
         self.screen.add_class("has-result")
         if (
@@ -676,6 +756,41 @@ class QuizApp(App[None]):
         ):
             self.editor.show_line(message.result.line)
         self._refresh_progress()
+
+    def _translate_verdict(self) -> None:
+        """After F3: the verdict's own words come from the checker in one language, so
+        check the same code again, without recording it, to get them in the other.
+
+        Only for quick checks of code still in the editor; a slow one (training) keeps
+        its words and says that F5 checks again.
+        """
+        job, result = self._last_job, self._last_result
+        if job is None or result is None or self._details_hidden or job[2] == self.lang:
+            return
+        mode, code, _ = job
+        if self.current is None or code != self.editor.text or self._checking is not None:
+            return
+        if result.seconds > TRANSLATE_MAX_SECONDS:
+            self.notify(pick(self.lang, "The verdict's own words change language at the next check (F5).",
+                           "判定说明将在下次检查（F5）时切换语言。"))  # fmt: skip
+            return
+        self._start_job(mode, code, translate=True)
+
+    def _translated(self, message: CheckFinished) -> None:
+        wanted, self._translating = self._translating, None
+        from quiz_tui.core.model import Status
+
+        if (
+            self.current is None
+            or message.ref.exercise.id != self.current.exercise.id
+            or message.result.status is Status.CANCELLED
+        ):
+            return
+        self._last_result = message.result
+        self._last_job = (message.mode, message.code, wanted or self.lang)
+        self.result_panel.show(message.result, self.lang, hide_details=self._details_hidden)
+        if wanted != self.lang:  # F3 again while it ran
+            self._translate_verdict()
 
     @property
     def _details_hidden(self) -> bool:
@@ -699,13 +814,13 @@ class QuizApp(App[None]):
     def action_hint(self) -> None:
         if self.session is None or self.current is None or self._locked():
             return
-        ex = self.current.exercise
-        hint = self.session.next_hint(ex)
+        ref = self.current
+        hint = self.session.next_hint(ref)
         if hint is None:
             self.notify(pick(self.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
                            "提示已经全部给出。需要的话，可在命令面板（Ctrl+P）中查看答案。"))  # fmt: skip
             return
-        self.prompt.show_hints(self.session.shown_hints(ex), self.lang)
+        self.prompt.show_hints(self.session.shown_hints(ref), self.lang)
 
     def action_show_solution(self) -> None:
         if self.current is None or self._locked():
@@ -786,12 +901,15 @@ class QuizApp(App[None]):
         if self.session is not None:
             self.session.lang = self.lang
         if self.current is not None:
-            ex = self.current.exercise
-            self.prompt.show(ex, self.lang, self.session.shown_hints(ex) if self.session else [])
+            ref = self.current
+            self.prompt.show(
+                ref.exercise, self.lang, self.session.shown_hints(ref) if self.session else []
+            )
         panel = self.result_panel
         if self._checking is None:  # a running check keeps its banner until the verdict
             if self._last_result is not None:
                 panel.show(self._last_result, self.lang, hide_details=self._details_hidden)
+                self._translate_verdict()
             else:
                 panel.show_idle(self.lang)
         if self._data is not None:
@@ -895,6 +1013,9 @@ class QuizApp(App[None]):
             return
         if self.exam is not None:
             self.notify(pick(self.lang, "An exam is already running.", "已有考试在进行。"))
+            return
+        if (running := self.book.running()) is not None:  # put off with Escape at launch
+            self._offer_resume(running)
             return
         from quiz_tui.screens.exam import ExamForm
 

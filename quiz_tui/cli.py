@@ -215,6 +215,15 @@ def _launch_app(
 ) -> None:
     if task is not None:
         settings.resolve(task)  # a bad task is a usage error before the screen opens
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Without a terminal, Textual would write escape codes to a pipe and wait forever.
+        commands = ", ".join(
+            name for name, command in sorted(main.commands.items()) if not command.hidden
+        )
+        raise QuizError(
+            "the app needs a terminal (stdin and stdout are not one); without one, use a "
+            f"command: quiz-tui {{{commands}}} (quiz-tui --help)"
+        )
     from quiz_tui.app import QuizApp
 
     QuizApp(

@@ -16,8 +16,8 @@ ACTIONS: list[tuple[str, str, str]] = [
     # palette name, action, help
     ("Check", "check", "Run the checks on your code (F5, Ctrl+R)"),
     ("Run", "run", "Run your code and show its output, without judging (F6, Ctrl+G)"),
-    ("Next task", "next_task", "Open the next task (Ctrl+N)"),
-    ("Previous task", "previous_task", "Open the previous task (Ctrl+B)"),
+    ("Next task", "next_task", "Open the next task (Ctrl+N, Ctrl+PgDn)"),
+    ("Previous task", "previous_task", "Open the previous task (Ctrl+PgUp)"),
     ("Hint", "hint", "Show one more hint (F7, Ctrl+T)"),
     ("Show solution", "show_solution", "Show the reference solution (asks first)"),
     ("Reset to starter", "reset", "Replace your code with the starter (asks first)"),
@@ -34,15 +34,22 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Quit", "quit", "Save and quit (F10, Ctrl+Q)"),
 ]
 
+EXAM_ONLY = {"hand_in", "abandon_exam"}
+"""Offered only while an exam runs."""
+NOT_IN_EXAM = {"hint", "show_solution", "start_exam"}
+"""Locked during an exam, so not offered then."""
+
 
 class ActionCommands(Provider):
-    """The app's actions by their plain names."""
+    """The app's actions by their plain names: only those that can be used now."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: QuizApp = self.app  # type: ignore[assignment]
+        hidden = NOT_IN_EXAM if app.exam is not None else EXAM_ONLY
         return [
             (name, partial(app.run_action, action), help_text)
             for name, action, help_text in ACTIONS
+            if action not in hidden
         ]
 
     async def discover(self) -> Hits:

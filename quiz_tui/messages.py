@@ -19,6 +19,10 @@ class TaskChosen(Message):
         self.ref = ref
 
 
+class TaskListDismissed(Message):
+    """The learner pressed Escape in the task list: close it and go back to the code."""
+
+
 class CodeSubmitted(Message):
     """The editor's text, taken after every key and paste that came before the request."""
 

@@ -36,13 +36,17 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     DEFAULT_CSS = (
         BOX.format(name="ExamForm")
         + """
-    ExamForm Input { width: 1fr; }
-    ExamForm .row { height: auto; }
-    ExamForm .row Label { width: 18; padding-top: 1; }
-    ExamForm #error { color: $error; }
+    ExamForm > VerticalScroll { padding: 0 1; }
+    ExamForm .row { height: 1; margin-top: 1; }
+    ExamForm .row Label { width: 16; }
+    ExamForm Input { width: 1fr; background: $boost; }
+    ExamForm Input:focus { background: $accent 30%; }
+    ExamForm Checkbox { margin-top: 1; }
+    ExamForm #error { color: $error; height: auto; }
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#tasks"
 
     def __init__(self, pack: Pack, lang: Lang) -> None:
         super().__init__()
@@ -52,7 +56,9 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     def compose(self) -> ComposeResult:
         lang = self.lang
         sections = ", ".join(s.id for s in self.pack.sections)
-        with Vertical():
+        # Compact fields (one row each): the whole form fits 80×24 with its buttons. The
+        # box scrolls if it must, but never takes focus (or the first keys) from the fields.
+        with VerticalScroll(can_focus=False):
             yield Static(Text(pick(lang, "Start an exam", "开始考试"), style="bold"))
             for key, en, zh, placeholder in (
                 ("tasks", "Tasks", "题号", "e.g. 1-25,30 (empty: all)"),
@@ -63,16 +69,22 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
             ):
                 with Horizontal(classes="row"):
                     yield Label(pick(lang, en, zh))
-                    yield Input(placeholder=placeholder, id=key)
+                    yield Input(placeholder=placeholder, id=key, compact=True)
             yield Checkbox(
                 pick(lang, "Show verdicts during the exam", "考试中显示检查结果"),
                 True,
                 id="feedback",
+                compact=True,
             )
             yield Static(id="error")
             with Horizontal():
-                yield Button(pick(lang, "Cancel", "取消"), id="cancel")
-                yield Button(pick(lang, "Next", "下一步"), id="ok", variant="primary")
+                yield Button(pick(lang, "Cancel (Esc)", "取消 (Esc)"), id="cancel", compact=True)
+                yield Button(
+                    pick(lang, "Next (Enter)", "下一步（回车）"),
+                    id="ok",
+                    variant="primary",
+                    compact=True,
+                )
 
     def on_mount(self) -> None:
         self.query_one("#tasks", Input).focus()
@@ -137,14 +149,16 @@ class ExamIntro(ModalScreen[bool]):
         p, lang = self.plan, self.lang
         rules = pick(
             lang,
-            f"{len(p.exercises)} tasks, {p.minutes:g} minutes.\n\n"
+            f"{len(p.exercises)} task{'s' if len(p.exercises) != 1 else ''}, "
+            f"{p.minutes:g} minute{'s' if p.minutes != 1 else ''}.\n\n"
             "• The clock is wall-clock time, like a real exam: it keeps running if you quit or "
             "lose the connection. Relaunch quiz-tui to resume.\n"
             "• Hints, solutions and tasks outside the exam are locked.\n"
             "• Move freely between the exam's tasks and check as often as you like.\n"
             + ("• Verdicts are shown after each check.\n" if p.feedback
                else "• Verdicts are hidden until the end.\n")
-            + "• Warnings at 5 and 1 minutes. At zero, editing stops and every task is checked "
+            + "• Warnings when 5 minutes and 1 minute are left. At zero, editing stops and every "
+            "task is checked "
             "as it stands. You can hand in early (Ctrl+P → Hand in exam).",
             f"共 {len(p.exercises)} 题，{p.minutes:g} 分钟。\n\n"
             "• 计时按真实时间进行，和正式考试一样：退出程序或断开连接后时间仍在流逝。重新启动 quiz-tui 即可继续。\n"
@@ -185,6 +199,8 @@ class ResumeExam(ModalScreen[str]):
         Binding("r", "choose('resume')", "Resume"),
         Binding("h", "choose('hand_in')", "Hand in"),
         Binding("a", "choose('abandon')", "Abandon"),
+        # Decide later: the exam's clock keeps running, and the next launch asks again.
+        Binding("escape", "choose('later')", "Later"),
     ]
 
     def __init__(self, tasks: int, remaining: float, lang: Lang) -> None:
@@ -202,8 +218,11 @@ class ResumeExam(ModalScreen[str]):
         else:
             text = pick(lang, f"An exam of {self.tasks} tasks ran out of time while you were away.",
                       f"一场 {self.tasks} 题的考试在你离开期间已经到时间了。")  # fmt: skip
+        later = pick(lang, "Esc: decide later (Ctrl+P → Start exam… asks again).",
+                     "Esc：稍后决定（Ctrl+P → 开始考试… 会再次询问）。")  # fmt: skip
         with Vertical():
             yield Static(text)
+            yield Static(Text(later, style="dim"))
             with Horizontal():
                 yield Button(pick(lang, "Abandon (a)", "放弃 (a)"), id="abandon", variant="error")
                 yield Button(pick(lang, "Hand in (h)", "交卷 (h)"), id="hand_in")
@@ -221,7 +240,7 @@ class ResumeExam(ModalScreen[str]):
     def action_choose(self, choice: str) -> None:
         if choice == "resume" and self.remaining <= 0:
             return
-        self.dismiss(choice)
+        self.dismiss(None if choice == "later" else choice)
 
 
 class ExamReportScreen(ModalScreen[None]):

@@ -21,6 +21,8 @@ class StatusHeader(Widget):
 
     pack = reactive("quiz-tui")
     passed = reactive(0)
+    with_solution = reactive(0)
+    """Tasks marked ◐ (solved after seeing the solution): counted apart, as the list shows them."""
     total = reactive(0)
     sections = reactive("")
     device = reactive("…")
@@ -38,6 +40,8 @@ class StatusHeader(Widget):
             line.append(f"exam: {self.exam_tasks} tasks", style="bold")
         else:
             line.append(f"✓ {self.passed}/{self.total}", style="bold green" if self.passed else "")
+            if self.with_solution:
+                line.append(f" ◐ {self.with_solution}", style="magenta")
         line.append(" │ ")
         line.append(self.device)
         if self.dataset:
@@ -47,6 +51,9 @@ class StatusHeader(Widget):
             line.append(" │ ")
             urgent = "bold reverse red" if self.clock_urgent else "bold"
             line.append(f"⏱ {self.clock}", style=urgent)
-        if self.sections and self.size.width >= 110 and not self.exam_tasks:
-            line.append(f" │ {self.sections}", style="dim")
+        # The per-section summary only when all of it fits: a cut one reads as wrong numbers.
+        extra = f" │ {self.sections}"
+        fits = line.cell_len + Text(extra).cell_len <= self.size.width
+        if self.sections and not self.exam_tasks and fits:
+            line.append(extra, style="dim")
         return line

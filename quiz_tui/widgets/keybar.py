@@ -6,19 +6,21 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-KEYS: list[tuple[str, str, str, str]] = [
-    # key shown, English, Chinese, when ("" always, "checking" only while a check runs)
-    ("F5", "Check", "检查", ""),
-    ("F6", "Run", "运行", ""),
-    ("F9", "Cancel", "取消", "checking"),
-    ("F7", "Hint", "提示", ""),
-    ("^N", "Next", "下一题", ""),
-    ("^B", "Prev", "上一题", ""),
-    ("F2", "Tasks", "题目", ""),
-    ("F3", "中/EN", "中/EN", ""),
-    ("^P", "Commands", "命令", ""),
-    ("F10", "Quit", "退出", ""),
+KEYS: list[tuple[str, str, str, str, int]] = [
+    # key shown, English, Chinese, when ("" always, "checking" only while a check runs),
+    # and rank: when the line is too narrow, the highest ranks are left out first.
+    ("F5", "Check", "检查", "", 0),
+    ("F6", "Run", "运行", "", 3),
+    ("F9", "Cancel", "取消", "checking", 0),
+    ("F7", "Hint", "提示", "", 2),
+    ("^N", "Next", "下一题", "", 4),
+    ("^PgUp", "Prev", "上一题", "", 5),
+    ("F2", "Tasks", "题目", "", 1),
+    ("F3", "中/EN", "中/EN", "", 1),
+    ("^P", "Commands", "命令", "", 1),
+    ("F10", "Quit", "退出", "", 0),
 ]
+"""Quit, Check and (while a check runs) Cancel are never left out."""
 
 
 class KeyBar(Widget):
@@ -31,11 +33,32 @@ class KeyBar(Widget):
     lang = reactive("en")
     checking = reactive(False)
 
+    def _entries(self) -> list[tuple[str, str, int]]:
+        return [
+            (key, zh if self.lang == "zh" else en, rank)
+            for key, en, zh, when, rank in KEYS
+            if when != "checking" or self.checking
+        ]
+
     def render(self) -> Text:
+        entries = self._entries()
+        width = self.size.width or 80
+        while len(entries) > 1:
+            line = self._line(entries)
+            if line.cell_len <= width:
+                return line
+            worst = max(rank for _, _, rank in entries)
+            if worst == 0:
+                break
+            # Leave out the last entry of the highest rank.
+            drop = max(i for i, (_, _, rank) in enumerate(entries) if rank == worst)
+            del entries[drop]
+        return self._line(entries)
+
+    @staticmethod
+    def _line(entries: list[tuple[str, str, int]]) -> Text:
         line = Text(no_wrap=True, overflow="crop")
-        for key, en, zh, when in KEYS:
-            if when == "checking" and not self.checking:
-                continue
+        for key, label, _ in entries:
             line.append(key, style="bold reverse")
-            line.append(f" {zh if self.lang == 'zh' else en} ")
+            line.append(f" {label} ")
         return line

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import ProgressBar, Sparkline, Static
+from textual.widgets import ProgressBar, Static
 
 from quiz_tui.marks import VERDICT_MARKS
 from quiz_tui.textutil import human_bytes, one_line, visible
 from quiz_tui.widgets.image_view import HalfBlocks
+from quiz_tui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
     from quiz_tui.core.model import Lang, Result, Status
@@ -43,6 +44,31 @@ def verdict_label(status: Status, lang: Lang) -> tuple[str, str]:
     return f" {symbol} {zh if lang == 'zh' else en} ", f"bold {ink} on {colour}"
 
 
+def checklist(result: Result) -> list[tuple[bool, str]]:
+    """The checks to list, failing ones first (they are what the learner reads next).
+
+    When the verdict is a failure that the message diagnoses but no listed check
+    failed (the diagnosis stopped the checks), the list names it too, so the
+    checklist never reads all green under a red banner.
+    """
+    items = [(item.status == "pass", item.name) for item in result.checks]
+    failing = [item for item in items if not item[0]]
+    if not failing and result.status.value == "fail" and result.message.strip():
+        failing = [(False, _headline(result.message))]
+    return failing + [item for item in items if item[0]]
+
+
+def _headline(message: str, limit: int = 72) -> str:
+    """The diagnosis in a few words: its first clause."""
+    first = message.strip().splitlines()[0]
+    for stop in (": ", ". ", "; "):
+        if stop in first:
+            first = first.split(stop, 1)[0]
+            break
+    first = first.rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
 class ResultPanel(VerticalScroll):
     """Filled by the app after each check; shows live progress while one runs."""
 
@@ -50,7 +76,6 @@ class ResultPanel(VerticalScroll):
     ResultPanel { height: 1fr; padding: 0 1; }
     ResultPanel .section { color: $text-muted; text-style: bold; margin-top: 1; }
     ResultPanel #progress-row { height: auto; }
-    ResultPanel Sparkline { height: 3; }
     """
 
     def compose(self) -> ComposeResult:
@@ -101,10 +126,10 @@ class ResultPanel(VerticalScroll):
         bar = self.query("#progress")
         if not bar:
             self.mount(ProgressBar(total=1.0, show_eta=False, id="progress", classes="dynamic"))
-            self.mount(Sparkline([], id="loss-chart", classes="dynamic"))
+            self.mount(LossChart(id="loss-chart", classes="dynamic"))
         self.query_one("#progress", ProgressBar).update(progress=fraction)
         if losses:
-            self.query_one("#loss-chart", Sparkline).data = losses[-200:]
+            self.query_one("#loss-chart", LossChart).losses = list(losses)
         if text:
             self.query_one("#body", Static).update(Text(visible(text), style="dim"))
 
@@ -126,10 +151,9 @@ class ResultPanel(VerticalScroll):
             return
         body = Text()
         body.append(visible(result.message) + "\n", style="bold")
-        for item in result.checks:
-            ok = item.status == "pass"
+        for ok, name in checklist(result):
             body.append("  ✓ " if ok else "  ✗ ", style="green" if ok else "red")
-            body.append(one_line(item.name) + "\n")
+            body.append(one_line(name) + "\n")
         accuracy = result.details.get("accuracy")
         if isinstance(accuracy, int | float) and not isinstance(accuracy, bool):
             body.append(f"  accuracy {float(accuracy):.1%}\n", style="cyan")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from quiz_tui.messages import BrokenTaskChosen, TaskChosen
+from quiz_tui.messages import BrokenTaskChosen, TaskChosen, TaskListDismissed
 
 if TYPE_CHECKING:
     from quiz_tui.core.content.packs import TaskRef
@@ -36,10 +37,22 @@ class TaskList(Vertical):
     TaskList > Input, TaskList > Input:focus {
         margin: 0; border: none; height: 1; padding: 0 1; background: $boost;
     }
+    TaskList > Input:focus { background: $accent 30%; }
     TaskList > OptionList, TaskList > OptionList:focus {
         border: none; height: 1fr; padding: 0; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    TaskList:focus-within { border-right: vkey $accent; }
     """
+
+    # The filter has no use for these keys, so they move the list while typing in it;
+    # the list itself handles them first when it has focus.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "move('cursor_down')", show=False),
+        Binding("up", "move('cursor_up')", show=False),
+        Binding("pagedown", "move('page_down')", show=False),
+        Binding("pageup", "move('page_up')", show=False),
+        Binding("escape", "dismiss", "Close", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -119,23 +132,38 @@ class TaskList(Vertical):
             label.append(broken.path.name, style="red")
             items.append(Option(label, id=f"broken:{pack_id}:{broken.path.name}"))
         options.add_options(items)
+        if needle:
+            # While filtering, Enter opens the task numbered as typed, else the first match.
+            highlight = self._best_match(items, needle)
         if highlight is not None:
             options.highlighted = highlight
             self.call_after_refresh(options.scroll_to_highlight, top=False)
+
+    def _best_match(self, items: list[Option], needle: str) -> int | None:
+        enabled = [i for i, option in enumerate(items) if not option.disabled]
+        if needle.isdigit():
+            numbers = {f"{t.pack.id}:{t.exercise.id}": t.exercise.number for t in self._tasks}
+            for index in enabled:
+                if numbers.get(items[index].id or "") == int(needle):
+                    return index
+        return enabled[0] if enabled else None
 
     @on(Input.Changed, "#task-filter")
     def _filter(self) -> None:
         self._rebuild()
 
     @on(Input.Submitted, "#task-filter")
-    def _first_match(self) -> None:
+    def _open_highlighted(self) -> None:
         options = self.query_one("#task-options", OptionList)
-        for index in range(options.option_count):
-            option = options.get_option_at_index(index)
-            if not option.disabled:
-                options.highlighted = index
-                options.action_select()
-                return
+        if options.highlighted is not None:
+            options.action_select()
+
+    def action_move(self, how: str) -> None:
+        options = self.query_one("#task-options", OptionList)
+        getattr(options, f"action_{how}")()
+
+    def action_dismiss(self) -> None:
+        self.post_message(TaskListDismissed())
 
     @on(OptionList.OptionSelected, "#task-options")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -35,6 +35,25 @@ def panel_text(app: QuizApp) -> str:
     return "\n".join(parts)
 
 
+def hint_texts(app: QuizApp) -> list[str]:
+    """The hints the prompt shows, each as the plain text a learner reads (Markdown rendered)."""
+    from rich.console import Console
+    from textual.widgets import Static
+
+    console = Console(width=200, color_system=None)
+    texts = []
+    for widget in app.prompt.query(".hint").results(Static):
+        with console.capture() as capture:
+            console.print(widget.content)
+        texts.append(" ".join(capture.get().split()))
+    return texts
+
+
+def screen_text(app: QuizApp) -> str:
+    """The characters on the terminal now, one line per row (what a tmux capture shows)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
 async def started(pilot: Pilot[None]) -> QuizApp:
     """Wait until the task is open and the warm worker has reported the device."""
     app = pilot.app

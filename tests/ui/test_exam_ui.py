@@ -58,7 +58,7 @@ async def test_a_short_exam_with_warnings_and_automatic_hand_in(
         assert app.current.exercise.number == 5
         await pilot.press("ctrl+n")
         assert app.current.exercise.number == 5  # the exam has no task after 5
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+pageup")
 
         app.editor.load(RIGHT_4)
         await checked(pilot)

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from quiz_tui.app import QuizApp
 from quiz_tui.core.model import CheckItem, Image, Result, Status
 from quiz_tui.messages import CheckFinished
-from tests.ui.conftest import started, wait_for
+from tests.ui.conftest import screen_text, started, wait_for
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
 
@@ -139,3 +140,78 @@ def test_exam_in_progress_80x24(snap_compare: Any, make_app: Callable[..., QuizA
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# -- issue 12's screens, at both sizes, in a dark and a light theme ------------------------
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+both = pytest.mark.parametrize(
+    ("size", "theme"), [(s, t) for s in SIZES for t in THEMES], ids=lambda v: str(v)
+)
+
+
+def _themed(theme: str, then: Callable[[Pilot[None]], Any]) -> Callable[[Pilot[None]], Any]:
+    async def run_before(pilot: Pilot[None]) -> None:
+        pilot.app.theme = THEMES[theme]
+        await then(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause(0.3)
+
+    return run_before
+
+
+@both
+def test_hint_revealed(
+    snap_compare: Any, make_app: Callable[..., QuizApp], size: str, theme: str
+) -> None:
+    async def reveal(pilot: Pilot[None]) -> None:
+        app = await started(pilot)
+        app.editor.cursor_blink = False
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: "Hint 1." in screen_text(app), timeout=5)
+
+    assert snap_compare(
+        make_app("23"), terminal_size=SIZES[size], run_before=_themed(theme, reveal)
+    )
+
+
+@both
+def test_verdict_with_an_image(
+    snap_compare: Any, make_app: Callable[..., QuizApp], size: str, theme: str
+) -> None:
+    result = Result(
+        task="56",
+        status=Status.FAIL,
+        message="`predicted` has 10 values, one per class: torch.max(outputs, 0) compares the "
+        "4 images for each class. Take the max along dimension 1 to get one class per image.",
+        checks=(
+            CheckItem("`images` is a tensor", "pass"),
+            CheckItem("`labels` is a tensor", "pass"),
+        ),
+        images=(_checkerboard(),),
+        stdout="GroundTruth:  cat   ship  ship  plane\n",
+    )
+    assert snap_compare(
+        make_app("56"),
+        terminal_size=SIZES[size],
+        run_before=_themed(theme, show_result(result, "# …\n")),
+    )
+
+
+@both
+def test_exam_form(
+    snap_compare: Any, make_app: Callable[..., QuizApp], size: str, theme: str
+) -> None:
+    from quiz_tui.screens.exam import ExamForm
+
+    async def open_form(pilot: Pilot[None]) -> None:
+        app = await started(pilot)
+        app.editor.cursor_blink = False
+        await app.run_action("start_exam")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamForm))
+
+    assert snap_compare(
+        make_app("4"), terminal_size=SIZES[size], run_before=_themed(theme, open_form)
+    )

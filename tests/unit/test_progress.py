@@ -207,6 +207,40 @@ class TestState:
 # --------------------------------------------------------------------------- task states
 
 
+class TestHints:
+    def test_revealed_hints_are_remembered_and_never_go_back(self, db_path: Path) -> None:
+        with ProgressStore(db_path) as s:
+            assert s.hints_revealed(PACK, "zeros") == 0
+            s.reveal_hints(PACK, "zeros", 1)
+            s.reveal_hints(PACK, "zeros", 2)
+            s.reveal_hints(PACK, "zeros", 1)  # a stale session cannot take one back
+        with ProgressStore(db_path) as s:
+            assert s.hints_revealed(PACK, "zeros") == 2
+            assert s.hints_revealed(PACK, "ones") == 0
+            assert s.reset(PACK, "zeros") == 1
+            assert s.hints_revealed(PACK, "zeros") == 0
+
+    def test_a_schema_1_file_is_migrated_with_its_rows(self, db_path: Path) -> None:
+        """A database written before hints were saved gains the table and keeps everything."""
+        with ProgressStore(db_path) as s:
+            s.record_attempt(PACK, "zeros", Status.PASS, 1.0, "x = 1")
+            s.save_draft(PACK, "ones", "y = 2")
+        conn = sqlite3.connect(db_path)
+        with conn:
+            conn.execute("DROP TABLE hints_shown")
+            conn.execute("PRAGMA user_version = 1")
+        conn.close()
+        with ProgressStore(db_path) as s:
+            assert s.notice is None  # an older file is not a damaged one
+            assert s._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+            assert len(s.attempts(PACK)) == 1
+            assert s.draft(PACK, "ones") == "y = 2"
+            s.reveal_hints(PACK, "zeros", 1)
+        with ProgressStore(db_path) as s:
+            assert s.hints_revealed(PACK, "zeros") == 1
+        assert broken_files(db_path.parent) == []
+
+
 class TestTaskStates:
     def test_untouched_tasks_are_absent(self, store: ProgressStore) -> None:
         assert store.task_states(PACK) == {}

@@ -29,6 +29,8 @@ class Config:
     device: str = "auto"
     data_dir: Path | None = None
     """A folder holding real CIFAR-10 (``cifar-10-batches-py``), if the user has it."""
+    theme: str | None = None
+    """The Textual theme chosen last (Ctrl+P → Theme), saved by the app; None: the default."""
     problems: tuple[str, ...] = ()
     """What was wrong with the config file, to show once; the defaults were used."""
 
@@ -68,8 +70,16 @@ def load_config(path: Path | None = None) -> Config:
         device = "auto"
     data = os.environ.get("QUIZ_TUI_DATA_DIR") or raw.get("data_dir")
     data_dir = Path(str(data)).expanduser() if data else None
+    theme = raw.get("theme")
+    if theme is not None and not isinstance(theme, str):
+        problems.append(f"theme {theme!r} is not a theme name; using the default")
+        theme = None
     return Config(
-        lang=cast("Lang", lang), device=str(device), data_dir=data_dir, problems=tuple(problems)
+        lang=cast("Lang", lang),
+        device=str(device),
+        data_dir=data_dir,
+        theme=theme,
+        problems=tuple(problems),
     )
 
 

@@ -34,7 +34,8 @@ from quiz_tui.core.model import Status, code_hash
 from quiz_tui.core.state import paths
 
 APPLICATION_ID = 0x51545549  # "QTUI"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: attempts, drafts, solutions, state, trust, exams. 2: adds ``hints_shown``."""
 BUSY_TIMEOUT_MS = 5000
 EXPORT_FORMAT = "quiz-tui-progress"
 
@@ -65,6 +66,14 @@ CREATE TABLE IF NOT EXISTS drafts (
 CREATE TABLE IF NOT EXISTS solutions_shown (
     pack     TEXT NOT NULL,
     exercise TEXT NOT NULL,
+    at       REAL NOT NULL,
+    PRIMARY KEY (pack, exercise)
+);
+-- Schema 2: how many hints of each task the learner has revealed.
+CREATE TABLE IF NOT EXISTS hints_shown (
+    pack     TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    count    INTEGER NOT NULL,
     at       REAL NOT NULL,
     PRIMARY KEY (pack, exercise)
 );
@@ -105,7 +114,7 @@ CREATE TABLE IF NOT EXISTS exam_tasks (
 );
 """
 
-_TABLES = ("attempts", "drafts", "solutions_shown", "state")
+_TABLES = ("attempts", "drafts", "solutions_shown", "state", "hints_shown")
 _EXAM_SCOPE = "exam:{}"
 """Draft scope of an exam (``quiz_tui.core.state.exam.Exam.draft_scope``)."""
 _VERDICTS = {Status.PASS.value, Status.FAIL.value, Status.ERROR.value, Status.TIMEOUT.value}
@@ -344,6 +353,8 @@ class ProgressStore:
                 f"(schema {version}); upgrade quiz-tui to use it"
             )
         with conn:
+            # Every table is CREATE ... IF NOT EXISTS, so running the schema is also the
+            # migration from 1 to 2: an older file gains hints_shown, and keeps its rows.
             conn.executescript(_SCHEMA)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -488,6 +499,9 @@ class ProgressStore:
                 "updated = excluded.updated WHERE excluded.updated >= drafts.updated")  # fmt: skip
         for shown in rows("solutions_shown"):
             put("INSERT OR IGNORE", "solutions_shown", shown)
+        for hints in rows("hints_shown"):
+            put("INSERT", "hints_shown", hints,
+                " ON CONFLICT (pack, exercise) DO UPDATE SET count = max(count, excluded.count)")  # fmt: skip
         for table in ("state", "trust"):
             for row in rows(table):
                 put("INSERT OR REPLACE", table, row)
@@ -586,6 +600,23 @@ class ProgressStore:
                 (pack, exercise, time.time()),
             )
 
+    def reveal_hints(self, pack: str, exercise: str, count: int) -> None:
+        """Remember that the first ``count`` hints of a task have been shown (never fewer)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO hints_shown (pack, exercise, count, at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (pack, exercise) DO UPDATE SET count = max(count, excluded.count), "
+                "at = excluded.at",
+                (pack, exercise, count, time.time()),
+            )
+
+    def hints_revealed(self, pack: str, exercise: str) -> int:
+        """How many hints of a task the learner has seen (0 when none)."""
+        rows = self.query(
+            "SELECT count FROM hints_shown WHERE pack = ? AND exercise = ?", (pack, exercise)
+        )
+        return int(rows[0][0]) if rows else 0
+
     def set_state(self, key: str, value: str) -> None:
         with self.transaction() as conn:
             conn.execute(
@@ -607,11 +638,11 @@ class ProgressStore:
             )
 
     def reset(self, pack: str | None = None, exercise: str | None = None) -> int:
-        """Forget attempts, drafts and shown solutions (all, one pack or one task)."""
+        """Forget attempts, drafts, shown solutions and hints (all, one pack or one task)."""
         where, args = self._where(pack, exercise)
         removed = 0
         with self.transaction() as conn:
-            for table in ("attempts", "drafts", "solutions_shown"):
+            for table in ("attempts", "drafts", "solutions_shown", "hints_shown"):
                 removed += conn.execute(f"DELETE FROM {table}{where}", args).rowcount
         return removed
 

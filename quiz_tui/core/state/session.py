@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from quiz_tui.core.content.packs import Library, TaskRef
 from quiz_tui.core.errors import ProgressStoreError, UnknownTaskError
-from quiz_tui.core.model import Exercise, Lang, Pack, Result
+from quiz_tui.core.model import Lang, Pack, Result
 from quiz_tui.core.state.progress import ProgressStore, TaskState
 
 LAST_TASK = "last_task"
@@ -41,7 +41,8 @@ class Session:
         self.library = library
         self.store = store
         self.lang: Lang = lang
-        self.hints_shown: dict[str, int] = {}
+        self.hints_shown: dict[tuple[str, str], int] = {}
+        """Hints revealed per (pack, exercise), read from the store on first use."""
         self.save_error: str | None = None
         """The last reason progress could not be saved, for the app to show once."""
         self.scope = ""
@@ -148,17 +149,26 @@ class Session:
     def solution_shown(self, ref: TaskRef) -> None:
         self._write(lambda s: s.mark_solution_shown(ref.pack.id, ref.exercise.id))
 
-    def shown_hints(self, exercise: Exercise) -> list[str]:
-        """The hints shown so far for ``exercise``, in the session's language."""
-        return [h.get(self.lang) for h in exercise.hints[: self.hints_shown.get(exercise.id, 0)]]
+    def _hints_seen(self, ref: TaskRef) -> int:
+        key = (ref.pack.id, ref.exercise.id)
+        if key not in self.hints_shown:
+            saved = self._safe(lambda s: s.hints_revealed(ref.pack.id, ref.exercise.id))
+            self.hints_shown[key] = min(saved or 0, len(ref.exercise.hints))
+        return self.hints_shown[key]
 
-    def next_hint(self, exercise: Exercise) -> tuple[int, str] | None:
-        """The next hint (1-based number and text), or None when all are shown."""
-        shown = self.hints_shown.get(exercise.id, 0)
-        if shown >= len(exercise.hints):
+    def shown_hints(self, ref: TaskRef) -> list[str]:
+        """The hints revealed so far for a task (in this or an earlier run), in the session's language."""
+        return [h.get(self.lang) for h in ref.exercise.hints[: self._hints_seen(ref)]]
+
+    def next_hint(self, ref: TaskRef) -> tuple[int, str] | None:
+        """Reveal and remember the next hint (1-based number and text); None when all are shown."""
+        shown = self._hints_seen(ref)
+        hints = ref.exercise.hints
+        if shown >= len(hints):
             return None
-        self.hints_shown[exercise.id] = shown + 1
-        return shown + 1, exercise.hints[shown].get(self.lang)
+        self.hints_shown[(ref.pack.id, ref.exercise.id)] = shown + 1
+        self._write(lambda s: s.reveal_hints(ref.pack.id, ref.exercise.id, shown + 1))
+        return shown + 1, hints[shown].get(self.lang)
 
     def states(self, pack: Pack) -> dict[str, TaskState]:
         return self._safe(lambda s: s.task_states(pack.id)) or {}
