@@ -17,6 +17,15 @@ def check(criterion: Any, net: Any, input: Any, target: Any) -> None:
         named = optim_trace.uncalled(source(), "backward")
         if named:
             fail(mistake("backward-not-called", name=named[0]))
+        if trace.backwards():
+            fail(
+                "backward() ran and its gradients reached the network, but .grad is empty now: "
+                "your code cleared them afterwards (a zero_grad() after loss.backward()?). Clear "
+                "before backward, never between backward and printing.",
+                "backward() 运行了，梯度也到达了网络，但现在 .grad 是空的：你的代码在之后把它们清掉了"
+                "（在 loss.backward() 之后调用了 zero_grad()？）。要在 backward 之前清空，不要在 backward "
+                "和打印之间清空。",
+            )
         if not trace.backwards():
             fail(
                 "No gradient reached the network: backward() was not called. Call "
