@@ -35,6 +35,18 @@ def check(criterion: Any, net: Any, input: Any, target: Any) -> None:
     k = optim_trace.scale(got, want)
     if k is not None and not optim_trace.same_number(k, 1.0) and k > 1.5:
         raise optim_trace.accumulated(t("The gradients of net", "net 的梯度"), k, trace)
+    bias = got.get("fc3.bias")
+    if bias is not None and not optim_trace.matches(
+        {"fc3.bias": bias}, {"fc3.bias": want["fc3.bias"]}
+    ):
+        # For loss = mse(fc3(h), target), fc3.bias.grad is d(loss)/d(output) itself.
+        fail(
+            "The gradients in net are not those of `loss`: backward() ran from another tensor "
+            "(output.backward(...), perhaps, or a loss computed another way). Call "
+            "loss.backward() on task 43's loss.",
+            "net 中的梯度不是 `loss` 的梯度：backward() 是从另一个张量开始的（也许是 "
+            "output.backward(...)，或者用别的方式算出的损失）。请对第 43 题的损失调用 loss.backward()。",
+        )
     expect_grad(net.conv1.bias, want["conv1.bias"], name="net.conv1.bias", atol=1e-6, rtol=1e-4)
     expect_printed(net.conv1.bias.grad, what="net.conv1.bias.grad")
 
