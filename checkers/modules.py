@@ -98,7 +98,7 @@ def expect_module(
         )
     else:
         message = t(
-            f"`{name}` is a {got_kind}, the task asks for {want_kind}.",
+            f"`{name}` is {_a(got_kind)} {got_kind}, the task asks for {want_kind}.",
             f"`{name}` 是 {got_kind}，题目要求 {want_kind}。",
         )
     _check(
@@ -133,6 +133,12 @@ def expect_module(
             t(f"`{name}.{param}` is {_show(want)}", f"`{name}.{param}` 为 {_show(want)}"),
             detail,
         )
+
+
+def _a(word: str) -> str:
+    """The English article for a class name: "an Adam", "an MSELoss", "a Linear"."""
+    acronym = len(word) > 1 and word[0].isupper() and (word[1].isupper() or word[1].isdigit())
+    return "an" if word[:1] in "AEIOU" or (acronym and word[0] in "FHLMNRSX") else "a"
 
 
 def module_param(module: Any, param: str) -> Any:

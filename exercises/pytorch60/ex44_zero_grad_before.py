@@ -2,7 +2,7 @@ from typing import Any
 
 import torch
 
-from checkers import expect, fail, mistake, printed, source, t, was_printed
+from checkers import before, expect, fail, mistake, printed, source, t, was_printed
 
 
 def check(net: Any) -> None:
@@ -18,6 +18,20 @@ def check(net: Any) -> None:
         if named:
             fail(mistake("zero-grad-not-called", name=named[0]))
     grad = net.conv1.bias.grad
+    old = before()["net"].conv1.bias.grad
+    if (
+        grad is not None
+        and bool(grad.abs().sum())
+        and old is not None
+        and not torch.allclose(grad, old)
+    ):
+        fail(
+            "net.conv1.bias.grad holds gradients that a backward() call in your code put there, "
+            "not (only) task 41's. This task clears the old gradients and prints .grad before any "
+            "new backward pass: clear, then print. The backward pass is task 45.",
+            "net.conv1.bias.grad 里的梯度来自你代码中的 backward() 调用，而不（只）是第 41 题留下的。"
+            "本题要在任何新的反向传播之前清空旧梯度并打印 .grad：先清空，再打印。反向传播是第 45 题。",
+        )
     if grad is not None and bool(grad.abs().sum()):
         fail(
             "net.conv1.bias.grad still holds the gradients of task 41's backward pass. Clear them "

@@ -62,6 +62,16 @@ def check(net: Any) -> None:
             "optimizer.step() 在 loss.backward() 之前运行：它用的是当时 .grad 里的东西（第 45 题留下的"
             "梯度，或者没有梯度）。请先清空梯度、计算损失、反向传播，最后再调用 optimizer.step()。",
         )
+    if first_step is not None and "zero_grad" in trace.events[backwards[-1] : first_step]:
+        fail(
+            "zero_grad() ran between loss.backward() and optimizer.step(): it cleared the "
+            "gradients backward() had just computed, so step() had nothing to apply and the "
+            "weights did not move. Clear the gradients first, before computing the loss: "
+            "zero_grad(), output and loss, backward(), step().",
+            "zero_grad() 在 loss.backward() 和 optimizer.step() 之间运行：它清掉了 backward() 刚算出的"
+            "梯度，所以 step() 无从更新，权重没有变化。请先清空梯度，再计算损失：zero_grad()、"
+            "output 和 loss、backward()、step()。",
+        )
     if steps > 1:
         fail(
             t(

@@ -9,6 +9,13 @@ from checkers import call, expect, expect_tensor, expect_values, fail, t
 def check(transform: Any) -> None:
     from PIL import Image
 
+    if isinstance(transform, list | tuple):
+        fail(
+            "`transform` is a plain list of steps; a list cannot be applied to an image. Wrap "
+            "it in transforms.Compose([...]), which runs the steps in order.",
+            "`transform` 只是一个由步骤组成的普通列表，列表不能作用于图像。请用 "
+            "transforms.Compose([...]) 把它包起来，它会按顺序执行这些步骤。",
+        )
     expect(
         callable(transform),
         "`transform` must be a transform (something you can call on an image).",

@@ -3,11 +3,13 @@ from typing import Any
 from checkers import expect, expect_tensor, t
 
 
-def check(net2: Any, outputs: Any, labels: Any) -> None:
+def check(net2: Any, outputs: Any = None, labels: Any = None) -> None:
     from pytorch60 import training
 
     # The replay names where the loop departs (softmax applied, another network, ...).
     training.expect_sound(training.current(), type(net2)())
+    if outputs is None or labels is None:
+        return  # the loop ran inside a function: its names are local, and the replay judged it
     expect_tensor(outputs, name="outputs", shape=(len(labels), 10))
     expect(
         outputs.grad_fn is not None,

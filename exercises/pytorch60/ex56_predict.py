@@ -31,7 +31,21 @@ def check(
     expect_tensor(labels, name="labels", values=first_labels)
     with torch.no_grad():
         scores = net2(first_images.to(device))
-    expect_tensor(outputs, name="outputs", shape=(4, 10), values=scores, atol=1e-4)
+    expect_tensor(
+        outputs,
+        name="outputs",
+        shape=(4, 10),
+        values=scores,
+        atol=1e-4,
+        why={
+            "values": t(
+                "They are not the trained net2's scores for these images: outputs = net2(images) "
+                "(a new Net() would have random weights).",
+                "它们不是训练好的 net2 对这些图像给出的分数：outputs = net2(images)"
+                "（新建的 Net() 权重是随机的）。",
+            )
+        },
+    )
     if isinstance(predicted, torch.Tensor) and tuple(predicted.shape) == (10,):
         fail(
             "`predicted` has 10 values, one per class: torch.max(outputs, 0) compares the 4 "

@@ -1090,7 +1090,7 @@ class TestExpectModule:
     def test_adam_is_not_sgd(self) -> None:
         opt = torch.optim.Adam([nn.Parameter(torch.zeros(2))])
         message = failure(expect_module, opt, torch.optim.SGD, name="optimizer")
-        assert message == "`optimizer` is a Adam, the task asks for SGD."
+        assert message == "`optimizer` is an Adam, the task asks for SGD."
 
     def test_loss(self) -> None:
         expect_module(nn.CrossEntropyLoss(), nn.CrossEntropyLoss, name="criterion")

@@ -11,6 +11,8 @@ mistake in one step therefore does not make the others look wrong.
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -190,6 +192,12 @@ class Trace:
     """The layers in the order forward() called them."""
     tracked: bool | None = None
     """Whether the returned tensor was part of the autograd graph (None: no tensor)."""
+    returned: str = ""
+    """The type of what forward() returned, when it is not a tensor (``Linear``, ...)."""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """forward()'s local names as they changed, in order: ``{"kind": "bind", "value": tensor,
+    "called": n}`` when a local got a new tensor after ``n`` layer calls, ``{"kind": "blank",
+    "called": n}`` when one became ``...`` (a starter line not written yet)."""
 
     def as_fact(self) -> dict[str, Any]:
         return {
@@ -199,6 +207,8 @@ class Trace:
             "error": self.error.as_fact() if self.error is not None else None,
             "order": list(self.order),
             "tracked": self.tracked,
+            "returned": self.returned,
+            "events": self.events,
         }
 
     @classmethod
@@ -218,6 +228,15 @@ class Trace:
             error=LearnerError.from_fact(fact.get("error")),
             order=[str(n) for n in fact.get("order") or [] if isinstance(n, str)],
             tracked=fact["tracked"] if isinstance(fact.get("tracked"), bool) else None,
+            returned=str(fact.get("returned") or ""),
+            events=[
+                e
+                for e in fact.get("events") or []
+                if isinstance(e, dict)
+                and e.get("kind") in ("bind", "blank")
+                and isinstance(e.get("called"), int)
+                and (e["kind"] == "blank" or isinstance(e.get("value"), torch.Tensor))
+            ],
         )
 
 
@@ -249,18 +268,57 @@ def trace(net: nn.Module, x: torch.Tensor) -> Trace:
 
         handles.append(layer.register_forward_pre_hook(pre))
         handles.append(layer.register_forward_hook(post))
+    forward = getattr(getattr(type(net), "forward", None), "__code__", None)
+    previous = sys.gettrace()
+    if forward is not None:
+        sys.settrace(_watch_locals(forward, record))
     try:
         out = net(x)  # with gradients on, to see whether forward() keeps its result in the graph
         if isinstance(out, torch.Tensor):
             record.tracked = out.grad_fn is not None
             out = out.detach()
+        else:
+            record.returned = type(out).__name__
         record.output = out
     except Exception as exc:  # the learner's forward may fail; the steps say where
         record.error = LearnerError.from_exception(exc)
     finally:
+        sys.settrace(previous)
         for h in handles:
             h.remove()
     return record
+
+
+def _watch_locals(code: Any, record: Trace) -> Any:
+    """A ``sys.settrace`` function noting each new tensor bound in forward()'s locals.
+
+    With it, a step can be judged even when the next layer is never reached: the
+    learner writes the steps one at a time, and the later ones are still ``...``.
+    """
+    seen: dict[str, Any] = {}
+
+    def note(frame: Any) -> None:
+        for name, value in frame.f_locals.items():
+            if name == "self" or seen.get(name) is value:
+                continue
+            seen[name] = value  # held, so that an id is never reused while we watch
+            called = len(record.order)
+            if isinstance(value, torch.Tensor):
+                record.events.append(
+                    {"kind": "bind", "value": value.detach().clone(), "called": called}
+                )
+            elif value is Ellipsis:
+                record.events.append({"kind": "blank", "called": called})
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        if event in ("line", "return"):
+            note(frame)
+        return local
+
+    def calls(frame: Any, event: str, arg: Any) -> Any:
+        return local if frame.f_code is code else None
+
+    return calls
 
 
 def sample_input(batch: int = 2) -> torch.Tensor:
@@ -298,21 +356,84 @@ def _view_failed(record: Trace) -> bool:
     )
 
 
-def _reach(record: Trace, step: int, src: str, dst: str) -> None:
-    """Make sure the data step ``step`` turns ``src``'s output into ``dst``'s input exists.
+def _result_after(record: Trace, src: str) -> tuple[torch.Tensor | None, bool]:
+    """What forward() kept after calling ``src``, before it called another layer.
+
+    The last tensor bound to a local name between the two, and whether a starter
+    line still ``...`` came next (the following steps are not written yet).
+    """
+    if src not in record.order:
+        return None, False
+    called = record.order.index(src) + 1
+    kept: torch.Tensor | None = None
+    for event in record.events:
+        if event["called"] < called:
+            continue
+        if event["called"] > called:
+            break
+        if event["kind"] == "blank":
+            return kept, True
+        kept = event["value"]
+    return kept, False
+
+
+_LAYER_TYPE = re.compile(r"\b(Conv2d|Linear)\b")
+
+
+def _expect_layer_called(record: Trace, step: int, label: str) -> None:
+    """The step's own layer is called on the data, not passed or returned as an object."""
+    own = _OWN_LAYER.get(step)
+    if own is None or own in record.inputs:
+        return
+    kind = SPEC[own][0].__name__
+    how = ""
+    error = record.error
+    if error is not None:
+        found = _LAYER_TYPE.search(f"{error.type_name}: {error}")
+        if found and found.group(1) == kind:
+            where = t(f"line {error.line}", f"第 {error.line} 行") if error.line else ""
+            how = t(
+                f"{where} hands the layer object itself to a function, which fails with "
+                f"{error.type_name}: {error}",
+                f"{where}把层对象本身交给了一个函数，于是出错：{error.type_name}：{error}",
+            )
+    elif record.returned == kind:
+        how = t(
+            f"forward() returns the layer itself (a {kind}), not its output",
+            f"forward() 返回的是层本身（一个 {kind}），而不是它的输出",
+        )
+    if how:
+        _fail(label, mistake("layer-not-called", layer=own, how=how))
+
+
+def _reach(
+    record: Trace, step: int, src: str, dst: str, label: str, *, pooled: bool = False
+) -> torch.Tensor:
+    """The data step ``step`` turns ``src``'s output into: what ``dst`` receives or, when
+    forward() never gets to ``dst`` (the next steps are still ``...``), what it kept.
 
     An error inside this step's own code is the learner's, shown with its line; an
     error earlier means this step cannot be judged yet.
     """
     if src in record.outputs and dst in record.inputs:
-        return
+        return record.inputs[dst]
+    _expect_layer_called(record, step, label)
+    kept, blank = _result_after(record, src)
     if record.error is None:
+        if kept is not None:
+            return kept
+        if src in record.outputs and blank:
+            _fail(label, _discarded(step, src))
         raise _fix_earlier(
             step,
             t(f"forward() never passes anything to {dst}.", f"forward() 从未把数据传给 {dst}。"),
         )
-    if src in record.outputs and step == 32 and _view_failed(record):
-        raise _fix_earlier(step, t("the reshape in step 33 fails.", "第 33 步的变形出错了。"))
+    if (
+        kept is not None
+        and src in record.outputs
+        and (_view_failed(record) or _step_ok(step, record.outputs[src], kept, pooled=pooled))
+    ):
+        return kept  # the error comes after this step: judge what the step kept
     if src in record.outputs or src in record.inputs:
         raise record.error  # it failed in this step's code (or inside src, called there)
     raise _fix_earlier(
@@ -321,6 +442,31 @@ def _reach(record: Trace, step: int, src: str, dst: str) -> None:
             f"forward() stops before {src} with {record.error.type_name}: {record.error}",
             f"forward() 在 {src} 之前就出错了（{record.error.type_name}：{record.error}）",
         ),
+    )
+
+
+def _discarded(step: int, layer: str) -> Mistake:
+    fix = {
+        31: "x = F.max_pool2d(F.relu(self.conv1(x)), 2)",
+        32: "x = F.max_pool2d(F.relu(self.conv2(x)), 2)",
+        33: "x = x.view(-1, 16 * 5 * 5)",
+        34: "x = F.relu(self.fc1(x))",
+        35: "x = F.relu(self.fc2(x))",
+        36: "x = self.fc3(x)",
+    }[step]
+    return mistake("forward-result-discarded", step=step, fix=fix)
+
+
+def _step_ok(step: int, before: torch.Tensor, after: torch.Tensor, *, pooled: bool) -> bool:
+    """``after`` is exactly what step ``step`` makes of ``before`` (up to step 33's order)."""
+    want = _pool(before) if pooled else F.relu(before)
+    if step == 32 and after.dim() >= 1:
+        after = after.reshape(after.shape[0], -1)
+        want = want.reshape(want.shape[0], -1)
+    if tuple(after.shape) != tuple(want.shape):
+        return False
+    return value_mismatch(after, want, atol=1e-5) is None or (
+        step == 32 and _same_rows_reordered(after, want)
     )
 
 
@@ -423,12 +569,19 @@ def expect_step(net: nn.Module, step: int) -> None:
         _expect_image_in(record, x, label)
     if step in _STEPS:
         src, dst = _STEPS[step]
-        _reach(record, step, src, dst)
+        pooled = step in (31, 32)
+        after = _reach(record, step, src, dst, label, pooled=pooled)
         _judge_between(
-            step, label, record.outputs[src], record.inputs[dst], pooled=step in (31, 32)
+            step, label, record.outputs[src], after, pooled=pooled, held=record.inputs.get(src)
         )
     elif step == 33:
-        if "conv2" in record.outputs and "fc1" not in record.inputs and _view_failed(record):
+        kept, _ = _result_after(record, "conv2")
+        if (
+            "conv2" in record.outputs
+            and "fc1" not in record.inputs
+            and _view_failed(record)
+            and (kept is None or _step_ok(32, record.outputs["conv2"], kept, pooled=True))
+        ):
             _check(
                 False,
                 label,
@@ -439,16 +592,26 @@ def expect_step(net: nn.Module, step: int) -> None:
                     "5×5 的特征图，共 400 个数：x.view(-1, 16 * 5 * 5)。",
                 ),
             )
-        _reach(record, step, "conv2", "fc1")
-        got = record.inputs["fc1"]
+        got = _reach(record, step, "conv2", "fc1", label)
         want = (x.shape[0], 16 * 5 * 5)
+        pooled2 = _pool(record.outputs["conv2"])
+        if tuple(got.shape) == tuple(pooled2.shape) and torch.equal(got, pooled2):
+            _fail(label, _discarded(33, "conv2"))
         if tuple(got.shape) != want:
             if got.dim() == 1:
                 hint = t(
-                    "the batch dimension is gone: x.view(16*5*5) joins all images into one "
-                    "vector. Keep one row per image: x.view(-1, 16 * 5 * 5).",
-                    "批次维度没了：x.view(16*5*5) 把所有图像拼成了一个向量。请保留每张图像一行："
-                    "x.view(-1, 16 * 5 * 5)。",
+                    "the batch dimension is gone: all images were joined into one vector "
+                    "(torch.flatten(x) and x.view(-1) do that). Keep one row per image: "
+                    "x.view(-1, 16 * 5 * 5) or torch.flatten(x, 1).",
+                    "批次维度没了：所有图像被拼成了一个向量（torch.flatten(x) 和 x.view(-1) 都会这样）。"
+                    "请保留每张图像一行：x.view(-1, 16 * 5 * 5) 或 torch.flatten(x, 1)。",
+                )
+            elif tuple(got.shape) == (want[1], want[0]):
+                hint = t(
+                    'one column per image, the article\'s "column vector" (x.view(16 * 5 * 5, -1) '
+                    "does that). fc1 takes one row per image: x.view(-1, 16 * 5 * 5).",
+                    "每张图像成了一列，即原文说的“列向量”（x.view(16 * 5 * 5, -1) 会这样）。"
+                    "fc1 需要每张图像一行：x.view(-1, 16 * 5 * 5)。",
                 )
             else:
                 hint = t(
@@ -471,7 +634,18 @@ def expect_step(net: nn.Module, step: int) -> None:
             _fail(label, mistake("flatten-order"))
         _check(True, label, "")
     elif step == 36:
-        _reach(record, step, "fc2", "fc3")
+        if "fc3" not in record.inputs:
+            kept = _reach(record, step, "fc2", "fc3", label)
+            _check(
+                False,
+                label,
+                t(
+                    f"forward() never calls fc3: it returns a tensor of shape "
+                    f"{shape_str(kept.shape)}. Apply the last layer: x = self.fc3(x).",
+                    f"forward() 从未调用 fc3：它返回的张量形状是 {shape_str(kept.shape)}。"
+                    "请使用最后一层：x = self.fc3(x)。",
+                ),
+            )
         if record.error is not None:
             raise record.error
         out, logits = record.output, record.outputs["fc3"]
@@ -505,6 +679,9 @@ def expect_step(net: nn.Module, step: int) -> None:
                     fix=t("Return self.fc3(x) as it is.", "请直接返回 self.fc3(x)。"),
                 ),
             )
+        held = record.inputs["fc3"]
+        if out.shape == held.shape and torch.equal(out, held):
+            _fail(label, _discarded(36, "fc3"))
         problem = value_mismatch(out, logits) if out.shape == logits.shape else "shape"
         _check(
             problem is None,
@@ -576,9 +753,19 @@ _ACTIVATIONS = (("sigmoid", torch.sigmoid), ("tanh", torch.tanh))
 
 
 def _judge_between(
-    step: int, label: str, before: torch.Tensor, after: torch.Tensor, *, pooled: bool
+    step: int,
+    label: str,
+    before: torch.Tensor,
+    after: torch.Tensor,
+    *,
+    pooled: bool,
+    held: torch.Tensor | None = None,
 ) -> None:
-    """Step ``step`` must turn ``before`` into ``after`` (flattened when fc1 follows)."""
+    """Step ``step`` must turn ``before`` into ``after`` (flattened when fc1 follows).
+
+    ``held`` is what the step's layer received: ``after`` equal to it means the step's
+    result was computed and thrown away.
+    """
     want = _pool(before) if pooled else F.relu(before)
     flat = step == 32
     got = after.reshape(after.shape[0], -1) if flat and after.dim() >= 1 else after
@@ -597,6 +784,8 @@ def _judge_between(
         35: t("fc2 → ReLU", "fc2 → ReLU"),
     }[step]
     layer = _STEPS[step][0]
+    if held is not None and tuple(after.shape) == tuple(held.shape) and torch.equal(after, held):
+        _fail(label, _discarded(step, layer))
     same_shape = tuple(got.shape) == tuple(want.shape)
     if same_shape:
         for used, fn in _ACTIVATIONS:
@@ -605,6 +794,17 @@ def _judge_between(
             other = other.reshape(want.shape)
             if value_mismatch(got, other, atol=1e-5) is None:
                 _fail(label, mistake("forward-wrong-activation", step=step, layer=layer, used=used))
+        if pooled:
+            averaged = F.avg_pool2d(F.relu(before), 2).reshape(want.shape)
+            if value_mismatch(got, averaged, atol=1e-5) is None:
+                detail = t(
+                    "it takes the average of each 2×2 window (F.avg_pool2d); the article's "
+                    "pooling keeps the largest value: F.max_pool2d(..., 2).",
+                    "它取的是每个 2×2 窗口的平均值（F.avg_pool2d）；原文的池化保留最大值："
+                    "F.max_pool2d(..., 2)。",
+                )
+                what = t("the pooling", "池化")
+                _fail(label, mistake("forward-step-differs", step=step, what=what, detail=detail))
         plain = (F.max_pool2d(before, 2) if pooled else before).reshape(want.shape)
         if bool((got < 0).any()) and value_mismatch(got, plain, atol=1e-5) is None:
             _fail(label, mistake("forward-missing-relu", step=step, layer=layer))

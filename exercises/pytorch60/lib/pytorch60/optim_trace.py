@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,13 +221,18 @@ def watch(
             )
 
         optimizer.register_step_pre_hook(on_step)
-        original: Callable[..., Any] = optimizer.zero_grad
+        # Through a subclass: an instance attribute would look like the learner's own
+        # assignment over the method (the catalogue's method-replaced).
+        cls = type(optimizer)
 
-        def zero_grad(*args: Any, **kwargs: Any) -> Any:
+        def zero_grad(self: Any, *args: Any, **kwargs: Any) -> Any:
             trace.events.append("zero_grad")
-            return original(*args, **kwargs)
+            return cls.zero_grad(self, *args, **kwargs)
 
-        optimizer.zero_grad = zero_grad  # type: ignore[method-assign]
+        watched = type(cls.__name__, (cls,), {"zero_grad": zero_grad})
+        watched.__qualname__ = cls.__qualname__
+        watched.__module__ = cls.__module__
+        optimizer.__class__ = watched
     return trace
 
 

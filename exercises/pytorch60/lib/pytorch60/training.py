@@ -27,6 +27,7 @@ from torch.optim.optimizer import (
 
 from checkers import _core
 from checkers._core import CheckFailed, t
+from checkers._format import shape_str
 from checkers._mistakes import mistake
 
 
@@ -323,13 +324,18 @@ def watch(
     register_optimizer_step_pre_hook(before_step)
 
     def wrap_zero_grad(obj: Any) -> None:
-        original: Callable[..., Any] = obj.zero_grad
+        # Through a subclass, as for the loader: an instance attribute would look like
+        # the learner's own assignment over the method (the catalogue's method-replaced).
+        cls = type(obj)
 
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def zero_grad(self: Any, *args: Any, **kwargs: Any) -> Any:
             event("zero_grad")
-            return original(*args, **kwargs)
+            return cls.zero_grad(self, *args, **kwargs)
 
-        obj.zero_grad = wrapped
+        watched = type(cls.__name__, (cls,), {"zero_grad": zero_grad})
+        watched.__qualname__ = cls.__qualname__
+        watched.__module__ = cls.__module__
+        obj.__class__ = watched
 
     wrap_zero_grad(optimizer)
     wrap_zero_grad(net)
@@ -414,6 +420,43 @@ def diagnose(w: Watch, reference: nn.Module) -> Any:
     weights and mini-batch: what went into the loss, the loss, the gradients
     backward() computed, and the gradients step() applied.
     """
+    found = _diagnose_events(w)
+    uncalled = {
+        "training-backward-missing": "backward",
+        "training-grads-not-cleared": "zero_grad",
+        "training-step-missing": "step",
+    }.get(getattr(found, "id", ""))
+    if uncalled:
+        from checkers import code
+
+        named = code.named_not_called(uncalled)
+        if named:
+            expr, line = named[0]
+            return mistake("call-missing-parentheses", expr=expr, line=line)
+        if uncalled == "step" and _weights_moved(w):
+            return mistake("training-manual-update")
+    if found is not None:
+        return found
+    for it in w.iterations[:DETAIL]:
+        found = _replay(it, reference)
+        if found is not None:
+            return found
+    return None
+
+
+def _weights_moved(w: Watch) -> bool:
+    """Whether net2's weights changed between the first two recorded iterations."""
+    if len(w.iterations) < 2:
+        return False
+    a = _tensors(w.iterations[0].detail.get("weights"))
+    b = _tensors(w.iterations[1].detail.get("weights"))
+    if a is None or b is None or len(a) != len(b):
+        return False
+    return any(x.shape == y.shape and not torch.equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _diagnose_events(w: Watch) -> Any:
+    """The first departure that the events of the iterations show (what ran, in what order)."""
     if w.swapped:
         return mistake("training-loss-arguments-swapped")
     forwards = any("forward" in it.events for it in w.iterations)
@@ -452,10 +495,6 @@ def diagnose(w: Watch, reference: nn.Module) -> Any:
                 want_lr=f"{w.expected['lr']:g}",
                 want_momentum=f"{w.expected['momentum']:g}",
             )
-    for it in w.iterations[:DETAIL]:
-        found = _replay(it, reference)
-        if found is not None:
-            return found
     return None
 
 
@@ -493,6 +532,8 @@ def _replay(it: Iteration, reference: nn.Module) -> Any:
             return mistake("training-loss-input-not-outputs")
     want = torch.nn.functional.cross_entropy(outputs, labels.long())
     got = d.get("backward_loss")
+    if isinstance(got, torch.Tensor) and got.numel() != 1:
+        return mistake("training-backward-not-on-loss", shape=shape_str(got.shape))
     if isinstance(got, torch.Tensor) and got.numel() == 1:
         g, r = float(got), float(want)
         if not math.isclose(g, r, rel_tol=1e-4, abs_tol=1e-6):
