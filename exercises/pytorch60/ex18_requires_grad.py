@@ -2,7 +2,7 @@ from typing import Any
 
 import torch
 
-from checkers import expect, expect_tensor, t
+from checkers import expect, expect_printed, expect_tensor, t
 
 
 def check(x: Any) -> None:
@@ -17,3 +17,4 @@ def check(x: Any) -> None:
         "这样梯度才会累积到 x.grad 中。",
         name=t("`x` is a leaf tensor", "`x` 是叶子张量"),
     )
+    expect_printed(x, what="x")

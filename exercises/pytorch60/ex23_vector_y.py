@@ -2,7 +2,7 @@ from typing import Any
 
 import torch
 
-from checkers import expect, expect_tensor, fail, grad_fn_kind, t
+from checkers import expect, expect_printed, expect_tensor, fail, grad_fn_kind, t
 from checkers.autograd import why_not_connected
 
 
@@ -46,3 +46,4 @@ def check(x: Any, y: Any) -> None:
         f"‖y‖ 是 {norm:.1f}，但 ‖y‖/2 = {norm / 2:.1f} 就已经不小于 1000：在第一次达到 1000 时就停止。",
         name=t("n is the smallest that works", "n 是满足条件的最小值"),
     )
+    expect_printed(y, what="y")
