@@ -294,6 +294,23 @@ def expect_printed_each(
         _check(True, label, "")
         return
     what = names[missing]
+    same = [
+        n
+        for k, (v, n) in enumerate(items)
+        if k != missing and _numbers(v) == _numbers(items[missing][0])
+    ]
+    if same and _numbers(items[missing][0]) is not None:
+        both = t(" and ", " 和 ").join([*same, what])
+        _check(
+            False,
+            label,
+            t(
+                f"{both} hold the same numbers, and the output shows them only once: the task "
+                f"asks you to print each of them, print({same[0]}) and print({what}).",
+                f"{both} 的数值相同，而输出里只出现了一次：题目要求分别打印它们：print({same[0]}) "
+                f"和 print({what})。",
+            ),
+        )
     every, every_zh = ("both", "两者都") if len(items) == 2 else ("each of them", "每一个都")
     others = t(" and ", " 和 ").join(n for k, n in enumerate(names) if k != missing)
     _check(
