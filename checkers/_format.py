@@ -70,6 +70,8 @@ def brief(value: Any, limit: int = 60) -> str:
     """A one-line description of any value, for "x is a list ([1, 2])" messages."""
     if isinstance(value, torch.Tensor):
         return f"tensor of shape {shape_str(value.shape)}, dtype {dtype_name(value.dtype)}"
+    if isinstance(value, torch.Size):
+        return repr(value)  # "torch.Size([5, 3])" names its type already
     from checkers._facts import Opaque
 
     if isinstance(value, Opaque):  # described by the learner's process, not sent

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,6 +226,103 @@ def expect_printed(
     if not shown_ok:
         expect_no_method_printed(label, output)
     _check(shown_ok, label, message + suffix(why))
+
+
+def _run_at(
+    tokens: list[Printed | None], needle: list[float], *, exact: bool, resolution: float | None
+) -> int | None:
+    """Where ``needle`` first appears as a run of tokens not yet taken (None: nowhere)."""
+    n = len(needle)
+    for start in range(len(tokens) - n + 1):
+        run = tokens[start : start + n]
+        if all(
+            tok is not None and shows(tok, want, exact=exact, resolution=resolution)
+            for tok, want in zip(run, needle, strict=True)
+        ):
+            return start
+    return None
+
+
+def first_not_apart(
+    values: Sequence[Any], text: str | None = None, *, resolution: float | None = None
+) -> int | None:
+    """The index of the first of ``values`` the output does not show in numbers of its own.
+
+    ``print(z)`` shows ``out = z.mean()`` when every element of ``z`` equals it, and
+    ``print(a)`` shows ``b`` when both hold five ones; printing both is a run of
+    numbers for each. Runs are taken longest first, so a short value never takes
+    its numbers from a longer one's run. Strings only need to be in the output.
+    None when every value has its own run.
+    """
+    text = printed() if text is None else text
+    tokens: list[Printed | None] = list(printed_tokens(text))
+    order = sorted(
+        range(len(values)),
+        key=lambda i: -len((_numbers(values[i]) or ([], False))[0]),
+    )
+    for i in order:
+        numbers = _numbers(values[i])
+        if numbers is None:
+            if not was_printed(values[i], text, resolution=resolution):
+                return i
+            continue
+        wanted, exact = numbers
+        start = _run_at(tokens, wanted, exact=exact, resolution=resolution)
+        if start is None:
+            return i
+        tokens[start : start + len(wanted)] = [None] * len(wanted)
+    return None
+
+
+def expect_printed_each(
+    items: Sequence[tuple[Any, str]], *, resolution: float | None = None
+) -> None:
+    """Check that the learner printed each value of ``items`` (``(value, what)`` pairs).
+
+    Unlike several ``expect_printed`` calls, a value whose numbers the output shows
+    only as part of another (``out`` inside ``z``, ``b`` the same ones as ``a``)
+    does not count: the task asked for each to be printed.
+    """
+    for value, what in items:
+        expect_printed(value, what=what, resolution=resolution)
+    output = printed()
+    missing = first_not_apart([value for value, _ in items], output, resolution=resolution)
+    names = [what for _, what in items]
+    all_names = t(" and ", " 和 ").join(names)
+    label = t(f"{all_names} are printed", f"打印了 {all_names}")
+    if missing is None:
+        _check(True, label, "")
+        return
+    what = names[missing]
+    same = [
+        n
+        for k, (v, n) in enumerate(items)
+        if k != missing and _numbers(v) == _numbers(items[missing][0])
+    ]
+    if same and _numbers(items[missing][0]) is not None:
+        both = t(" and ", " 和 ").join([*same, what])
+        _check(
+            False,
+            label,
+            t(
+                f"{both} hold the same numbers, and the output shows them only once: the task "
+                f"asks you to print each of them, print({same[0]}) and print({what}).",
+                f"{both} 的数值相同，而输出里只出现了一次：题目要求分别打印它们：print({same[0]}) "
+                f"和 print({what})。",
+            ),
+        )
+    every, every_zh = ("both", "两者都") if len(items) == 2 else ("each of them", "每一个都")
+    others = t(" and ", " 和 ").join(n for k, n in enumerate(names) if k != missing)
+    _check(
+        False,
+        label,
+        t(
+            f"The output does not show {what} on its own: the numbers it shows for {what} are "
+            f"those of {others}. The task asks you to print {every}: add print({what}).",
+            f"输出里没有单独显示 {what}：能对上 {what} 的数字其实是 {others} 的。"
+            f"题目要求{every_zh}打印：请加上 print({what})。",
+        ),
+    )
 
 
 def expect_no_method_printed(label: str, text: str | None = None) -> None:

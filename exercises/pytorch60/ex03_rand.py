@@ -1,6 +1,6 @@
 from typing import Any
 
-from checkers import dtype_name, expect, expect_tensor, fail, step, t
+from checkers import dtype_name, expect, expect_printed, expect_tensor, fail, step, t
 
 
 def check(x: Any) -> None:
@@ -29,3 +29,4 @@ def check(x: Any) -> None:
                 "`x` holds only a few distinct values, so it is not random: use torch.rand.",
                 "`x` 只有很少几个不同的值，不是随机的：请用 torch.rand。",
             )
+    expect_printed(x, what="x")

@@ -2,7 +2,7 @@ from typing import Any
 
 import torch
 
-from checkers import expect_tensor, t
+from checkers import expect_printed, expect_tensor, t
 
 
 def check(x: Any) -> None:
@@ -19,3 +19,4 @@ def check(x: Any) -> None:
             )
         },
     )
+    expect_printed(x, what="x")

@@ -2,7 +2,7 @@ from typing import Any
 
 import torch
 
-from checkers import expect_tensor, expect_values, fail, t
+from checkers import expect_printed, expect_tensor, expect_values, fail, t
 
 
 def check(x: Any) -> None:
@@ -28,3 +28,4 @@ def check(x: Any) -> None:
             "但原文的代码和本题要求每个元素都为 1：请用 torch.ones。",
         )
     expect_values(x, torch.ones(5, 3, dtype=torch.double), name="x")
+    expect_printed(x, what="x")

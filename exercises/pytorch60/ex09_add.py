@@ -24,8 +24,12 @@ def check(y: Any) -> None:
     y_original = y if in_range(y) else y - x0
     with step("y is uniform on [0, 1)", "y 是 [0, 1) 上的均匀随机数"):
         if not in_range(y_original):
+            low, high = y_original.min().item(), y_original.max().item()
             fail(
-                "`y` should be random numbers from [0, 1), made with torch.rand(5, 3).",
-                "`y` 应该是 [0, 1) 上的随机数，用 torch.rand(5, 3) 创建。",
+                f"`y` has values outside [0, 1) (from {low:.4g} to {high:.4g}): the task asks "
+                "for random numbers from [0, 1), which torch.rand(5, 3) makes (torch.randn "
+                "draws from a normal distribution, with negative values).",
+                f"`y` 有 [0, 1) 以外的值（范围 {low:.4g} 到 {high:.4g}）：题目要求 [0, 1) 上的随机数，"
+                "用 torch.rand(5, 3) 创建（torch.randn 服从正态分布，会有负数）。",
             )
     expect_printed(x0 + y_original, what=t("the sum x + y", "x + y 的和"))

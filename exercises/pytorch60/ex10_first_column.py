@@ -18,4 +18,10 @@ def check(x: Any) -> None:
                 "You printed x[0], the first row. A column takes every row: x[:, 0].",
                 "你打印的是 x[0]，即第一行。一列要取所有行：x[:, 0]。",
             )
+        if was_printed(x[:, -1]):
+            fail(
+                "You printed x[:, -1], the last column: -1 counts from the end. The first "
+                "column is x[:, 0].",
+                "你打印的是 x[:, -1]，即最后一列：-1 表示从末尾数。第一列是 x[:, 0]。",
+            )
     expect_printed(first, what=t("the first column of x", "x 的第一列"))

@@ -4,6 +4,7 @@ import torch
 
 from checkers import expect, expect_tensor, mistake, shape_str, t
 from checkers.code import method_calls, receiver, text
+from checkers.output import expect_printed_each
 
 
 def check(x: Any, y: Any) -> None:
@@ -30,4 +31,10 @@ def check(x: Any, y: Any) -> None:
         why={
             "values": t("y must hold x's numbers in the same order.", "y 应按原顺序装着 x 的数。")
         },
+    )
+    expect_printed_each(
+        [
+            (x.size(), "x.size()"),
+            (y.size(), "y.size()"),
+        ]
     )

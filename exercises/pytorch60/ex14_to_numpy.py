@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from checkers import expect_same_memory, expect_tensor, expect_type, expect_values, t
+from checkers.output import expect_printed_each
 
 
 def check(a: Any, b: Any) -> None:
@@ -19,3 +20,4 @@ def check(a: Any, b: Any) -> None:
             "np.array(a) 和 a.numpy().copy() 都会复制；a.numpy() 才与 a 共享内存。",
         ),
     )
+    expect_printed_each([(a, "a"), (b, "b")])

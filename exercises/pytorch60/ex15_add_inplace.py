@@ -47,4 +47,5 @@ def check(a: Any, b: Any) -> None:
         )
     expect_same_memory(a, b, names=("a", "b"))
     expect_values(b, np.full(5, 2.0, dtype=np.float32), name="b")
+    # The starter prints both; b, which shows the shared memory, is the one that matters.
     expect_printed(b, what="b")

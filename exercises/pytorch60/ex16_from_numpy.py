@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from checkers import expect_same_memory, expect_tensor, expect_type, expect_values, t
+from checkers.output import expect_printed_each
 
 
 def check(a: Any, b: Any) -> None:
@@ -21,3 +22,4 @@ def check(a: Any, b: Any) -> None:
             "torch.tensor(a) 会复制数据；torch.from_numpy(a) 才会共享。",
         ),
     )
+    expect_printed_each([(a, "a"), (b, "b")])

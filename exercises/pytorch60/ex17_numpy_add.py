@@ -46,4 +46,5 @@ def check(a: Any, b: Any, ns: dict[str, Any]) -> None:
             "`b` 还与旧数组共享内存。请原地修改：np.add(a, 1, out=a) 或 a += 1。",
         )
     expect_same_memory(a, b, names=("a", "b"))
+    # The starter prints both; b, which shows the shared memory, is the one that matters.
     expect_printed(b, what="b")
