@@ -1462,7 +1462,12 @@ def _explained(result: Result, job: Job) -> Result:
     extra = [e.text.get(job.lang) for e in job.explain if re.search(e.pattern, haystack)]
     if not extra:
         return result
-    return replace(result, message=" ".join([result.message.rstrip(), *extra]))
+    # As the worker joins a catalogue explanation: Python's words, then ours on a line
+    # of their own.
+    message = result.message.rstrip()
+    if message and not message.endswith((".", "!", "?", "。", "！", "？", ":", "：")):
+        message += "。" if job.lang == "zh" else "."
+    return replace(result, message="\n".join([message, *extra]))
 
 
 def _trace_excerpt(trace: str) -> str:
