@@ -57,6 +57,16 @@ class Tmux:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
+    def wait_gone(self, text: str, timeout: float = 30) -> str:
+        """Wait until ``text`` is no longer on the screen (a dialog closed)."""
+        deadline = time.monotonic() + timeout
+        screen = self.screen()
+        while text in screen and time.monotonic() < deadline:
+            time.sleep(0.1)
+            screen = self.screen()
+        assert text not in screen, f"{text!r} is still on the screen:\n{screen}"
+        return screen
+
     def alive(self) -> bool:
         return subprocess.run([*self.base, "has-session", "-t", self.session],
                               capture_output=True).returncode == 0  # fmt: skip
@@ -83,12 +93,12 @@ def test_main_flow_in_a_real_terminal(tmux: Tmux, tmp_path: Path) -> None:
 
     # Open task 4 from the command palette.
     tmux.keys("C-p")
-    time.sleep(0.5)
+    tmux.wait_for("Search for commands")
     tmux.type("4")
     tmux.wait_for("4. A 5×3 tensor of zeros")
     tmux.keys("Enter")
+    tmux.wait_gone("Search for commands")  # the palette closed; the editor has the keys
     tmux.wait_for("4. A 5×3 tensor of zeros with dtype long")
-    time.sleep(1)  # let the palette close and give focus back to the editor
 
     # The "..." of `x = ...` is selected: typing replaces it with a float tensor.
     tmux.type("torch.zeros(5, 3)")

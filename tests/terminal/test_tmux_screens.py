@@ -91,3 +91,34 @@ def test_the_exam_form_is_usable_at_80x24(tmux: Tmux, tmp_path: Path) -> None:  
     screen = tmux.wait_for("exam: 2 tasks")
     assert "⏱" in screen
     tmux.keys("F10")
+
+
+def test_task_list_number_enter_and_escape(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    tmux.start([sys.executable, "-m", "quiz_tui", "4"], _env(tmp_path))
+    tmux.wait_for("│ CPU")
+    tmux.keys("F2")
+    tmux.wait_for("filter: 23")
+    tmux.type("5")
+    tmux.wait_for("· 15 ")  # the list is filtered
+    tmux.keys("Enter")  # task 5, not the first title that contains a "5" (task 4's)
+    tmux.wait_for("5. A tensor straight from data")
+    tmux.keys("Escape")  # closes the list; the editor has the keys again
+    tmux.wait_gone("· 15 ")
+    tmux.type("# typed after Esc")
+    tmux.wait_for("# typed after Esc")
+    tmux.keys("F10")
+
+
+def test_tmux_prefix_is_unbound_and_f3_switches_the_verdict(tmux: Tmux, tmp_path: Path) -> None:  # noqa: F811
+    tmux.start([sys.executable, "-m", "quiz_tui", "4"], _env(tmp_path))
+    tmux.wait_for("│ CPU")
+    tmux.keys("C-b")  # tmux's prefix reaches the app in this test: it must do nothing
+    tmux.type("torch.zeros(5, 3)")  # replaces the selected blank
+    tmux.wait_for("x = torch.zeros(5, 3)")
+    tmux.keys("F5")
+    tmux.wait_for("Not yet")
+    assert "4. A 5×3 tensor of zeros with dtype long" in tmux.screen()
+    tmux.keys("F3")
+    screen = tmux.wait_for("未通过")  # the banner and the verdict's own words
+    assert "long" in screen and "题目要求" in screen, screen
+    tmux.keys("F10")
