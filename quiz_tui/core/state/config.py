@@ -1,8 +1,8 @@
-"""User settings: language, device and where real CIFAR-10 lives.
+"""User settings: language, device, where real CIFAR-10 lives, and who the learner is.
 
 Read from ``config.toml`` in the config folder; environment variables
-(``QUIZ_TUI_LANG``, ``QUIZ_TUI_DEVICE``, ``QUIZ_TUI_DATA_DIR``) override it, and
-command-line options override both.
+(``QUIZ_TUI_LANG``, ``QUIZ_TUI_DEVICE``, ``QUIZ_TUI_DATA_DIR``, ``QUIZ_TUI_LEARNER``)
+override it, and command-line options override both.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class Config:
     device: str = "auto"
     data_dir: Path | None = None
     """A folder holding real CIFAR-10 (``cifar-10-batches-py``), if the user has it."""
+    learner: str = ""
+    """The learner's name or id, written into exported exams (``QUIZ_TUI_LEARNER``)."""
     problems: tuple[str, ...] = ()
     """What was wrong with the config file, to show once; the defaults were used."""
 
@@ -68,8 +70,13 @@ def load_config(path: Path | None = None) -> Config:
         device = "auto"
     data = os.environ.get("QUIZ_TUI_DATA_DIR") or raw.get("data_dir")
     data_dir = Path(str(data)).expanduser() if data else None
+    learner = os.environ.get("QUIZ_TUI_LEARNER") or raw.get("learner") or ""
     return Config(
-        lang=cast("Lang", lang), device=str(device), data_dir=data_dir, problems=tuple(problems)
+        lang=cast("Lang", lang),
+        device=str(device),
+        data_dir=data_dir,
+        learner=str(learner).strip(),
+        problems=tuple(problems),
     )
 
 
