@@ -123,7 +123,8 @@ def merge_command(parts: tuple[Path, ...], output: Path, summary: Path | None) -
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:
         raise click.UsageError(f"cannot write {exc.filename}: {exc.strerror}") from exc
-    click.echo(f"merged {len(parts)} parts, {len(merged.learners)} learners: {_written(written)}")
+    learners = grading.count(len(merged.learners), "learner")
+    click.echo(f"merged {grading.count(len(parts), 'part')}, {learners}: {_written(written)}")
 
 
 @click.command("grade", cls=_GradeCommand)
@@ -247,6 +248,7 @@ def grade_command(
         raise click.UsageError(f"cannot write {exc.filename}: {exc.strerror}") from exc
     part = f" (slice {shard})" if shard else ""
     click.echo(
-        f"graded {len(grades.learners)} learners on {len(grades.columns)} tasks{part}, "
-        f"{len(grades.skipped)} submissions skipped: {_written(written)}"
+        f"graded {grading.count(len(grades.learners), 'learner')} on "
+        f"{grading.count(len(grades.columns), 'task')}{part}, "
+        f"{grading.count(len(grades.skipped), 'submission')} skipped: {_written(written)}"
     )

@@ -217,7 +217,7 @@ def test_a_shard_of_the_cli_grades_only_its_slice(classroom: Path, tmp_path: Pat
     assert (tmp_path / "part.csv").read_text("utf-8") == (
         f"learner,file,2 mse,total\ndave,{classroom / 'dave.json'},0,0\n"
     )
-    assert "(slice 2/4), 1 submissions skipped" in output and "binary.json" in output
+    assert "(slice 2/4), 1 submission skipped" in output and "binary.json" in output
 
 
 @pytest.mark.parametrize(

@@ -407,7 +407,8 @@ class Grades:
         lines = [
             f"# Grades: {self.pack}{version}",
             "",
-            f"{s['learners']} learners graded, {len(s['skipped'])} submissions skipped; "
+            f"{count(s['learners'], 'learner')} graded, "
+            f"{count(len(s['skipped']), 'submission')} skipped; "
             f"mean total {mean} of {s['max_total']}.",
             "",
             "| # | Task | Passed | Pass rate |",
@@ -444,6 +445,11 @@ class Grades:
         if needs_look:
             lines += ["## Notes", "", *needs_look, ""]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 learner``, ``3 learners``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _md(text: str) -> str:
