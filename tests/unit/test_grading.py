@@ -8,6 +8,7 @@ export, and files that cannot be graded; every check goes through the real runne
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -307,3 +308,30 @@ def test_the_learner_comes_from_the_environment_or_config(
     code, output = invoke("progress", "export", str(tmp_path / "p.json"))
     assert code == 0, output
     assert json.loads((tmp_path / "p.json").read_text("utf-8"))["learner"] == "s42"
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("missing.json", "cannot be read (No such file or directory)"),
+        ("/dev/zero", "larger than 32 MB"),
+        ("list.json", "not an exported exam or progress file"),
+        ("no-pack.json", "does not say which pack it is from"),
+        ("bad-code.json", "task 1 (mse): its code is not text"),
+    ],
+)
+def test_what_cannot_be_graded_says_why(tmp_path: Path, name: str, why: str) -> None:
+    (tmp_path / "list.json").write_text("[1, 2]", "utf-8")
+    (tmp_path / "no-pack.json").write_text('{"kind": "quiz-tui-exam", "tasks": []}', "utf-8")
+    (tmp_path / "bad-code.json").write_text(
+        json.dumps(
+            {
+                "kind": "quiz-tui-exam",
+                "pack": {"id": "p"},
+                "tasks": [{"exercise": "mse", "code": 7}],
+            }
+        ),
+        "utf-8",
+    )
+    with pytest.raises(grading.SubmissionError, match=re.escape(why)):
+        grading.read_submission(tmp_path / name, PACK.id)
