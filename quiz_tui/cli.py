@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from quiz_tui import __version__
-from quiz_tui.cli_grade import grade_command
+from quiz_tui.cli_grade import grade_command, write_export
 from quiz_tui.core.content.loader import load_pack, validate_path
 from quiz_tui.core.content.packs import Library, TaskRef, trust_decision
 from quiz_tui.core.content.verify import Outcome, verify
@@ -993,8 +993,6 @@ def exam_report(
         pack = settings.library.pack(exam.pack)
         result = report(book, exam, pack, learner=learner or settings.config.learner)
     if export is not None:
-        from quiz_tui.cli_grade import write_export
-
         write_export(export, result)
         return
     if fmt == "json":
