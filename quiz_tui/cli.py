@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from quiz_tui import __version__
+from quiz_tui.cli_grade import grade_command, write_export
 from quiz_tui.core.content.loader import load_pack, validate_path
 from quiz_tui.core.content.packs import Library, TaskRef, trust_decision
 from quiz_tui.core.content.verify import Outcome, verify
@@ -881,7 +882,7 @@ def progress_export(file: Path) -> None:
         raise click.UsageError(f"{str(file) or repr(str(file))} is a folder; give a file name")
     with _store_or_exit() as store:
         try:
-            count = store.export(file)
+            count = store.export(file, learner=load_config().learner)
         except OSError as exc:
             raise click.UsageError(f"cannot write {file}: {exc.strerror}") from exc
     click.echo(f"exported {count} records to {file}")
@@ -976,8 +977,16 @@ def _exam_book() -> tuple[ProgressStore, Any]:
 @exam_group.command("report")
 @click.argument("exam_id", type=click.IntRange(1, 2**62), required=False)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--learner", help="Your name or id (default: learner in config.toml).")
+@click.option(
+    "--export",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report as JSON to FILE, to hand in for `quiz-tui grade`.",
+)
 @common_options
-def exam_report(settings: Settings, exam_id: int | None, fmt: str) -> None:
+def exam_report(
+    settings: Settings, exam_id: int | None, fmt: str, learner: str | None, export: Path | None
+) -> None:
     """The report of an exam (the latest finished one by default)."""
     from quiz_tui.core.state.exam import ExamError, report
 
@@ -990,7 +999,11 @@ def exam_report(settings: Settings, exam_id: int | None, fmt: str) -> None:
         if exam is None:
             click.echo("no finished exam yet: start one with `quiz-tui exam`", err=True)
             sys.exit(1)
-        result = report(book, exam, settings.library.pack(exam.pack))
+        pack = settings.library.pack(exam.pack)
+        result = report(book, exam, pack, learner=learner or settings.config.learner)
+    if export is not None:
+        write_export(export, result)
+        return
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
@@ -1181,3 +1194,6 @@ def doctor_command(as_json: bool) -> None:
     }
     name = sandbox.get("name", "?")
     click.echo(f"Sandbox: {name} — {limits.get(name, name)}")
+
+
+main.add_command(grade_command)

@@ -35,7 +35,11 @@ DEFAULT_TASKS = 128
 
 @dataclass(frozen=True)
 class Text:
-    """A learner-facing text in both languages."""
+    """A learner-facing text in both languages.
+
+    A pack written in one language (``languages = ["en"]``) gives its text for both:
+    the loader fills a missing language with the pack's first one.
+    """
 
     en: str
     zh: str
@@ -193,6 +197,11 @@ class Pack:
     exercises: tuple[Exercise, ...]
     broken: tuple[BrokenExercise, ...] = ()
     builtin: bool = False
+    languages: tuple[Lang, ...] = LANGS
+    """The languages the pack is written in (``languages`` in pack.toml); the first is
+    what its texts fall back to."""
+    version: str = ""
+    """The pack's own version (``version`` in pack.toml), if it gives one."""
 
     def __iter__(self) -> Iterator[Exercise]:
         return iter(self.exercises)

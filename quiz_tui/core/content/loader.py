@@ -8,6 +8,8 @@ exercise file never stops the others in its pack from loading.
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib.util
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -27,6 +29,7 @@ from quiz_tui.core.model import (
     CodeExample,
     Exercise,
     Explanation,
+    Lang,
     Limits,
     Pack,
     Section,
@@ -44,7 +47,7 @@ PACK_FILE = "pack.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-PACK_KEYS = {"format", "id", "name", "description", "sections", "fixtures"}
+PACK_KEYS = {"format", "id", "name", "description", "sections", "fixtures", "languages", "version"}
 EXERCISE_KEYS = {
     "format", "id", "number", "section", "title", "prompt", "fixtures", "setup",
     "starter", "solution", "check", "hints", "names", "limits", "alternatives",
@@ -122,29 +125,84 @@ def _check_keys(c: _Collector, table: dict[str, Any], known: set[str], where: Ke
             c.add((*where, key), f"unknown key {key!r}{_suggest(key, known)}")
 
 
-def _bilingual(c: _Collector, value: Any, where: KeyPath, what: str) -> Text | None:
-    """A table with non-empty ``en`` and ``zh`` strings, located at ``where``."""
+def _bilingual(
+    c: _Collector, value: Any, where: KeyPath, what: str, langs: tuple[Lang, ...] = LANGS
+) -> Text | None:
+    """A table of texts by language, located at ``where``.
+
+    Each of the pack's ``langs`` must be a non-empty string; another known language may
+    be given too (a translation under way). A language without a text gets the text of
+    the pack's first language, so every ``Text`` has both.
+    """
+    wanted = " and ".join(repr(lang) for lang in langs)
     if not isinstance(value, dict):
-        c.add(where, f"'{what}' must be a table with 'en' and 'zh' texts")
+        c.add(where, f"'{what}' must be a table with {wanted} texts")
         return None
     ok = True
     for lang in LANGS:
         item = value.get(lang)
+        if lang not in langs and item is None:
+            continue
         if not isinstance(item, str) or not item.strip():
-            c.add((*where, lang), f"{what}.{lang} must be a non-empty string")
+            given = [g for g in langs if isinstance(value.get(g), str) and value[g].strip()]
+            if len(langs) == 1:
+                note = f" (pack.toml has languages = {_langs(langs)})"
+            elif given:  # perhaps a pack in one language that does not say so yet
+                note = f" (a pack in one language says so in pack.toml: languages = {_langs((given[0],))})"
+            else:
+                note = ""
+            c.add((*where, lang), f"{what}.{lang} must be a non-empty string{note}")
             ok = False
     for extra in sorted(set(value) - set(LANGS)):
-        c.add((*where, extra), f"{what} has unknown language {extra!r} (use 'en' and 'zh')")
-    return Text(en=value["en"].strip(), zh=value["zh"].strip()) if ok else None
+        c.add(
+            (*where, extra),
+            f"{what} has unknown language {extra!r} (use {' and '.join(map(repr, LANGS))})",
+        )
+    if not ok:
+        return None
+    first = value[langs[0]].strip()
+    texts = {lang: value[lang].strip() if lang in value else first for lang in LANGS}
+    return Text(en=texts["en"], zh=texts["zh"])
 
 
-def _text(c: _Collector, data: dict[str, Any], key: str, where: KeyPath = ()) -> Text | None:
-    """The required bilingual field ``key`` of the table at ``where``."""
+def _langs(langs: tuple[Lang, ...]) -> str:
+    return "[" + ", ".join(f'"{lang}"' for lang in langs) + "]"
+
+
+def _languages(c: _Collector, data: dict[str, Any]) -> tuple[Lang, ...]:
+    """``languages = ["en"]`` in pack.toml: the languages every text is written in."""
+    raw = data.get("languages")
+    if raw is None:
+        return LANGS
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(x, str) and x in LANGS for x in raw)
+        or len(set(raw)) != len(raw)
+    ):
+        c.add(
+            ("languages",),
+            f"'languages' must list languages quiz-tui knows, each once, the first the "
+            f'one others fall back to: {_langs(LANGS)}, ["en"] or ["zh"]',
+        )
+        return LANGS
+    return tuple(raw)
+
+
+def _text(
+    c: _Collector,
+    data: dict[str, Any],
+    key: str,
+    where: KeyPath = (),
+    langs: tuple[Lang, ...] = LANGS,
+) -> Text | None:
+    """The required text field ``key`` of the table at ``where``, in the pack's languages."""
     value = data.get(key)
     if value is None:
-        c.add(where, f"missing {key!r}: give it as {key}.en and {key}.zh")
+        give = " and ".join(f"{key}.{lang}" for lang in langs)
+        c.add(where, f"missing {key!r}: give it as {give}")
         return None
-    return _bilingual(c, value, (*where, key), key)
+    return _bilingual(c, value, (*where, key), key, langs)
 
 
 def _string(
@@ -198,6 +256,10 @@ class PackFile:
     sections: tuple[Section, ...]
     fixtures: dict[str, str]
     path: Path
+    languages: tuple[Lang, ...] = LANGS
+    """The languages every text of the pack is written in; the first is the fallback."""
+    version: str = ""
+    """The pack's own version (``version = "2025.1"``), recorded with exams and grades."""
 
 
 def read_pack_file(path: Path) -> PackFile:
@@ -209,7 +271,9 @@ def read_pack_file(path: Path) -> PackFile:
     pack_id = _string(c, data, "id", ())
     if pack_id is not None and not _ID.match(pack_id):
         c.add(("id",), f"pack id {pack_id!r} must be lowercase letters, digits and '-'")
-    name = _text(c, data, "name")
+    langs = _languages(c, data)
+    version = _string(c, data, "version", (), required=False) or ""
+    name = _text(c, data, "name", (), langs)
     sections: list[Section] = []
     raw_sections = data.get("sections", [])
     if not isinstance(raw_sections, list) or not raw_sections:
@@ -221,7 +285,7 @@ def read_pack_file(path: Path) -> PackFile:
             c.add(("sections",), "each [[sections]] entry must be a table")
             continue
         sid = _string(c, sec, "id", ("sections", i))
-        title = _text(c, sec, "title", ("sections", i))
+        title = _text(c, sec, "title", ("sections", i), langs)
         _check_keys(c, sec, {"id", "title"}, ("sections", i))
         if sid is None or title is None:
             continue
@@ -245,7 +309,7 @@ def read_pack_file(path: Path) -> PackFile:
     if c.problems:
         raise ExerciseFileError(c.problems)
     assert pack_id is not None and name is not None
-    return PackFile(pack_id, name, tuple(sections), fixtures, path)
+    return PackFile(pack_id, name, tuple(sections), fixtures, path, langs, version)
 
 
 def _check_format(c: _Collector, data: dict[str, Any]) -> None:
@@ -317,10 +381,17 @@ def _examples(
         status = "fail"
         if key == "wrong":
             mistake = _string(c, item, "mistake", (key, i), required=False) or ""
+            known_mistakes = catalogue_ids()
             if mistake and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", mistake):
                 c.add(
                     (key, i, "mistake"),
                     "wrong.mistake must be a catalogue id like 'step-before-backward'",
+                )
+            elif mistake and known_mistakes is not None and mistake not in known_mistakes:
+                c.add(
+                    (key, i, "mistake"),
+                    f"wrong.mistake {mistake!r} is not in the misconception catalogue "
+                    f"(checkers/catalogue/en.toml){_suggest(mistake, known_mistakes)}",
                 )
             message = _string(c, item, "message", (key, i), required=not mistake) or ""
             status = _string(c, item, "status", (key, i), required=False) or "fail"
@@ -333,6 +404,25 @@ def _examples(
             )
         )
     return tuple(out)
+
+
+@functools.cache
+def catalogue_ids() -> frozenset[str] | None:
+    """The ids of the misconception catalogue, read from ``checkers/catalogue/en.toml``.
+
+    Read as a file, not imported: ``import checkers`` would import torch. None when
+    the catalogue cannot be found or read (the ids are then not checked).
+    """
+    spec = importlib.util.find_spec("checkers")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        try:
+            with (Path(folder) / "catalogue" / "en.toml").open("rb") as f:
+                return frozenset(tomllib.load(f))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+    return None
 
 
 def read_exercise(path: Path, pack: PackFile) -> Exercise:
@@ -366,8 +456,9 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
     if section is not None and pack.sections and section not in {s.id for s in pack.sections}:
         known = {s.id for s in pack.sections}
         c.add(("section",), f"unknown section {section!r}{_suggest(section, known)}")
-    title = _text(c, data, "title")
-    prompt = _text(c, data, "prompt")
+    langs = pack.languages
+    title = _text(c, data, "title", (), langs)
+    prompt = _text(c, data, "prompt", (), langs)
 
     codes: dict[str, str] = {}
     module: content.CodeModule | None = None
@@ -418,13 +509,15 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
     hints: list[Text] = []
     raw_hints = data.get("hints")
     if not isinstance(raw_hints, list) or not raw_hints:
-        c.add(("hints",), "at least one [[hints]] entry (with en and zh) is required")
+        c.add(("hints",), f"at least one [[hints]] entry (with {' and '.join(langs)}) is required")
     else:
         for i, hint in enumerate(raw_hints):
             if not isinstance(hint, dict):
-                c.add(("hints",), "each [[hints]] entry must be a table with en and zh")
+                c.add(
+                    ("hints",), f"each [[hints]] entry must be a table with {' and '.join(langs)}"
+                )
                 continue
-            got = _bilingual(c, hint, ("hints", i), f"hints[{i}]")
+            got = _bilingual(c, hint, ("hints", i), f"hints[{i}]", langs)
             if got is not None:
                 hints.append(got)
 
@@ -449,7 +542,7 @@ def read_exercise(path: Path, pack: PackFile) -> Exercise:
         _compile_at(c, lines, instrument, "instrument", ("instrument",))
         probe = _string(c, data, "probe", (), required=False) or ""
         _compile_at(c, lines, probe, "probe", ("probe",))
-    explain = _explanations(c, data)
+    explain = _explanations(c, data, langs)
 
     if (
         "starter" in codes
@@ -537,7 +630,9 @@ def _code_module(
         return None, code_path
 
 
-def _explanations(c: _Collector, data: dict[str, Any]) -> tuple[Explanation, ...]:
+def _explanations(
+    c: _Collector, data: dict[str, Any], langs: tuple[Lang, ...]
+) -> tuple[Explanation, ...]:
     raw = data.get("explain", [])
     if not isinstance(raw, list):
         c.add(("explain",), "'explain' must be written as [[explain]] tables")
@@ -549,7 +644,8 @@ def _explanations(c: _Collector, data: dict[str, Any]) -> tuple[Explanation, ...
             continue
         _check_keys(c, item, {"error", "en", "zh"}, ("explain", i))
         pattern = _string(c, item, "error", ("explain", i))
-        text = _bilingual(c, {k: item.get(k) for k in LANGS}, ("explain", i), f"explain[{i}]")
+        texts = {k: item[k] for k in LANGS if k in item}
+        text = _bilingual(c, texts, ("explain", i), f"explain[{i}]", langs)
         if pattern is None or text is None:
             continue
         try:
@@ -600,6 +696,8 @@ def load_pack(root: Path, *, builtin: bool = False) -> Pack:
     return Pack(
         id=pack_file.id,
         name=pack_file.name,
+        languages=pack_file.languages,
+        version=pack_file.version,
         root=root,
         sections=pack_file.sections,
         exercises=tuple(exercises),

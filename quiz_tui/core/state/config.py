@@ -1,8 +1,8 @@
-"""User settings: language, device and where real CIFAR-10 lives.
+"""User settings: language, device, where real CIFAR-10 lives, and who the learner is.
 
 Read from ``config.toml`` in the config folder; environment variables
-(``QUIZ_TUI_LANG``, ``QUIZ_TUI_DEVICE``, ``QUIZ_TUI_DATA_DIR``) override it, and
-command-line options override both.
+(``QUIZ_TUI_LANG``, ``QUIZ_TUI_DEVICE``, ``QUIZ_TUI_DATA_DIR``, ``QUIZ_TUI_LEARNER``)
+override it, and command-line options override both.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class Config:
     """A folder holding real CIFAR-10 (``cifar-10-batches-py``), if the user has it."""
     theme: str | None = None
     """The Textual theme chosen last (Ctrl+P → Theme), saved by the app; None: the default."""
+    learner: str = ""
+    """The learner's name or id, written into exported exams (``QUIZ_TUI_LEARNER``)."""
     problems: tuple[str, ...] = ()
     """What was wrong with the config file, to show once; the defaults were used."""
 
@@ -74,11 +76,13 @@ def load_config(path: Path | None = None) -> Config:
     if theme is not None and not isinstance(theme, str):
         problems.append(f"theme {theme!r} is not a theme name; using the default")
         theme = None
+    learner = os.environ.get("QUIZ_TUI_LEARNER") or raw.get("learner") or ""
     return Config(
         lang=cast("Lang", lang),
         device=str(device),
         data_dir=data_dir,
         theme=theme,
+        learner=str(learner).strip(),
         problems=tuple(problems),
     )
 

@@ -27,6 +27,8 @@ WARNINGS = (300, 60)
 """Seconds before the end at which the learner is warned."""
 DEFAULT_MINUTES = 30
 ExamState = Literal["running", "handed_in", "timed_out", "abandoned"]
+EXPORT_KIND = "quiz-tui-exam"
+"""``kind`` in an exam report's JSON: how ``quiz-tui grade`` knows one."""
 
 
 class ExamError(QuizError):
@@ -318,6 +320,11 @@ class Report:
     earlier: list[dict[str, Any]] = field(default_factory=list)
     hidden: bool = False
     """A no-feedback exam still running: ``tasks`` carry no verdicts and there is no score."""
+    learner: str = ""
+    """Who took the exam (``--learner``, ``QUIZ_TUI_LEARNER`` or ``learner`` in config.toml):
+    a report handed in for grading names its author."""
+    pack_version: str = ""
+    """The version of the pack the exam was taken from (``version`` in its pack.toml)."""
 
     @property
     def passed(self) -> int:
@@ -340,6 +347,9 @@ class Report:
         e = self.exam
         return {
             "version": 1,
+            "kind": EXPORT_KIND,
+            "learner": self.learner,
+            "pack": {"id": e.pack, "version": self.pack_version},
             "exam": {
                 "id": e.id,
                 "pack": e.pack,
@@ -376,7 +386,9 @@ class Report:
         lines = [
             f"# Exam {e.id}: {score}",
             "",
-            f"- Pack: {e.pack}; {len(self.tasks)} tasks in {e.minutes:g} minutes "
+            *([f"- Learner: {self.learner}"] if self.learner else []),
+            f"- Pack: {e.pack}{f' {self.pack_version}' if self.pack_version else ''}; "
+            f"{len(self.tasks)} tasks in {e.minutes:g} minutes "
             f"({'verdicts shown' if e.feedback else 'verdicts hidden until the end'})",
             f"- Started {_when(e.started_at)}; {e.state.replace('_', ' ')} {_when(e.finished_at)}",
             "",
@@ -414,8 +426,12 @@ def _when(stamp: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
-def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
-    """The report of ``exam``; while it hides verdicts, without them (see ``Report.hidden``)."""
+def report(book: ExamBook, exam: Exam, pack: Pack | None, *, learner: str = "") -> Report:
+    """The report of ``exam``; while it hides verdicts, without them (see ``Report.hidden``).
+
+    Its JSON, with the ``learner`` named, is what a learner hands in for
+    ``quiz-tui grade``: each task's final code, the pack's id and version.
+    """
     tasks = book.tasks(exam, pack)
     hidden = exam.verdicts_hidden(book.clock())
     if hidden:  # redacted here, so no way of showing a report can leak them
@@ -439,7 +455,8 @@ def report(book: ExamBook, exam: Exam, pack: Pack | None) -> Report:
             "id": other.id, "started_at": other.started_at, "state": other.state,
             "passed": _passed(others), "total": len(others),
         })  # fmt: skip
-    return Report(exam, tasks, sections, earlier, hidden)
+    version = pack.version if pack is not None else ""
+    return Report(exam, tasks, sections, earlier, hidden, learner.strip(), version)
 
 
 def next_warning(remaining: float, already: Iterable[int]) -> int | None:

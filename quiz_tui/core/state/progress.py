@@ -735,9 +735,14 @@ class ProgressStore:
 
     # -- export / import -----------------------------------------------------
 
-    def export(self, path: Path) -> int:
-        """Write everything as JSON; returns the number of records written."""
+    def export(self, path: Path, *, learner: str = "") -> int:
+        """Write everything as JSON; returns the number of records written.
+
+        ``learner`` names whose progress it is, for ``quiz-tui grade``.
+        """
         data: dict[str, Any] = {"format": EXPORT_FORMAT, "version": SCHEMA_VERSION}
+        if learner:
+            data["learner"] = learner
         count = 0
         for table in _TABLES:
             # An export is readable text: verdicts of an exam that hides them until
