@@ -1530,7 +1530,7 @@ def new_pack_command(folder: Path, force: bool) -> None:
 
     if not force:
         problem = _system_folder(folder)
-        if problem is None and folder.is_dir():
+        if problem is None and folder.is_dir() and not (folder / "pack.toml").exists():
             with contextlib.suppress(OSError):
                 entries = sum(1 for _ in folder.iterdir())
                 if entries:

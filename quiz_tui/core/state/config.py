@@ -67,12 +67,17 @@ def _system_lang() -> Lang:
 
 
 def _key_line(text: str, key: str) -> int | None:
-    """The line that sets top-level ``key`` (1-based), for messages."""
-    pattern = re.compile(rf"""^\s*(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')\s*=""")
+    """The line that sets top-level ``key`` (or starts its table), 1-based, for messages."""
+    name = rf"""(?:{re.escape(key)}|"{re.escape(key)}"|'{re.escape(key)}')"""
+    setting = re.compile(rf"^\s*{name}\s*[=.]")
+    table = re.compile(rf"^\s*\[\[?\s*{name}\s*[].]")
+    top = True
     for number, line in enumerate(text.splitlines(), start=1):
+        if table.match(line):
+            return number
         if line.lstrip().startswith("["):
-            return None  # past the top-level table
-        if pattern.match(line):
+            top = False  # past the top-level table
+        elif top and setting.match(line):
             return number
     return None
 
