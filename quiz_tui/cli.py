@@ -243,12 +243,35 @@ def _looks_like_task(word: str) -> bool:
     return word.isdigit() or ":" in word
 
 
-class _TaskOrCommand(click.Group):
+class _SuggestingGroup(click.Group):
+    """A group that answers a mistyped command with the visible commands it resembles."""
+
+    def _unknown(self, ctx: click.Context, word: str, also: str = "") -> None:
+        visible = [name for name, cmd in self.commands.items() if not cmd.hidden]
+        close = difflib.get_close_matches(word, visible, n=3, cutoff=0.6)
+        if close:
+            quoted = " or ".join(repr(c) for c in close)
+            ctx.fail(f"No such command {word!r}. Did you mean {quoted}?")
+        ctx.fail(f"No such command{also} {word!r}. Commands: {', '.join(sorted(visible))}.")
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        word = args[0] if args else ""
+        unknown = word and word not in self.commands and not word.startswith("-")
+        if unknown and not ctx.resilient_parsing:
+            self._unknown(ctx, word)
+        return super().resolve_command(ctx, args)
+
+
+class _TaskOrCommand(_SuggestingGroup):
     """``quiz-tui 4`` opens the app at task 4; anything else is a subcommand.
 
-    A word that is neither a command nor a task gets click's "No such command"
-    with the commands it resembles, never the usage of the hidden ``open``.
+    A word that is neither a command nor a task gets "No such command" with the
+    commands it resembles, never the usage of the hidden ``open``.
     """
+
+    group_class = _SuggestingGroup
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -258,18 +281,10 @@ class _TaskOrCommand(click.Group):
             return super().resolve_command(ctx, args)
         if _looks_like_task(word) or ctx.resilient_parsing:
             return "open", self.commands["open"], args
-        visible = [name for name, cmd in self.commands.items() if not cmd.hidden]
-        close = difflib.get_close_matches(word, visible, n=3, cutoff=0.6)
         try:
             Library.load([Path(p) for p in ctx.params.get("packs") or ()]).resolve(word)
         except UnknownTaskError:
-            if close:
-                quoted = " or ".join(repr(c) for c in close)
-                ctx.fail(f"No such command {word!r}. Did you mean {quoted}?")
-            ctx.fail(
-                f"No such command or task {word!r}. "
-                f"Commands: {', '.join(sorted(visible))}; tasks by number (quiz-tui list)."
-            )
+            self._unknown(ctx, word, " or task")
         return "open", self.commands["open"], args
 
 

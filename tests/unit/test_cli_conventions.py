@@ -127,8 +127,9 @@ def test_a_mistyped_command_gets_a_suggestion_not_the_usage_of_open() -> None:
     code, out = invoke("999")
     assert code == 2 and "there is no task '999'" in out
     assert "Usage: main [OPTIONS] [TASK | COMMAND" in out  # quiz-tui, not open
-    code, out = invoke("progress", "exprt")
-    assert code == 2 and "Did you mean 'export'?" in out
+    for group, typo, meant in (("progress", "exprt", "export"), ("config", "gte", "get")):
+        code, out = invoke(group, typo)
+        assert code == 2 and f"No such command {typo!r}. Did you mean {meant!r}?" in out
 
 
 def test_a_task_named_like_a_command_still_opens(monkeypatch: pytest.MonkeyPatch) -> None:
