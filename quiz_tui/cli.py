@@ -1588,7 +1588,8 @@ def _echo_created(path: Path) -> None:
 @main.command("upgrade")
 @click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def upgrade_command(pack: Path, dry_run: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def upgrade_command(pack: Path, dry_run: bool, as_json: bool) -> None:
     """Convert PACK from format 1 to format 2, in place.
 
     Each exercise's check (and probe/instrument) becomes a function in a .py file
@@ -1601,6 +1602,22 @@ def upgrade_command(pack: Path, dry_run: bool) -> None:
 
     with _creating(pack):
         plans = upgrade_pack(pack, dry_run=dry_run)
+    if as_json:
+        report = {
+            "version": 1,
+            "dry_run": dry_run,
+            "exercises": [
+                {
+                    "file": str(plan.toml),
+                    "code": str(plan.code),
+                    "functions": plan.params,
+                    "solution_markers": plan.markers,
+                }
+                for plan in plans
+            ],
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
     verb = "would write" if dry_run else "wrote"
     for plan in plans:
         calls = ", ".join(f"{kind}({', '.join(params)})" for kind, params in plan.params.items())

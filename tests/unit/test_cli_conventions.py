@@ -193,6 +193,21 @@ def test_every_reporting_command_takes_json() -> None:
         assert json.loads(out)["version" if args[0] != "data" else "kind"]
 
 
+def test_upgrade_reports_in_json(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "lr"
+    shutil.copytree(Path(__file__).parent / "data" / "linear-regression-format1", root)
+    code, out = invoke("upgrade", "--dry-run", "--json", str(root))
+    assert code == 0
+    data = json.loads(out)
+    assert data["dry_run"] is True
+    first = data["exercises"][0]
+    assert first["code"] == str(root / "ex01_linear_layer.py")
+    assert first["functions"] == {"check": ["model"]}
+    assert not (root / "ex01_linear_layer.py").exists()
+
+
 def test_exam_report_json_is_the_format_json_report() -> None:
     from quiz_tui.core.state.exam import ExamBook, plan
     from quiz_tui.core.state.progress import ProgressStore
