@@ -7,6 +7,7 @@ Exit codes: 0 success (a check passed), 1 the answer or pack is not right,
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import json
 import os
@@ -21,6 +22,7 @@ import click
 
 from quiz_tui import __version__
 from quiz_tui.cli_grade import grade_command, write_export
+from quiz_tui.console import echo
 from quiz_tui.core.content.loader import load_pack, validate_path
 from quiz_tui.core.content.packs import Library, TaskRef, trust_decision
 from quiz_tui.core.content.verify import Outcome, verify
@@ -28,7 +30,7 @@ from quiz_tui.core.errors import PackError, ProgressStoreError, QuizError, Unkno
 from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
 from quiz_tui.core.state import paths
-from quiz_tui.core.state.config import Config, config_path, load_config, save_config_value
+from quiz_tui.core.state.config import Config, load_config, save_config_value
 from quiz_tui.core.state.data import DataError, DataSource, real_cifar_problem
 from quiz_tui.core.state.data import resolve as resolve_data
 from quiz_tui.core.state.progress import ProgressStore
@@ -36,9 +38,14 @@ from quiz_tui.marks import VERDICT_MARKS
 from quiz_tui.textutil import human_bytes, one_line, visible
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from quiz_tui.core.state.exam import ExamPlan
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+SEED = click.IntRange(0, 2**32 - 1)
+"""Seeds NumPy accepts (torch and random take these too)."""
 
 LABELS = {
     Status.PASS: ("PASS", "通过"),
@@ -73,7 +80,10 @@ class Settings:
         self.lang = cast(Lang, lang or config.lang)
         self.device = device or config.device
         self.packs = packs
+        self.data_flag = data_dir
         self.data_dir = data_dir or config.data_dir
+        self.data_origin = "--data-dir" if data_dir else config.origins.get("data_dir", "default")
+        """Where ``data_dir`` was set, so that an error names what to fix."""
         self.trust = trust
 
     @functools.cached_property
@@ -84,7 +94,7 @@ class Settings:
         def allow(pack: Pack, origin: str) -> bool:
             if trust_decision(pack, store, force=self.trust):
                 return True
-            click.echo(
+            echo(
                 click.style(
                     f"warning: pack {pack.id!r} ({pack.root}, from {origin}) is not trusted yet: "
                     "its checks run Python code on this machine. Open it in the app to answer, "
@@ -101,7 +111,7 @@ class Settings:
             if store is not None:
                 store.close()
         for error in library.errors:
-            click.echo(click.style(f"warning: {error}", fg="yellow"), err=True)
+            echo(click.style(f"warning: {error}", fg="yellow"), err=True)
         return library
 
     def resolve(self, task: str) -> TaskRef:
@@ -123,9 +133,17 @@ class Settings:
     @functools.cached_property
     def data(self) -> DataSource:
         try:
-            return resolve_data(self.data_dir)
+            return resolve_data(self.data_dir, origin=self.data_origin)
         except DataError as exc:
-            raise click.UsageError(str(exc)) from exc
+            if self.data_origin == "--data-dir":
+                raise click.UsageError(str(exc)) from exc
+            raise SettingError(str(exc)) from exc
+
+
+class SettingError(click.ClickException):
+    """A setting from config.toml or the environment is wrong: exit 2, without a usage line."""
+
+    exit_code = 2
 
 
 def common_options(func: F) -> F:
@@ -160,12 +178,16 @@ def common_options(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         parent: Settings | None = ctx.find_object(Settings)
+        if parent is None:
+            config = load_config()
+            for problem in config.problems:  # every command says so, once: never ignored
+                echo(click.style(f"warning: {problem}", fg="yellow"), err=True)
         settings = Settings(
-            parent.config if parent else load_config(),
+            parent.config if parent else config,
             kwargs.pop("lang") or (parent.lang if parent else None),
             kwargs.pop("device") or (parent.device if parent else None),
             tuple(kwargs.pop("packs")) + (parent.packs if parent else ()),
-            kwargs.pop("data_dir") or (parent.data_dir if parent else None),
+            kwargs.pop("data_dir") or (parent.data_flag if parent else None),
             kwargs.pop("trust") or (parent.trust if parent else False),
         )
         ctx.obj = settings
@@ -174,21 +196,104 @@ def common_options(func: F) -> F:
     return cast(F, wrapper)
 
 
-class _TaskOrCommand(click.Group):
-    """``quiz-tui 4`` opens the app at task 4; anything else is a subcommand."""
+def _completion_library() -> Library:
+    """The packs a shell completion may offer: loading them runs nothing, so no trust asked."""
+    ctx = click.get_current_context(silent=True)
+    extra: list[Path] = []
+    while ctx is not None:
+        extra += [Path(p) for p in ctx.params.get("packs") or ()]
+        ctx = ctx.parent
+    return Library.load(extra)
+
+
+def complete_task(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Task numbers (``pack:number`` for other packs' tasks), each with its title."""
+    from click.shell_completion import CompletionItem
+
+    library = _completion_library()
+    items = []
+    for pack in library.packs:
+        for ex in pack:
+            try:
+                plain = library.resolve(str(ex.number)).exercise is ex
+            except UnknownTaskError:
+                plain = False
+            value = str(ex.number) if plain else f"{pack.id}:{ex.number}"
+            if value.startswith(incomplete):
+                items.append(CompletionItem(value, help=ex.title.en))
+    return items
+
+
+def complete_section(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Section ids of the packs, each with its title."""
+    from click.shell_completion import CompletionItem
+
+    return [
+        CompletionItem(section.id, help=section.title.en)
+        for pack in _completion_library().packs
+        for section in pack.sections
+        if section.id.startswith(incomplete)
+    ]
+
+
+def _looks_like_task(word: str) -> bool:
+    return word.isdigit() or ":" in word
+
+
+class _SuggestingGroup(click.Group):
+    """A group that answers a mistyped command with the visible commands it resembles."""
+
+    def _unknown(self, ctx: click.Context, word: str, also: str = "") -> None:
+        visible = [name for name, cmd in self.commands.items() if not cmd.hidden]
+        close = difflib.get_close_matches(word, visible, n=3, cutoff=0.6)
+        if close:
+            quoted = " or ".join(repr(c) for c in close)
+            ctx.fail(f"No such command {word!r}. Did you mean {quoted}?")
+        ctx.fail(f"No such command{also} {word!r}. Commands: {', '.join(sorted(visible))}.")
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            return "open", self.commands["open"], args
+        word = args[0] if args else ""
+        unknown = word and word not in self.commands and not word.startswith("-")
+        if unknown and not ctx.resilient_parsing:
+            self._unknown(ctx, word)
         return super().resolve_command(ctx, args)
+
+
+class _TaskOrCommand(_SuggestingGroup):
+    """``quiz-tui 4`` opens the app at task 4; anything else is a subcommand.
+
+    A word that is neither a command nor a task gets "No such command" with the
+    commands it resembles, never the usage of the hidden ``open``.
+    """
+
+    group_class = _SuggestingGroup
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        word = args[0] if args else ""
+        if not word or word in self.commands or word.startswith("-"):
+            return super().resolve_command(ctx, args)
+        if _looks_like_task(word) or ctx.resilient_parsing:
+            return "open", self.commands["open"], args
+        try:
+            Library.load([Path(p) for p in ctx.params.get("packs") or ()]).resolve(word)
+        except UnknownTaskError:
+            self._unknown(ctx, word, " or task")
+        return "open", self.commands["open"], args
 
 
 @click.group(
     cls=_TaskOrCommand,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    subcommand_metavar="[TASK | COMMAND [ARGS]...]",
 )
 @click.version_option(__version__, prog_name="quiz-tui")
 @common_options
@@ -197,6 +302,7 @@ def main(ctx: click.Context, settings: Settings) -> None:
     """Practise PyTorch in the terminal.
 
     With no command, opens the app where you left off; `quiz-tui 4` opens it at task 4.
+    Shell completion: see "The command line" in the README (_QUIZ_TUI_COMPLETE).
     """
     ctx.obj = settings
     if ctx.invoked_subcommand is None:
@@ -204,10 +310,17 @@ def main(ctx: click.Context, settings: Settings) -> None:
 
 
 @main.command("open", hidden=True)
-@click.argument("task", required=False)
+@click.argument("task", required=False, shell_complete=complete_task)
 @common_options
-def open_command(settings: Settings, task: str | None) -> None:
+@click.pass_context
+def open_command(ctx: click.Context, settings: Settings, task: str | None) -> None:
     """Open the app at TASK."""
+    if task is not None:
+        try:
+            settings.library.resolve(task)
+        except UnknownTaskError as exc:
+            # The usage of `quiz-tui`, which the learner typed, not of the hidden `open`.
+            raise click.UsageError(str(exc), ctx=ctx.parent) from exc
     _launch_app(settings, task)
 
 
@@ -294,30 +407,48 @@ def list_command(settings: Settings, as_json: bool) -> None:
         "broken": "⚠",
     }
     for pack in settings.library.packs:
-        click.echo(click.style(pack.name.get(lang), bold=True))
+        echo(click.style(pack.name.get(lang), bold=True))
         for section in pack.sections:
             items = [r for r in rows if r["pack"] == pack.id and r["section"] == section.id]
             if not items:
                 continue
-            click.echo("  " + click.style(section.title.get(lang), underline=True))
+            echo("  " + click.style(section.title.get(lang), underline=True))
             for r in items:
-                click.echo(f"   {marks[r['status']]} {r['number']:>3}  {r['title']}")
+                echo(f"   {marks[r['status']]} {r['number']:>3}  {r['title']}")
         for r in rows:
             if r["pack"] == pack.id and r["status"] == "broken":
-                click.echo(click.style(f"   ⚠ {r['title']}: {r['problems'][0]}", fg="yellow"))
+                echo(click.style(f"   ⚠ {r['title']}: {r['problems'][0]}", fg="yellow"))
 
 
 @main.command("show")
-@click.argument("task")
+@click.argument("task", shell_complete=complete_task)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @common_options
-def show_command(settings: Settings, task: str) -> None:
+def show_command(settings: Settings, task: str, as_json: bool) -> None:
     """Print a task's prompt, its setup and the starter code."""
+    ref = settings.resolve(task)
+    ex, lang = ref.exercise, settings.lang
+    if as_json:
+        info = {
+            "version": 1,
+            "pack": ref.pack.id,
+            "number": ex.number,
+            "id": ex.id,
+            "section": ex.section,
+            "title": ex.title.get(lang),
+            "prompt": ex.prompt.get(lang),
+            "setup": ex.setup_code,
+            "starter": ex.starter.strip("\n") + "\n",
+            "hints": len(ex.hints),
+            "seconds": ex.limits.seconds,
+            "lang": lang,
+        }
+        click.echo(json.dumps(info, ensure_ascii=False, indent=1))
+        return
     from rich.console import Console
     from rich.markdown import Markdown
     from rich.syntax import Syntax
 
-    ref = settings.resolve(task)
-    ex, lang = ref.exercise, settings.lang
     console = Console(highlight=False)
     console.rule(f"{ex.number}. {ex.title.get(lang)}")
     console.print(Markdown(ex.prompt.get(lang)))
@@ -330,21 +461,151 @@ def show_command(settings: Settings, task: str) -> None:
     console.print(Syntax(ex.starter.strip("\n"), "python", line_numbers=True))
 
 
+@main.command("hint")
+@click.argument("task", shell_complete=complete_task)
+@click.argument("n", type=click.IntRange(min=1), default=1, required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@common_options
+def hint_command(settings: Settings, task: str, n: int, as_json: bool) -> None:
+    """Print hint N (default 1) of TASK; each hint says a little more than the last."""
+    ref = settings.resolve(task)
+    ex, lang = ref.exercise, settings.lang
+    _refuse_during_exam(ref)
+    if not ex.hints:
+        raise click.UsageError(f"task {ex.number} has no hints")
+    if n > len(ex.hints):
+        raise click.UsageError(
+            f"task {ex.number} has {len(ex.hints)} hint{'s' if len(ex.hints) > 1 else ''}, not {n}"
+        )
+    text = ex.hints[n - 1].get(lang)
+    if as_json:
+        info = {"version": 1, "task": ex.number, "hint": n, "of": len(ex.hints), "text": text}
+        click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    head = f"提示 {n}/{len(ex.hints)}" if lang == "zh" else f"Hint {n} of {len(ex.hints)}"
+    echo(click.style(f"{head}  {ex.number}. {ex.title.get(lang)}", bold=True))
+    echo("  " + visible(text).replace("\n", "\n  "))
+    if n < len(ex.hints):
+        more = "下一条" if lang == "zh" else "next"
+        echo(click.style(f"  ({more}: quiz-tui hint {task} {n + 1})", dim=True))
+
+
+def _refuse_during_exam(ref: TaskRef) -> None:
+    """Hints are locked while an exam that includes the task runs, as in the app."""
+    from quiz_tui.core.state.exam import ExamBook, format_clock
+
+    store = _open_store()
+    if store is None:
+        return
+    with store:
+        exam = ExamBook(store).running()
+    now = time.time()
+    if (
+        exam is not None
+        and exam.pack == ref.pack.id
+        and ref.exercise.id in exam.exercise_ids
+        and now < exam.deadline
+    ):
+        raise click.UsageError(
+            f"hints are locked during exam #{exam.id} "
+            f"({format_clock(exam.remaining(now))} left): hand it in first"
+        )
+
+
+@main.command("next")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--open", "open_app", is_flag=True, help="Open the app at that task.")
+@common_options
+def next_command(settings: Settings, as_json: bool, open_app: bool) -> None:
+    """The next task you have not solved yet, after the one you worked on last."""
+    ref = _next_unsolved(settings, None)
+    if as_json:
+        if ref is None:
+            click.echo(json.dumps({"version": 1, "task": None}))
+        else:
+            info = {
+                "version": 1,
+                "task": _task_word(settings, ref),
+                "pack": ref.pack.id,
+                "number": ref.exercise.number,
+                "id": ref.exercise.id,
+                "title": ref.exercise.title.get(settings.lang),
+            }
+            click.echo(json.dumps(info, ensure_ascii=False))
+        return
+    if ref is None:
+        total = sum(len(p.exercises) for p in settings.library.packs)
+        echo(click.style(f"✓ all {total} tasks are solved", fg="green", bold=True))
+        return
+    word = _task_word(settings, ref)
+    if open_app:
+        _launch_app(settings, word)
+        return
+    echo(f"{word}. {ref.exercise.title.get(settings.lang)}")
+    echo(
+        click.style(
+            f"  open it: quiz-tui {word}   ·   in your editor: quiz-tui watch {word} FILE", dim=True
+        ),
+        err=True,
+    )
+
+
+def _task_word(settings: Settings, ref: TaskRef) -> str:
+    """What to type for ``ref``: its number, or ``pack:number`` when the number is ambiguous."""
+    try:
+        if settings.library.resolve(str(ref.exercise.number)).exercise is ref.exercise:
+            return str(ref.exercise.number)
+    except UnknownTaskError:
+        pass
+    return f"{ref.pack.id}:{ref.exercise.number}"
+
+
+def _next_unsolved(settings: Settings, after: TaskRef | None) -> TaskRef | None:
+    """The first unsolved task after ``after`` (default: the last one opened), wrapping."""
+    from quiz_tui.core.state.session import Session
+
+    store = _open_store()
+    try:
+        return Session(settings.library, store, settings.lang).next_unsolved(after)
+    finally:
+        if store is not None:
+            store.close()
+
+
 # -- check / run -------------------------------------------------------------
 
 
+MAX_CODE_BYTES = 1 << 20
+"""The largest answer file read: an answer is a short Python file (``/dev/zero`` is not)."""
+
+
 def _read_code(file: str) -> str:
+    """FILE (``-``: stdin) as UTF-8 text, read no further than MAX_CODE_BYTES."""
     try:
         if file == "-":
-            return sys.stdin.read()
-        return Path(file).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.UsageError(f"cannot read {file}: {exc}") from exc
+            stream = getattr(sys.stdin, "buffer", None)
+            raw = stream.read(MAX_CODE_BYTES + 1) if stream else sys.stdin.read(MAX_CODE_BYTES + 1)
+            data = raw.encode("utf-8") if isinstance(raw, str) else raw
+        else:
+            with open(file, "rb") as f:
+                data = f.read(MAX_CODE_BYTES + 1)
+        if len(data) > MAX_CODE_BYTES:
+            raise click.UsageError(
+                f"{'stdin' if file == '-' else file} is larger than "
+                f"{human_bytes(MAX_CODE_BYTES)}: an answer is a short Python file"
+            )
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(
+            f"cannot read {file}: it is not UTF-8 text (byte {exc.start + 1})"
+        ) from exc
+    except OSError as exc:
+        raise click.UsageError(f"cannot read {file}: {exc.strerror or exc}") from exc
 
 
 def _note(message: str) -> None:
     """A store notice (moved aside, deleted or replaced while open), on stderr."""
-    click.echo(click.style(f"note: {message}", fg="yellow"), err=True)
+    echo(click.style(f"note: {message}", fg="yellow"), err=True)
 
 
 def _open_store() -> ProgressStore | None:
@@ -355,7 +616,7 @@ def _open_store() -> ProgressStore | None:
     try:
         store = ProgressStore()
     except ProgressStoreError as exc:
-        click.echo(click.style(f"warning: progress is not saved: {exc}", fg="yellow"), err=True)
+        echo(click.style(f"warning: progress is not saved: {exc}", fg="yellow"), err=True)
         return None
     if store.notice:
         _note(store.notice)
@@ -435,11 +696,11 @@ def _run_one(settings: Settings, ref: TaskRef, code: str, mode: str, **options: 
 
 
 @main.command("check")
-@click.argument("task")
+@click.argument("task", shell_complete=complete_task)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as versioned JSON.")
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed for torch, NumPy and random."
+    "--seed", type=SEED, default=0, show_default=True, help="Seed for torch, NumPy and random."
 )
 @click.option(
     "--save-images",
@@ -463,30 +724,232 @@ def check_command(
     ref = settings.resolve(task)
     code = _read_code(file)
     result = _run_one(settings, ref, code, "check", seed=seed, cold=cold)
-    if not no_record and result.status is not Status.CANCELLED:
-        store = _open_store()
-        if store is not None:
-            try:
-                store.record_attempt(
-                    ref.pack.id, ref.exercise.id, result.status, result.seconds, code, source="cli"
-                )
-            except ProgressStoreError as exc:
-                click.echo(click.style(f"warning: {exc}", fg="yellow"), err=True)
-            finally:
-                store.close()
+    if not no_record:
+        _record_attempt(ref, result, code)
     if save_images and result.images:
         for path in _save_images(result, save_images):
             if not as_json:
-                click.echo(f"saved {path}")
+                echo(f"saved {path}")
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
-        click.echo(render_result(result, ref.exercise, settings.lang))
+        echo(render_result(result, ref.exercise, settings.lang))
     sys.exit(0 if result.status is Status.PASS else 1)
 
 
+def _record_attempt(ref: TaskRef, result: Result, code: str) -> None:
+    if result.status is Status.CANCELLED:
+        return
+    store = _open_store()
+    if store is not None:
+        try:
+            store.record_attempt(
+                ref.pack.id, ref.exercise.id, result.status, result.seconds, code, source="cli"
+            )
+        except ProgressStoreError as exc:
+            echo(click.style(f"warning: {exc}", fg="yellow"), err=True)
+        finally:
+            store.close()
+
+
+@main.command("watch")
+@click.argument("task", shell_complete=complete_task)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print each result as one line of JSON.")
+@click.option(
+    "--seed", type=SEED, default=0, show_default=True, help="Seed for torch, NumPy and random."
+)
+@click.option("--no-record", is_flag=True, help="Do not record the attempts in your progress.")
+@common_options
+def watch_command(
+    settings: Settings, task: str, file: Path, as_json: bool, seed: int, no_record: bool
+) -> None:
+    """Check FILE as your answer to TASK each time you save it, in any editor.
+
+    The worker starts once and stays warm, so each verdict comes in a blink. A
+    FILE that does not exist yet gets the task's code (your draft, or the starter).
+    While it watches, type a letter and Enter:
+
+    \b
+      n      next: keep FILE's code as this task's draft, and put the next
+             unsolved task's code in FILE (reload it in your editor)
+      h      the next hint
+      c      check again now (Enter alone does the same)
+      q      quit (Ctrl+C too)
+    """
+    from quiz_tui.watch import LineCommands, Saves
+
+    ref = settings.resolve(task)
+    path = file.expanduser()
+    if not path.parent.is_dir():
+        raise click.UsageError(f"{path.parent} is not a folder")
+    if path.exists() and not path.is_file():
+        raise click.UsageError(f"{path} is not a file")
+    lang = settings.lang
+    with settings.runner() as runner:
+        runner.start()  # torch imports while the learner reads the task
+        _check_device(settings, runner)
+        saves = Saves(path)
+        hints: dict[str, int] = {}
+        _watch_header(ref, lang)
+        check_now = True  # what FILE holds now is checked first
+        if not path.exists():
+            try:
+                _put_task_code(path, ref, settings, saves)
+            except OSError as exc:
+                raise click.UsageError(f"cannot create {path}: {exc.strerror or exc}") from exc
+            check_now = False  # the starter: nothing to check until the first save
+        commands = LineCommands(sys.stdin)
+        ready = False
+        try:
+            for changed in saves:
+                if not ready:
+                    ready = True
+                    echo(
+                        click.style(
+                            f"watching {path} for task {_task_word(settings, ref)}: save it to "
+                            "check · n Enter: next task · h: hint · c: check · q: quit",
+                            dim=True,
+                        ),
+                        err=True,
+                    )
+                for command in commands.pending():
+                    word = command.lower()
+                    if word in ("q", "quit", "exit"):
+                        return
+                    if word in ("", "c", "check"):
+                        check_now = True
+                    elif word in ("h", "hint"):
+                        hints[ref.exercise.id] = _watch_hint(
+                            ref, lang, hints.get(ref.exercise.id, 0)
+                        )
+                    elif word in ("n", "next"):
+                        moved = _watch_next(settings, ref, path, saves)
+                        if moved is not None:
+                            ref = moved
+                            _watch_header(ref, lang)
+                    else:
+                        echo(f"{command!r}? n: next task · h: hint · c: check · q: quit", err=True)
+                if not (changed or check_now):
+                    continue
+                try:
+                    code = _read_code(str(path))
+                except click.UsageError as exc:
+                    if path.exists():  # a missing file is a rename-save half done: wait
+                        echo(click.style(f"error: {exc.message}", fg="red"), err=True)
+                    continue
+                if not (check_now or saves.is_new(code)):
+                    continue
+                check_now = False
+                saves.seen(code)
+                job = Job.for_exercise(ref.exercise, code, mode="check", lang=lang, seed=seed)
+                result = runner.run(job)
+                if not no_record:
+                    _record_attempt(ref, result, code)
+                if as_json:
+                    click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+                    continue
+                stamp = time.strftime("%H:%M:%S")
+                echo(click.style(f"── {stamp} · {path.name} " + "─" * 40, dim=True))
+                echo(render_result(result, ref.exercise, lang))
+                if result.status is Status.PASS:
+                    echo(click.style("  n Enter: the next unsolved task", dim=True))
+        except KeyboardInterrupt:
+            pass
+        finally:
+            echo(click.style("stopped watching", dim=True), err=True)
+
+
+def _watch_header(ref: TaskRef, lang: Lang) -> None:
+    from rich.markdown import Markdown
+
+    from quiz_tui.console import console
+
+    out = console(err=True)
+    ex = ref.exercise
+    out.rule(f"{ex.number}. {ex.title.get(lang)}")
+    out.print(Markdown(ex.prompt.get(lang)))
+
+
+def _put_task_code(path: Path, ref: TaskRef, settings: Settings, saves: Any) -> None:
+    """Write ``ref``'s draft (or starter) into ``path``; raises OSError."""
+    from quiz_tui.core.state.session import Session
+
+    store = _open_store()
+    try:
+        code = Session(settings.library, store, settings.lang).draft(ref)
+    finally:
+        if store is not None:
+            store.close()
+    tmp = path.with_name(f".{path.name}.quiz-tui-tmp")
+    tmp.write_text(code, "utf-8")
+    tmp.replace(path)  # a rename: an editor sees one whole new file
+    saves.seen(code)
+    echo(f"wrote task {ref.exercise.number}'s code to {path}", err=True)
+
+
+def _watch_hint(ref: TaskRef, lang: Lang, shown: int) -> int:
+    ex = ref.exercise
+    if shown >= len(ex.hints):
+        echo("no more hints" if lang == "en" else "没有更多提示了", err=True)
+        return shown
+    head = (
+        f"提示 {shown + 1}/{len(ex.hints)}"
+        if lang == "zh"
+        else f"Hint {shown + 1} of {len(ex.hints)}"
+    )
+    echo(click.style(head, bold=True) + "  " + visible(ex.hints[shown].get(lang)))
+    return shown + 1
+
+
+def _watch_next(settings: Settings, ref: TaskRef, path: Path, saves: Any) -> TaskRef | None:
+    """Keep FILE's code as ``ref``'s draft and put the next unsolved task's code in FILE.
+
+    Nothing is overwritten unless the code is safely saved first.
+    """
+    from quiz_tui.core.state.session import Session
+
+    nxt = _next_unsolved(settings, ref)
+    if nxt is None:
+        echo(click.style("✓ every task is solved", fg="green", bold=True), err=True)
+        return None
+    try:
+        code = _read_code(str(path)) if path.exists() else None
+    except click.UsageError as exc:
+        echo(click.style(f"error: {exc.message}; staying on this task", fg="red"), err=True)
+        return None
+    store = _open_store()
+    try:
+        session = Session(settings.library, store, settings.lang)
+        if code is not None and not session.save_draft(ref, code):
+            reason = session.save_error or "progress cannot be saved"
+            echo(
+                click.style(
+                    f"error: cannot keep your code of task {ref.exercise.number} ({reason}); "
+                    "staying on this task",
+                    fg="red",
+                ),
+                err=True,
+            )
+            return None
+    finally:
+        if store is not None:
+            store.close()
+    if code is not None:
+        echo(
+            f"kept your code as task {ref.exercise.number}'s draft (the app opens it there)",
+            err=True,
+        )
+    try:
+        _put_task_code(path, nxt, settings, saves)
+    except OSError as exc:
+        echo(click.style(f"error: cannot write {path}: {exc.strerror or exc}", fg="red"), err=True)
+        return None
+    return nxt
+
+
 @main.command("run")
-@click.argument("task")
+@click.argument("task", shell_complete=complete_task)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True)
 @common_options
@@ -497,7 +960,7 @@ def run_command(settings: Settings, task: str, file: str, as_json: bool) -> None
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     else:
-        click.echo(render_result(result, ref.exercise, settings.lang))
+        echo(render_result(result, ref.exercise, settings.lang))
     sys.exit(0 if result.status is Status.RAN else 1)
 
 
@@ -527,7 +990,7 @@ def verify_command(
     # An author verifying folders they name runs their own checks: no trust prompt.
     library = Library.load(settings.packs, builtin=not no_builtin, user=False)
     for error in library.errors:
-        click.echo(click.style(f"error: {error}", fg="red"), err=True)
+        echo(click.style(f"error: {error}", fg="red"), err=True)
     wanted = _parse_tasks(spec) if spec else None
     exercises = [ex for p in library.packs for ex in p if wanted is None or ex.number in wanted]
     broken = [b for p in library.packs for b in p.broken]
@@ -540,11 +1003,11 @@ def verify_command(
         if as_json:
             return
         if outcome.ok:
-            click.echo(".", nl=False)
+            echo(".", nl=False)
         else:
-            click.echo(click.style("F", fg="red"), nl=False)
+            echo(click.style("F", fg="red"), nl=False)
         if done % 60 == 0:
-            click.echo()
+            echo()
 
     jobs = jobs or max(1, os.cpu_count() or 1)
     with settings.runner(threads=1 if jobs > 1 else None) as runner:
@@ -578,25 +1041,25 @@ def verify_command(
             )
         )
     else:
-        click.echo()
+        echo()
         for o in failed:
             where = (
                 f"{o.case.exercise.path}:{o.case.line}"
                 if o.case.line
                 else str(o.case.exercise.path)
             )
-            click.echo(
+            echo(
                 click.style(f"✗ {o.case.label}", fg="red")
                 + f"  {where}\n    {visible(o.problem or '')}"
             )
         for b in broken:
             for p in b.problems:
-                click.echo(click.style(f"⚠ {p}", fg="yellow"))
+                echo(click.style(f"⚠ {p}", fg="yellow"))
         summary = (
             f"{len(exercises)} exercises, {len(outcomes)} cases, {len(failed)} failed, "
             f"{len(broken)} broken files in {elapsed:.1f} s"
         )
-        click.echo(click.style(summary, fg="red" if failed or broken else "green", bold=True))
+        echo(click.style(summary, fg="red" if failed or broken else "green", bold=True))
     sys.exit(1 if failed or broken or library.errors else 0)
 
 
@@ -668,15 +1131,15 @@ def validate_command(
         )
     else:
         for p in problems:
-            click.echo(str(p))
+            echo(str(p))
         if summaries:
-            click.echo(_summary_table(summaries))
+            echo(_summary_table(summaries))
         for s in failed:
             for problem in s.problems:
-                click.echo(click.style(f"{s.exercise.path}: {visible(problem)}", fg="red"))
+                echo(click.style(f"{s.exercise.path}: {visible(problem)}", fg="red"))
         if not problems and not failed:
             what = "format only" if format_only else f"{len(summaries)} exercises checked"
-            click.echo(click.style(f"{path}: no problems found ({what})", fg="green"))
+            echo(click.style(f"{path}: no problems found ({what})", fg="green"))
     sys.exit(1 if problems or failed else 0)
 
 
@@ -710,7 +1173,7 @@ def run() -> None:
     try:
         main(standalone_mode=True)
     except QuizError as exc:
-        click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+        echo(click.style(f"error: {exc}", fg="red"), err=True)
         sys.exit(1)
     except Exception as exc:
         if os.environ.get("QUIZ_TUI_DEBUG"):
@@ -719,7 +1182,7 @@ def run() -> None:
 
         log = paths.ensure(paths.cache_dir()) / f"crash-{time.strftime('%Y%m%d-%H%M%S')}.log"
         log.write_text("".join(traceback.format_exception(exc)), "utf-8")
-        click.echo(
+        echo(
             click.style(f"error: quiz-tui hit a bug ({type(exc).__name__}: {exc}).", fg="red")
             + f" Details are in {log}; please report them.",
             err=True,
@@ -758,26 +1221,22 @@ def data_status(settings: Settings, as_json: bool, verify: bool) -> None:
         click.echo(json.dumps(info, ensure_ascii=False))
         return
     lang = settings.lang
-    click.echo(("使用：" if lang == "zh" else "Using: ") + source.describe(lang))
+    echo(("使用：" if lang == "zh" else "Using: ") + source.describe(lang))
     if source.kind == "practice":
         state = "ready" if source.ready else "generated on first use (a few seconds)"
-        click.echo(f"  practice set: {state}")
-        click.echo("  real CIFAR-10: `quiz-tui data download DIR --use`, or --data-dir DIR")
+        echo(f"  practice set: {state}")
+        echo("  real CIFAR-10: `quiz-tui data download DIR --use`, or --data-dir DIR")
     else:
-        click.echo(f"  set by: {info['configured_by']}")
+        echo(f"  set by: {info['configured_by']}")
         if problem:
-            click.echo(click.style(f"  problem: {problem}", fg="red"))
+            echo(click.style(f"  problem: {problem}", fg="red"))
     sys.exit(1 if problem else 0)
 
 
 def _data_origin(settings: Settings) -> str:
     if settings.data.kind == "practice":
         return "default"
-    if os.environ.get("QUIZ_TUI_DATA_DIR"):
-        return "QUIZ_TUI_DATA_DIR"
-    if settings.config.data_dir and settings.config.data_dir == settings.data_dir:
-        return f"data_dir in {config_path()}"
-    return "--data-dir"
+    return settings.data_origin
 
 
 @data_group.command("download")
@@ -787,7 +1246,7 @@ def data_download(folder: Path | None, use: bool) -> None:
     """Download real CIFAR-10 (170 MB) with torchvision into FOLDER."""
     folder = (folder or paths.data_dir() / "cifar10").expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    click.echo(f"downloading CIFAR-10 into {folder} ...")
+    echo(f"downloading CIFAR-10 into {folder} ...")
     done = subprocess.run(
         [sys.executable, "-m", "checkers.download", str(folder)],
         stdout=subprocess.DEVNULL,
@@ -796,15 +1255,15 @@ def data_download(folder: Path | None, use: bool) -> None:
     )
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
-        click.echo(click.style(f"error: {reason}", fg="red"), err=True)
-        click.echo("The offline practice set keeps working without it.", err=True)
+        echo(click.style(f"error: {reason}", fg="red"), err=True)
+        echo("The offline practice set keeps working without it.", err=True)
         sys.exit(1)
-    click.echo(click.style(f"CIFAR-10 is ready in {folder}", fg="green"))
+    echo(click.style(f"CIFAR-10 is ready in {folder}", fg="green"))
     if use:
         path = save_config_value("data_dir", str(folder))
-        click.echo(f"saved data_dir in {path}")
+        echo(f"saved data_dir in {path}")
     else:
-        click.echo(f"use it with: quiz-tui --data-dir {folder}   (or add --use to remember it)")
+        echo(f"use it with: quiz-tui --data-dir {folder}   (or add --use to remember it)")
 
 
 # -- progress ----------------------------------------------------------------------
@@ -814,7 +1273,7 @@ def _store_or_exit() -> ProgressStore:
     try:
         store = ProgressStore()
     except ProgressStoreError as exc:
-        click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+        echo(click.style(f"error: {exc}", fg="red"), err=True)
         sys.exit(1)
     if store.notice:
         _note(store.notice)
@@ -866,12 +1325,12 @@ def progress_group(ctx: click.Context, settings: Settings, as_json: bool) -> Non
     for entry in report:
         found = settings.library.pack(entry["pack"])
         name = found.name.get(settings.lang) if found else entry["pack"]
-        click.echo(click.style(f"{name}: {entry['passed']}/{entry['total']}", bold=True))
+        echo(click.style(f"{name}: {entry['passed']}/{entry['total']}", bold=True))
         for s in entry["sections"]:
             width = 20
             filled = round(width * s["passed"] / s["total"]) if s["total"] else 0
             bar = "█" * filled + "░" * (width - filled)
-            click.echo(f"  {bar} {s['passed']:>3}/{s['total']:<3} {s['title']}")
+            echo(f"  {bar} {s['passed']:>3}/{s['total']:<3} {s['title']}")
 
 
 @progress_group.command("export")
@@ -885,7 +1344,7 @@ def progress_export(file: Path) -> None:
             count = store.export(file, learner=load_config().learner)
         except OSError as exc:
             raise click.UsageError(f"cannot write {file}: {exc.strerror}") from exc
-    click.echo(f"exported {count} records to {file}")
+    echo(f"exported {count} records to {file}")
 
 
 @progress_group.command("import")
@@ -896,13 +1355,13 @@ def progress_import(file: Path) -> None:
         try:
             added = store.import_(file)
         except ProgressStoreError as exc:
-            click.echo(click.style(f"error: {exc}", fg="red"), err=True)
+            echo(click.style(f"error: {exc}", fg="red"), err=True)
             sys.exit(1)
-    click.echo(f"imported {added} new records from {file}")
+    echo(f"imported {added} new records from {file}")
 
 
 @progress_group.command("reset")
-@click.argument("task", required=False)
+@click.argument("task", required=False, shell_complete=complete_task)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @common_options
 def progress_reset(settings: Settings, task: str | None, yes: bool) -> None:
@@ -916,11 +1375,11 @@ def progress_reset(settings: Settings, task: str | None, yes: bool) -> None:
     else:
         what = "ALL tasks"
     if not yes and not click.confirm(f"Forget attempts, drafts and shown solutions of {what}?"):
-        click.echo("nothing changed")
+        echo("nothing changed")
         sys.exit(1)
     with _store_or_exit() as store:
         removed = store.reset(pack_id, exercise_id)
-    click.echo(f"forgot {removed} records of {what}")
+    echo(f"forgot {removed} records of {what}")
 
 
 # -- exams --------------------------------------------------------------------------
@@ -928,7 +1387,9 @@ def progress_reset(settings: Settings, task: str | None, yes: bool) -> None:
 
 @main.group("exam", invoke_without_command=True)
 @click.option("--tasks", "task_spec", help="Task numbers, e.g. 1-25,30.")
-@click.option("--section", help="Only this section (its id, e.g. autograd).")
+@click.option(
+    "--section", shell_complete=complete_section, help="Only this section (its id, e.g. autograd)."
+)
 @click.option("--random", "random_count", type=int, help="Pick N of the chosen tasks at random.")
 @click.option("--minutes", type=float, default=30, show_default=True)
 @click.option("--seed", type=int, help="Seed for --random (the same seed picks the same tasks).")
@@ -977,6 +1438,7 @@ def _exam_book() -> tuple[ProgressStore, Any]:
 @exam_group.command("report")
 @click.argument("exam_id", type=click.IntRange(1, 2**62), required=False)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @click.option("--learner", help="Your name or id (default: learner in config.toml).")
 @click.option(
     "--export",
@@ -985,9 +1447,15 @@ def _exam_book() -> tuple[ProgressStore, Any]:
 )
 @common_options
 def exam_report(
-    settings: Settings, exam_id: int | None, fmt: str, learner: str | None, export: Path | None
+    settings: Settings,
+    exam_id: int | None,
+    fmt: str,
+    as_json: bool,
+    learner: str | None,
+    export: Path | None,
 ) -> None:
     """The report of an exam (the latest finished one by default)."""
+    fmt = "json" if as_json else fmt
     from quiz_tui.core.state.exam import ExamError, report
 
     store, book = _exam_book()
@@ -997,7 +1465,7 @@ def exam_report(
         except ExamError as exc:
             raise click.UsageError(str(exc)) from exc
         if exam is None:
-            click.echo("no finished exam yet: start one with `quiz-tui exam`", err=True)
+            echo("no finished exam yet: start one with `quiz-tui exam`", err=True)
             sys.exit(1)
         pack = settings.library.pack(exam.pack)
         result = report(book, exam, pack, learner=learner or settings.config.learner)
@@ -1007,7 +1475,7 @@ def exam_report(
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
     else:
-        click.echo(result.to_markdown())
+        echo(result.to_markdown())
 
 
 @exam_group.command("history")
@@ -1037,11 +1505,11 @@ def exam_history(settings: Settings, as_json: bool) -> None:
         click.echo(json.dumps({"version": 1, "exams": rows}, ensure_ascii=False, indent=1))
         return
     if not rows:
-        click.echo("no exams yet: start one with `quiz-tui exam`")
+        echo("no exams yet: start one with `quiz-tui exam`")
         return
     for row in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["started_at"]))
-        click.echo(
+        echo(
             f"#{row['id']:<4} {when}  {'?' if row['passed'] is None else row['passed']:>2}"
             f"/{row['tasks']:<2} "
             f"{row['state']:<10} {format_clock(row['minutes'] * 60)}"
@@ -1067,17 +1535,58 @@ def _creating(target: Path) -> Iterator[None]:
         raise click.UsageError(f"cannot create {target}: {exc.strerror or exc}") from exc
 
 
+SYSTEM_FOLDERS = tuple(
+    Path(p)
+    for p in (
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc",
+        "/run", "/sbin", "/sys", "/usr", "/var/lib", "/var/log", "/System", "/Library",
+        "/private/etc", "/Applications", "C:/Windows", "C:/Program Files",
+    )
+)  # fmt: skip
+"""Folders (and everything in them) that belong to the system, never to a pack."""
+
+
+def _system_folder(folder: Path) -> str | None:
+    """Why ``folder`` belongs to the system or the user's whole home, or None."""
+    where = folder.expanduser().resolve()
+    for system in SYSTEM_FOLDERS:
+        if where == system or system in where.parents:
+            return f"{where} is a system folder"
+    if where.parent == where or where.parent == Path(where.anchor):
+        return f"{where} is a top-level folder"  # /, /home, /opt, /tmp ...
+    if where == Path.home().resolve():
+        return f"{where} is your home folder"
+    return None
+
+
 @new_group.command("pack")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def new_pack_command(folder: Path) -> None:
-    """Create FOLDER with pack.toml and one example exercise."""
+@click.option("--force", is_flag=True, help="Also write into a non-empty or system folder.")
+def new_pack_command(folder: Path, force: bool) -> None:
+    """Create FOLDER with pack.toml and one example exercise.
+
+    FOLDER should be new or empty: a folder with files in it, a system folder
+    (/etc, /usr, ...) or your home folder is refused unless you add --force.
+    """
     from quiz_tui.core.content.scaffold import new_pack
 
+    if not force:
+        problem = _system_folder(folder)
+        if problem is None and folder.is_dir() and not (folder / "pack.toml").exists():
+            with contextlib.suppress(OSError):
+                entries = sum(1 for _ in folder.iterdir())
+                if entries:
+                    problem = f"{folder} is not empty ({entries} entries)"
+        if problem:
+            raise click.UsageError(
+                f"{problem}: give a new folder for the pack, e.g. `quiz-tui new pack my-course`, "
+                "or add --force to write into it anyway"
+            )
     with _creating(folder):
         written = new_pack(folder)
     for path in written:
         _echo_created(path)
-    click.echo(
+    echo(
         f"next: edit them, then run `quiz-tui validate {folder}`; open it with `quiz-tui --pack {folder}`"
     )
 
@@ -1097,16 +1606,17 @@ def _echo_created(path: Path) -> None:
     """An exercise file, and the code file beside it."""
     from quiz_tui.core.content.format2 import module_name
 
-    click.echo(f"created {path}")
+    echo(f"created {path}")
     code = path.with_name(f"{module_name(path.stem)}.py")
     if path.name != "pack.toml" and code.is_file():
-        click.echo(f"created {code}")
+        echo(f"created {code}")
 
 
 @main.command("upgrade")
 @click.argument("pack", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def upgrade_command(pack: Path, dry_run: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def upgrade_command(pack: Path, dry_run: bool, as_json: bool) -> None:
     """Convert PACK from format 1 to format 2, in place.
 
     Each exercise's check (and probe/instrument) becomes a function in a .py file
@@ -1119,17 +1629,168 @@ def upgrade_command(pack: Path, dry_run: bool) -> None:
 
     with _creating(pack):
         plans = upgrade_pack(pack, dry_run=dry_run)
+    if as_json:
+        report = {
+            "version": 1,
+            "dry_run": dry_run,
+            "exercises": [
+                {
+                    "file": str(plan.toml),
+                    "code": str(plan.code),
+                    "functions": plan.params,
+                    "solution_markers": plan.markers,
+                }
+                for plan in plans
+            ],
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
     verb = "would write" if dry_run else "wrote"
     for plan in plans:
         calls = ", ".join(f"{kind}({', '.join(params)})" for kind, params in plan.params.items())
         starter = "starter from # SOLUTION markers" if plan.markers else "starter kept"
-        click.echo(f"{plan.toml.name}: {verb} {plan.code.name} [{calls}]; {starter}")
+        echo(f"{plan.toml.name}: {verb} {plan.code.name} [{calls}]; {starter}")
     if not plans:
-        click.echo(f"{pack}: nothing to upgrade (already format 2)")
+        echo(f"{pack}: nothing to upgrade (already format 2)")
     elif not dry_run:
-        click.echo(
-            f"next: `quiz-tui validate {pack}`; tighten the Any annotations in the .py files"
+        echo(f"next: `quiz-tui validate {pack}`; tighten the Any annotations in the .py files")
+
+
+# -- config ----------------------------------------------------------------------
+
+CONFIG_KEYS = click.Choice(["lang", "device", "data_dir"])
+
+
+def _config_report(settings: Settings) -> dict[str, Any]:
+    from quiz_tui.core.content.packs import user_packs_root
+    from quiz_tui.core.state.config import config_path
+    from quiz_tui.core.state.progress import default_path
+
+    config = settings.config
+    values = {"lang": config.lang, "device": config.device, "data_dir": config.data_dir}
+    return {
+        "version": 1,
+        "paths": {
+            "config": str(config_path()),
+            "progress": str(default_path()),
+            "packs": str(user_packs_root()),
+            "cache": str(paths.cache_dir()),
+        },
+        "config_exists": config_path().is_file(),
+        "settings": {
+            key: {
+                "value": None if value is None else str(value),
+                "from": config.origins.get(key, "default"),
+            }
+            for key, value in values.items()
+        },
+        "problems": list(config.problems),
+    }
+
+
+@main.group("config", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@common_options
+@click.pass_context
+def config_group(ctx: click.Context, settings: Settings, as_json: bool) -> None:
+    """Where quiz-tui keeps its files, and your settings (get or set one).
+
+    Settings live in config.toml; QUIZ_TUI_LANG, QUIZ_TUI_DEVICE and
+    QUIZ_TUI_DATA_DIR override it, and --lang, --device and --data-dir override both.
+    """
+    ctx.obj = settings
+    if ctx.invoked_subcommand is not None:
+        return
+    report = _config_report(settings)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    where = report["paths"]
+    missing = "" if report["config_exists"] else click.style("  (not created yet)", dim=True)
+    echo(f"config file  {where['config']}{missing}")
+    echo(f"progress     {where['progress']}")
+    echo(f"your packs   {where['packs']}")
+    echo(f"cache        {where['cache']}  (the practice set, the worker log)")
+    echo()
+    for key, item in report["settings"].items():
+        value = item["value"] if item["value"] is not None else "-"
+        source = "not set: the practice set" if item["value"] is None else item["from"]
+        echo(f"{key:<9} {value:<8} " + click.style(f"({source})", dim=True))
+
+
+@config_group.command("path")
+def config_path_command() -> None:
+    """Print the path of config.toml (e.g. `$EDITOR "$(quiz-tui config path)"`)."""
+    from quiz_tui.core.state.config import config_path
+
+    click.echo(str(config_path()))
+
+
+@config_group.command("get")
+@click.argument("key", type=CONFIG_KEYS)
+@click.option("--json", "as_json", is_flag=True, help="The value and where it comes from.")
+@common_options
+def config_get(settings: Settings, key: str, as_json: bool) -> None:
+    """Print the value of KEY in use (exit 1 when it is not set)."""
+    item = _config_report(settings)["settings"][key]
+    if as_json:
+        click.echo(json.dumps({"version": 1, "key": key, **item}, ensure_ascii=False))
+    elif item["value"] is not None:
+        click.echo(item["value"])
+    sys.exit(0 if item["value"] is not None else 1)
+
+
+@config_group.command("set")
+@click.argument("key", type=CONFIG_KEYS)
+@click.argument("value")
+def config_set(key: str, value: str) -> None:
+    """Set KEY to VALUE in config.toml, keeping its comments and layout.
+
+    \b
+    lang      en or zh
+    device    auto, cpu or cuda
+    data_dir  a folder that holds real CIFAR-10 (quiz-tui data download)
+    """
+    from quiz_tui.core.state.config import DEVICES, ENV, LANGS, ConfigError
+
+    if key == "lang" and value not in LANGS:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(LANGS)}", param_hint="VALUE")
+    if key == "device" and value not in DEVICES:
+        raise click.BadParameter(
+            f"{value!r} is not one of {', '.join(DEVICES)}", param_hint="VALUE"
         )
+    if key == "data_dir":
+        folder = Path(value).expanduser().resolve()
+        problem = real_cifar_problem(folder)
+        if problem:
+            raise click.BadParameter(problem, param_hint="VALUE")
+        value = str(folder)
+    try:
+        path = save_config_value(key, value)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo(f"{key} = {value}  (in {path})")
+    if os.environ.get(ENV[key]):
+        echo(
+            click.style(f"note: {ENV[key]} is set and overrides it in this shell", fg="yellow"),
+            err=True,
+        )
+
+
+@config_group.command("unset")
+@click.argument("key", type=CONFIG_KEYS)
+def config_unset(key: str) -> None:
+    """Remove KEY from config.toml: its default applies again."""
+    from quiz_tui.core.state.config import ConfigError, config_path, remove_config_value
+
+    try:
+        removed = remove_config_value(key)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if removed:
+        echo(f"removed {key} from {config_path()}")
+    else:
+        echo(f"{key} is not set in {config_path()}")
 
 
 # -- doctor ----------------------------------------------------------------------
@@ -1170,15 +1831,14 @@ def doctor_command(as_json: bool) -> None:
         }
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    color = False if os.environ.get("NO_COLOR") else None
-    click.echo(f"quiz-tui {__version__}, Python {sys.version.split()[0]}, Textual {textual}")
+    echo(f"quiz-tui {__version__}, Python {sys.version.split()[0]}, Textual {textual}")
     if "error" in probe:
-        click.echo(click.style(f"✗ {probe['error']}", fg="red"), color=color)
+        echo(click.style(f"✗ {probe['error']}", fg="red"))
     namespaces = ", ".join(probe.get("namespaces", [])) or "none"
-    click.echo(f"Checks run with Landlock ABI {probe.get('abi', 0)}; namespaces: {namespaces}")
+    echo(f"Checks run with Landlock ABI {probe.get('abi', 0)}; namespaces: {namespaces}")
     for p in protections:
         mark = click.style("✓", fg="green") if p["ok"] else click.style("✗", fg="red")
-        click.echo(f"  {mark} {p['label']} ({p['detail']})", color=color)
+        echo(f"  {mark} {p['label']} ({p['detail']})")
     cgroup_v = sandbox.get("cgroup_version", 0)
     here = f"cgroup v{cgroup_v}" if cgroup_v else "no cgroups"
     limits = {
@@ -1193,7 +1853,7 @@ def doctor_command(as_json: bool) -> None:
         + f"; this machine has {here})",
     }
     name = sandbox.get("name", "?")
-    click.echo(f"Sandbox: {name} — {limits.get(name, name)}")
+    echo(f"Sandbox: {name} — {limits.get(name, name)}")
 
 
 main.add_command(grade_command)

@@ -68,7 +68,7 @@ def test_real_cifar_from_the_config_file(tmp_path: Path) -> None:
     assert resolve(root).kind == "cifar10"
     code, out = invoke("data", "status", "--json")
     assert code == 0
-    assert json.loads(out)["configured_by"] == f"data_dir in {config}"
+    assert json.loads(out)["configured_by"] == f"data_dir in {config}:1"
 
 
 def test_download_offline_says_so_and_keeps_the_practice_set(tmp_path: Path) -> None:

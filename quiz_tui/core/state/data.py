@@ -94,12 +94,16 @@ def real_cifar_problem(root: Path, *, verify: bool = False) -> str | None:
     return None
 
 
-def resolve(data_dir: Path | None) -> DataSource:
-    """Real CIFAR-10 from ``data_dir`` when given (it must hold it), else the practice set."""
+def resolve(data_dir: Path | None, *, origin: str = "--data-dir") -> DataSource:
+    """Real CIFAR-10 from ``data_dir`` when given (it must hold it), else the practice set.
+
+    ``origin`` says where ``data_dir`` was set (``--data-dir``, ``QUIZ_TUI_DATA_DIR``,
+    ``data_dir in config.toml:3``), so that an error names what the user must fix.
+    """
     if data_dir is None:
         return practice_source()
     root = Path(data_dir).expanduser()
     problem = real_cifar_problem(root)
     if problem:
-        raise DataError(f"--data-dir: {problem}")
+        raise DataError(f"{origin}: {problem}")
     return DataSource("cifar10", root)

@@ -35,6 +35,10 @@ class ExamError(QuizError):
     """An exam cannot be made or found (bad selection, unknown id)."""
 
 
+MAX_SELECTED = 10_000
+"""The most task numbers a selection may name: ``1-100000000000`` is a typo, not a pack."""
+
+
 def parse_numbers(spec: str) -> list[int]:
     """``"1-25,30"`` → [1, ..., 25, 30]; raises ExamError with the bad part."""
     numbers: list[int] = []
@@ -47,6 +51,11 @@ def parse_numbers(spec: str) -> list[int]:
                 lo, hi = (int(x) for x in part.split("-", 1))
                 if lo > hi:
                     raise ValueError
+                if hi - lo + 1 + len(numbers) > MAX_SELECTED:
+                    raise ExamError(
+                        f"{part!r} names too many tasks: a selection names at most "
+                        f"{MAX_SELECTED:,} (e.g. 1-60)"
+                    )
                 numbers.extend(range(lo, hi + 1))
             else:
                 numbers.append(int(part))

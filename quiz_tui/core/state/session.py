@@ -92,6 +92,33 @@ class Session:
         target = index + step
         return tasks[target] if 0 <= target < len(tasks) else None
 
+    def next_unsolved(self, after: TaskRef | None = None) -> TaskRef | None:
+        """The next task not yet passed (nor solved by seeing the solution), in pack order.
+
+        After ``after`` when given (the task just done); otherwise from the task opened
+        last, itself included (it is what the learner is on). Wraps around to the first
+        tasks; None when every task is solved.
+        """
+        tasks = self.all_tasks()
+        if not tasks:
+            return None
+        keys = [(t.pack.id, t.exercise.id) for t in tasks]
+        start = 0
+        if after is not None:
+            key = (after.pack.id, after.exercise.id)
+            start = keys.index(key) + 1 if key in keys else 0
+        else:
+            last = self.start_task()
+            if last is not None and (last.pack.id, last.exercise.id) in keys:
+                start = keys.index((last.pack.id, last.exercise.id))
+        states = {pack.id: self.states(pack) for pack in self.library.packs}
+        for offset in range(len(tasks)):
+            ref = tasks[(start + offset) % len(tasks)]
+            state = states.get(ref.pack.id, {}).get(ref.exercise.id)
+            if state is None or state.status not in ("passed", "solution"):
+                return ref
+        return None
+
     # -- drafts ------------------------------------------------------------------
 
     def draft(self, ref: TaskRef, *, graded: bool = False) -> str:
