@@ -142,7 +142,10 @@ async def through_the_ui(runs: int) -> dict[str, float]:
                 await pilot.pause(0.05)
             ui_rss = rss_mb(os.getpid())
             worker_rss = rss_mb(runner.worker_pid or 0)
-            codes = ["x = torch.zeros(5, 3)\n", "x = torch.zeros(5, 3, dtype=torch.long)\n"]
+            codes = [
+                "x = torch.zeros(5, 3)\n",
+                "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n",
+            ]
             latencies = []
             for i in range(runs + 2):
                 app.editor.load(codes[i % 2])

@@ -1337,7 +1337,11 @@ def progress_group(ctx: click.Context, settings: Settings, as_json: bool) -> Non
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def progress_export(file: Path) -> None:
     """Write all progress (attempts, drafts, shown solutions) to FILE as JSON."""
-    if not file.name or file.is_dir():
+    try:
+        folder = not file.name or file.is_dir()
+    except OSError as exc:  # a name too long for the file system, say
+        raise click.UsageError(f"cannot write {file}: {exc.strerror}") from exc
+    if folder:
         raise click.UsageError(f"{str(file) or repr(str(file))} is a folder; give a file name")
     with _store_or_exit() as store:
         try:

@@ -385,8 +385,7 @@ def _kill_app_while_checking(
     db = _db(home)
     tmux.start("app", APP, _app_env(home))
     _open_task_4(tmux, "app")
-    # The cursor is on the "..." of `x = ...`: replace it with a long-running answer.
-    tmux.keys("app", "Delete", "Delete", "Delete")
+    # The "..." of `x = ...` is selected: typing replaces it with a long-running answer.
     tmux.type("app", answer)
     _poll(lambda: answer in (_peek_draft(db, EXERCISE) or ""), 10, "the draft to be saved")
 
@@ -638,7 +637,6 @@ def test_two_apps_at_once_keep_both_attempts(tmux: Tmux, reaper: Reaper, tmp_pat
     for session in answers:
         _open_task_4(tmux, session)
     for session, answer in answers.items():
-        tmux.keys(session, "Delete", "Delete", "Delete")
         tmux.type(session, answer)
     for session, answer in answers.items():
         tmux.wait_for(session, f"x = {answer}\n")

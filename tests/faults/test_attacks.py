@@ -43,7 +43,7 @@ from quiz_tui.core.model import Status
 
 TASK = next(e for e in load_builtin() if e.number == 4)
 WRONG = "x = torch.ones(5, 3)\n"
-RIGHT = "x = torch.zeros(5, 3, dtype=torch.long)\n"
+RIGHT = "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
 
 
 @dataclass(frozen=True)

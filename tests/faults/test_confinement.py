@@ -36,7 +36,7 @@ from quiz_tui.core.state import paths
 from tests.helpers import alive
 
 TASK = next(e for e in load_builtin() if e.number == 4)
-RIGHT = "x = torch.zeros(5, 3, dtype=torch.long)\n"
+RIGHT = "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
 PROTECTIONS = confine.probe_protections()
 
 

@@ -329,7 +329,7 @@ async def main():
             await pilot.pause(0.05)
             if app.current is not None and app.header.device != "…":
                 break
-        app.editor.load("x = torch.zeros(5, 3, dtype=torch.long)\\n")
+        app.editor.load("x = torch.zeros(5, 3, dtype=torch.long)\\nprint(x)\\n")
         await pilot.press("f5")
         for _ in range(1200):
             await pilot.pause(0.05)

@@ -52,5 +52,5 @@ async def test_a_fault_leaves_the_app_usable(
         # Still responsive: move on and check a right answer.
         await pilot.press("ctrl+n", "ctrl+pageup")
         assert app.current is not None and app.current.exercise.number == 4
-        app.editor.load("x = torch.zeros(5, 3, dtype=torch.long)\n")
+        app.editor.load("x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
         assert await checked(pilot) is Status.PASS

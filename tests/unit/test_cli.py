@@ -154,7 +154,7 @@ def test_the_console_script_runs(args: list[str]) -> None:
 
 
 def test_progress_summary_export_import_and_reset(tmp_path: Path) -> None:
-    code, _ = invoke("check", "4", "-", input="x = torch.zeros(5, 3, dtype=torch.long)\n")
+    code, _ = invoke("check", "4", "-", input="x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
     assert code == 0
     code, out = invoke("progress", "--json")
     data = json.loads(out)["packs"][0]

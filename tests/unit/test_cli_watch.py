@@ -98,14 +98,14 @@ def test_each_save_is_checked_in_place_or_by_rename(
 
     # Saved by writing a temporary file and renaming it over (JetBrains' safe write).
     tmp = tmp_path / "answer.py___jb_tmp___"
-    tmp.write_text("x = torch.zeros(5, 3, dtype=torch.long)\n")
+    tmp.write_text("x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
     os.replace(tmp, answer)
     w.wait_for("PASS")
 
     # Saving the same code again is no new answer; the next change is.
-    tmp.write_text("x = torch.zeros(5, 3, dtype=torch.long)\n")
+    tmp.write_text("x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
     os.replace(tmp, answer)
-    answer.write_text("x = torch.zeros(5, 3).long()\n")
+    answer.write_text("x = torch.zeros(5, 3).long()\nprint(x)\n")
     w.wait_for("PASS")
     assert w.verdicts() == ["FAIL", "FAIL", "FAIL", "PASS", "PASS"]
 
@@ -121,7 +121,7 @@ def test_each_save_is_checked_in_place_or_by_rename(
     assert w.proc.wait(30) == 0
     with ProgressStore() as store:
         assert store.task_states("pytorch60")["zeros-long"].status == "passed"
-        assert store.draft("pytorch60", "zeros-long") == "x = torch.zeros(5, 3).long()\n"
+        assert store.draft("pytorch60", "zeros-long") == "x = torch.zeros(5, 3).long()\nprint(x)\n"
         assert len(store.attempts("pytorch60", "zeros-long")) == 5
 
 
@@ -134,7 +134,7 @@ def test_a_missing_file_gets_the_starter_and_waits_for_a_save(
     w.wait_for("wrote task 4's code")
     assert answer.read_text() == Library.load().resolve("4").exercise.starter.lstrip("\n")
     w.wait_for("watching")
-    answer.write_text("x = torch.zeros(5, 3, dtype=torch.long)\n")
+    answer.write_text("x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
     w.wait_for("PASS")
     assert w.verdicts() == ["PASS"]  # the starter it wrote was not checked
     w.type("q")
