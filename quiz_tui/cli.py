@@ -1416,7 +1416,7 @@ def exam_group(
         return
     from quiz_tui.core.state.exam import ExamError, plan
 
-    pack = settings.library.packs[0]
+    pack = _exam_pack(settings)
     try:
         exam_plan = plan(
             pack,
@@ -1437,6 +1437,24 @@ def _exam_book() -> tuple[ProgressStore, Any]:
 
     store = _store_or_exit()
     return store, ExamBook(store)
+
+
+def _exam_pack(settings: Settings) -> Pack:
+    """The pack an exam is set on: the first one given with --pack, else the built-in one."""
+    library = settings.library
+    for folder in settings.packs:
+        try:
+            wanted = folder.resolve()
+        except OSError:
+            continue
+        for pack in library.packs:
+            if pack.root.resolve() == wanted:
+                return pack
+    if settings.packs:
+        raise click.UsageError(
+            f"--pack {settings.packs[0]}: that pack could not be used (see the warnings above)"
+        )
+    return library.packs[0]
 
 
 @exam_group.command("report")

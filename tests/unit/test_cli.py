@@ -181,3 +181,22 @@ def test_progress_import_rejects_a_foreign_file(tmp_path: Path) -> None:
     code, out = invoke("progress", "import", str(other))
     assert code == 1
     assert "not a quiz-tui progress export" in out
+
+
+def test_an_exam_with_pack_is_set_on_that_pack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `quiz-tui --pack my-course exam --tasks 1-2` ran the built-in tasks 1 and 2.
+    import quiz_tui.cli as cli
+
+    launched: list[object] = []
+    monkeypatch.setattr(cli, "_launch_app", lambda settings, **kw: launched.append(kw))
+    monkeypatch.setenv("QUIZ_TUI_HOME", str(tmp_path / "home"))
+    pack = Path(__file__).resolve().parents[2] / "examples" / "linear-regression"
+    result = CliRunner().invoke(
+        main, ["--pack", str(pack), "--trust", "exam", "--tasks", "1-2"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    plan = launched[0]["exam_plan"]  # type: ignore[index]
+    assert plan.pack.id == "linear-regression"
+    assert [e.number for e in plan.exercises] == [1, 2]

@@ -232,7 +232,10 @@ def test_a_running_no_feedback_exam_leaks_no_verdict_through_the_cli(tmp_path: P
     assert {t["status"] for t in listed["tasks"]} == {"untouched"}
     exported = tmp_path / "out.json"
     assert runner.invoke(main, ["progress", "export", str(exported)]).exit_code == 0
-    assert json.loads(exported.read_text("utf-8"))["attempts"] == []
+    exported_data = json.loads(exported.read_text("utf-8"))
+    assert exported_data["attempts"] == []
+    [listed_exam] = exported_data["exams"]  # exams are in the export, their verdicts not yet
+    assert [(t["status"], t["message"]) for t in listed_exam["tasks"]] == [(None, ""), (None, "")]
 
     with ProgressStore() as store:
         book = ExamBook(store)
@@ -245,6 +248,13 @@ def test_a_running_no_feedback_exam_leaks_no_verdict_through_the_cli(tmp_path: P
     assert data["verdicts_hidden"] is False
     assert data["score"]["passed"] == 1
     assert [t["outcome"] for t in data["tasks"]] == ["failed", "passed"]
+    assert runner.invoke(main, ["progress", "export", str(exported)]).exit_code == 0
+    [done] = json.loads(exported.read_text("utf-8"))["exams"]
+    assert (done["pack"], done["state"]) == ("pytorch60", "handed_in")
+    assert [(t["exercise"], t["status"], t["code"]) for t in done["tasks"]] == [
+        ("zeros-long", "fail", "x = 1"),
+        ("from-data", "pass", "y = 2"),
+    ]
 
 
 def test_a_running_exam_with_feedback_shows_its_verdicts(book: ExamBook) -> None:

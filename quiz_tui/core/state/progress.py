@@ -759,10 +759,32 @@ class ProgressStore:
                 rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             data[table] = rows
             count += len(rows)
+        data["exams"] = self._exported_exams()
+        count += len(data["exams"])
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
         tmp.replace(path)
         return count
+
+    def _exported_exams(self) -> list[dict[str, Any]]:
+        """Every exam with its tasks, for the record (``import`` leaves them out: an
+        exam belongs to the machine it was taken on). While an exam that hides its
+        verdicts runs, its tasks' verdicts stay out of the export."""
+        with self._lock:
+            cursor = self._conn.execute("SELECT * FROM exams ORDER BY id")
+            columns = [d[0] for d in cursor.description]
+            exams = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            cursor = self._conn.execute("SELECT * FROM exam_tasks ORDER BY exam, position")
+            columns = [d[0] for d in cursor.description]
+            tasks = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        for exam in exams:
+            hidden = exam["state"] == "running" and not exam["feedback"]
+            exam["tasks"] = [
+                {**t, "status": None, "message": ""} if hidden else t
+                for t in tasks
+                if t["exam"] == exam["id"]
+            ]
+        return exams
 
     def import_(self, path: Path) -> int:
         """Merge an export into this database; returns the number of new records."""
