@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import functools
 import json
 import os
@@ -273,6 +274,18 @@ class _TaskOrCommand(_SuggestingGroup):
     """
 
     group_class = _SuggestingGroup
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Every command: a path the file system cannot take (a name too long, a loop of
+        links) is the user's input, answered with a usage error, never a traceback."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno not in (errno.ENAMETOOLONG, errno.ELOOP):
+                raise
+            where = str(exc.filename or "")
+            shown = where if len(where) <= 80 else where[:77] + "…"
+            raise click.UsageError(f"{shown}: {exc.strerror}") from exc
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
