@@ -187,7 +187,7 @@ def test_an_exam_with_pack_is_set_on_that_pack(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `quiz-tui --pack my-course exam --tasks 1-2` ran the built-in tasks 1 and 2.
-    import quiz_tui.cli as cli
+    from quiz_tui.cli import _common as cli
 
     launched: list[object] = []
     monkeypatch.setattr(cli, "_launch_app", lambda settings, **kw: launched.append(kw))
