@@ -26,6 +26,10 @@ code can use unchanged:
   hyper-parameters, holding the rebuilt parameters themselves;
 * functions, learner-defined objects and anything too large become
   :class:`Opaque` values that say what they were.
+
+One module past 500 lines on purpose: collecting (in the learner's process) and
+restoring (in the judge) are the two directions of one format, and every kind
+of value needs both, side by side, or the judge would misread what was sent.
 """
 
 from __future__ import annotations

@@ -134,7 +134,9 @@ def test_a_mistyped_command_gets_a_suggestion_not_the_usage_of_open() -> None:
 
 def test_a_task_named_like_a_command_still_opens(monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str | None] = []
-    monkeypatch.setattr("quiz_tui.cli._common._launch_app", lambda _s, task=None: opened.append(task))
+    monkeypatch.setattr(
+        "quiz_tui.cli._common._launch_app", lambda _s, task=None: opened.append(task)
+    )
     code, _ = invoke("zeros-long")  # a task id, not a typo of a command
     assert code == 0 and opened == ["zeros-long"]
 

@@ -12,6 +12,10 @@ file and every later change would be lost without a word, so each write first
 checks that the path still names the file that was opened; if not, this
 session's rows (still readable through the open connection) are carried into
 the file now at the path, and a notice says so.
+
+One module past 500 lines on purpose: the schema, its migrations, recovery from
+a damaged file, the inode check and export/import all rest on one connection and
+one transaction discipline, which must be read together to be trusted.
 """
 
 from __future__ import annotations
