@@ -16,7 +16,8 @@ import click
 from quiz_tui.console import echo
 from quiz_tui.core.content.packs import Library, TaskRef, trust_decision
 from quiz_tui.core.errors import ProgressStoreError, QuizError, UnknownTaskError
-from quiz_tui.core.execution.runner import Job, Runner
+from quiz_tui.core.execution.checking import CheckService, record
+from quiz_tui.core.execution.runner import Runner
 from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
 from quiz_tui.core.state import paths
 from quiz_tui.core.state.config import Config, load_config
@@ -474,25 +475,16 @@ def _save_images(result: Result, folder: Path) -> list[Path]:
 def _run_one(settings: Settings, ref: TaskRef, code: str, mode: str, **options: Any) -> Result:
     with settings.runner(warm=not options.get("cold")) as runner:
         _check_device(settings, runner)
-        job = Job.for_exercise(
-            ref.exercise,
-            code,
-            mode=cast(Any, mode),
-            lang=settings.lang,
-            seed=options.get("seed", 0),
-        )
-        return runner.run(job)
+        service = CheckService(runner, lang=settings.lang)
+        return service.check(ref.exercise, code, mode=cast(Any, mode), seed=options.get("seed", 0))
 
 
 def _record_attempt(ref: TaskRef, result: Result, code: str) -> None:
-    if result.status is Status.CANCELLED:
-        return
+    """Record a CLI check as an attempt, by the check service's rule."""
     store = _open_store()
     if store is not None:
         try:
-            store.record_attempt(
-                ref.pack.id, ref.exercise.id, result.status, result.seconds, code, source="cli"
-            )
+            record(store, ref.pack.id, ref.exercise.id, code, result, source="cli")
         except ProgressStoreError as exc:
             echo(click.style(f"warning: {exc}", fg="yellow"), err=True)
         finally:

@@ -30,7 +30,7 @@ from quiz_tui.cli._common import (
 from quiz_tui.cli._main import main
 from quiz_tui.console import echo
 from quiz_tui.core.content.packs import TaskRef
-from quiz_tui.core.execution.runner import Job
+from quiz_tui.core.execution.checking import CheckService
 from quiz_tui.core.model import Lang, Status
 from quiz_tui.textutil import visible
 
@@ -343,8 +343,7 @@ def watch_command(
                     continue
                 check_now = False
                 saves.seen(code)
-                job = Job.for_exercise(ref.exercise, code, mode="check", lang=lang, seed=seed)
-                result = runner.run(job)
+                result = CheckService(runner, lang=lang).check(ref.exercise, code, seed=seed)
                 if not no_record:
                     _record_attempt(ref, result, code)
                 if as_json:

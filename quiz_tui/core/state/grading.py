@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from quiz_tui.core.errors import QuizError
+from quiz_tui.core.execution.checking import CheckService, Runs
 from quiz_tui.core.execution.protocol import clean_text
-from quiz_tui.core.execution.runner import Job, Runner
 from quiz_tui.core.model import Exercise, Pack, Status
 from quiz_tui.core.state.exam import EXPORT_KIND
 
@@ -550,7 +550,7 @@ def columns_for(pack: Pack, submissions: Iterable[Submission]) -> list[Column]:
 def grade(
     pack: Pack,
     files: Sequence[Path],
-    runner: Runner,
+    runner: Runs,
     *,
     jobs: int = 2,
     tasks: Sequence[Exercise] | None = None,
@@ -598,6 +598,7 @@ def grade(
     if on_planned is not None:
         on_planned(len(work))
     lock = threading.Lock()
+    service = CheckService(runner, lang="en")  # no store: a grade records no attempt
 
     def check(item: tuple[Submission, Column]) -> Verdict:
         sub, column = item
@@ -605,7 +606,7 @@ def grade(
         if code is None or not code.strip():
             verdict = Verdict(Status.NOT_ATTEMPTED.value, NOT_HANDED_IN)
         else:
-            result = runner.run(Job.for_exercise(by_id[column.id], code, lang="en"))
+            result = service.check(by_id[column.id], code)
             verdict = Verdict(result.status.value, _untrusted(result.message, 300), result.mistake)
         if on_verdict is not None:
             with lock:
