@@ -1,4 +1,4 @@
-"""The symbol and colour of each verdict, shared by the app and the CLI.
+"""The symbol, colour and words of each verdict, shared by the app and the CLI.
 
 Every verdict has a symbol, so colour is never the only signal. Keyed by the
 value of :class:`quiz_tui.core.model.Status`, so that importing this costs the
@@ -17,3 +17,46 @@ VERDICT_MARKS: dict[str, tuple[str, str]] = {
     "ran": ("▶", "cyan"),
     "cancelled": ("■", "yellow"),
 }
+
+
+VERDICT_WORDS: dict[str, tuple[str, str]] = {
+    "pass": ("Passed", "通过"),
+    "fail": ("Not yet", "未通过"),
+    "error": ("Your code raised an error", "代码出错"),
+    "timeout": ("Too slow: stopped", "超时，已停止"),
+    "not_attempted": ("Not attempted", "未作答"),
+    "checker_error": ("The checker broke (not your fault)", "检查器出错（不是你的问题）"),
+    "ran": ("Ran", "已运行"),
+    "cancelled": ("Cancelled", "已取消"),
+}
+"""Each verdict's words, in English and Chinese: the app's banner and the CLI say the same."""
+
+
+def verdict_words(status: str, lang: str) -> str:
+    """The words for the verdict ``status`` (a Status value) in ``lang``."""
+    en, zh = VERDICT_WORDS[status]
+    return zh if lang == "zh" else en
+
+
+def checklist(checks: list[tuple[bool, str]], status: str, message: str) -> list[tuple[bool, str]]:
+    """The checks to list, failing ones first (they are what the learner reads next).
+
+    When the verdict is a failure that the message diagnoses but no listed check
+    failed (the diagnosis stopped the checks), the list names it too, so the
+    checklist never reads all green under a red banner.
+    """
+    failing = [item for item in checks if not item[0]]
+    if not failing and status == "fail" and message.strip():
+        failing = [(False, _headline(message))]
+    return failing + [item for item in checks if item[0]]
+
+
+def _headline(message: str, limit: int = 72) -> str:
+    """The diagnosis in a few words: its first clause."""
+    first = message.strip().splitlines()[0]
+    for stop in (": ", ". ", "; "):
+        if stop in first:
+            first = first.split(stop, 1)[0]
+            break
+    first = first.rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1] + "…"

@@ -18,13 +18,13 @@ from quiz_tui.core.content.packs import Library, TaskRef, trust_decision
 from quiz_tui.core.errors import ProgressStoreError, QuizError, UnknownTaskError
 from quiz_tui.core.execution.checking import CheckService, record
 from quiz_tui.core.execution.runner import Runner
-from quiz_tui.core.model import Exercise, Lang, Pack, Result, Status
+from quiz_tui.core.model import Exercise, Lang, Pack, Result
 from quiz_tui.core.state import paths
 from quiz_tui.core.state.config import Config, load_config
 from quiz_tui.core.state.data import DataError, DataSource
 from quiz_tui.core.state.data import resolve as resolve_data
 from quiz_tui.core.state.progress import ProgressStore
-from quiz_tui.marks import VERDICT_MARKS
+from quiz_tui.marks import VERDICT_MARKS, checklist, verdict_words
 from quiz_tui.textutil import human_bytes, one_line, visible
 
 if TYPE_CHECKING:
@@ -36,22 +36,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SEED = click.IntRange(0, 2**32 - 1)
 """Seeds NumPy accepts (torch and random take these too)."""
-
-LABELS = {
-    Status.PASS: ("PASS", "通过"),
-    Status.FAIL: ("FAIL", "未通过"),
-    Status.ERROR: ("ERROR", "出错"),
-    Status.TIMEOUT: ("TIMEOUT", "超时"),
-    Status.NOT_ATTEMPTED: ("NOT ATTEMPTED", "未作答"),
-    Status.CHECKER_ERROR: ("CHECKER ERROR", "检查器出错"),
-    Status.RAN: ("RAN", "已运行"),
-    Status.CANCELLED: ("CANCELLED", "已取消"),
-}
-
-
-def status_label(status: Status, lang: Lang) -> str:
-    en, zh = LABELS[status]
-    return zh if lang == "zh" else en
 
 
 class Settings:
@@ -427,7 +411,7 @@ def _check_device(settings: Settings, runner: Runner) -> None:
 def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
     symbol, colour = VERDICT_MARKS[result.status.value]
     lines = [
-        click.style(f"{symbol} {status_label(result.status, lang)}", fg=colour, bold=True)
+        click.style(f"{symbol} {verdict_words(result.status.value, lang)}", fg=colour, bold=True)
         + f"  {ex.number}. {ex.title.get(lang)}  "
         + click.style(
             f"({result.seconds:.2f} s, {one_line(result.device)})"
@@ -437,10 +421,10 @@ def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
         ),
         "  " + visible(result.message),
     ]
-    for item in result.checks:
-        ok = item.status == "pass"
+    items = [(item.status == "pass", item.name) for item in result.checks]
+    for ok, name in checklist(items, result.status.value, result.message):
         mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
-        lines.append(f"    {mark} {one_line(item.name)}")
+        lines.append(f"    {mark} {one_line(name)}")
     if result.traceback:
         lines.append(click.style("  Traceback:" if lang == "en" else "  错误追踪：", bold=True))
         lines.extend("    " + visible(t) for t in result.traceback.splitlines())

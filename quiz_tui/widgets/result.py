@@ -13,7 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import ProgressBar, Static
 
-from quiz_tui.marks import VERDICT_MARKS
+from quiz_tui.marks import VERDICT_MARKS, verdict_words
+from quiz_tui.marks import checklist as shared_checklist
 from quiz_tui.textutil import human_bytes, one_line, visible
 from quiz_tui.widgets.image_view import HalfBlocks
 from quiz_tui.widgets.loss_chart import LossChart
@@ -21,52 +22,20 @@ from quiz_tui.widgets.loss_chart import LossChart
 if TYPE_CHECKING:
     from quiz_tui.core.model import Lang, Result, Status
 
-VERDICT_WORDS: dict[str, tuple[str, str]] = {
-    "pass": ("Passed", "通过"),
-    "fail": ("Not yet", "未通过"),
-    "error": ("Your code raised an error", "代码出错"),
-    "timeout": ("Too slow: stopped", "超时，已停止"),
-    "not_attempted": ("Not attempted", "未作答"),
-    "checker_error": ("The checker broke (not your fault)", "检查器出错（不是你的问题）"),
-    "ran": ("Ran", "已运行"),
-    "cancelled": ("Cancelled", "已取消"),
-}
-"""The banner's words for each verdict (keyed like VERDICT_MARKS), in English and Chinese."""
-
 _DARK_INK = {"green", "yellow", "cyan"}
 """Banner colours light enough to need black text; the rest take white."""
 
 
 def verdict_label(status: Status, lang: Lang) -> tuple[str, str]:
     symbol, colour = VERDICT_MARKS[status.value]
-    en, zh = VERDICT_WORDS[status.value]
     ink = "black" if colour in _DARK_INK else "white"
-    return f" {symbol} {zh if lang == 'zh' else en} ", f"bold {ink} on {colour}"
+    return f" {symbol} {verdict_words(status.value, lang)} ", f"bold {ink} on {colour}"
 
 
 def checklist(result: Result) -> list[tuple[bool, str]]:
-    """The checks to list, failing ones first (they are what the learner reads next).
-
-    When the verdict is a failure that the message diagnoses but no listed check
-    failed (the diagnosis stopped the checks), the list names it too, so the
-    checklist never reads all green under a red banner.
-    """
+    """The checks to list, failing ones first (see :func:`quiz_tui.marks.checklist`)."""
     items = [(item.status == "pass", item.name) for item in result.checks]
-    failing = [item for item in items if not item[0]]
-    if not failing and result.status.value == "fail" and result.message.strip():
-        failing = [(False, _headline(result.message))]
-    return failing + [item for item in items if item[0]]
-
-
-def _headline(message: str, limit: int = 72) -> str:
-    """The diagnosis in a few words: its first clause."""
-    first = message.strip().splitlines()[0]
-    for stop in (": ", ". ", "; "):
-        if stop in first:
-            first = first.split(stop, 1)[0]
-            break
-    first = first.rstrip(".")
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+    return shared_checklist(items, result.status.value, result.message)
 
 
 class ResultPanel(VerticalScroll):

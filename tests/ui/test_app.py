@@ -383,8 +383,8 @@ async def test_workspace_keys_do_nothing_under_a_dialog(make_app: Callable[..., 
 
 
 def test_every_status_has_a_verdict_banner() -> None:
-    from quiz_tui.marks import VERDICT_MARKS
-    from quiz_tui.widgets.result import VERDICT_WORDS, verdict_label
+    from quiz_tui.marks import VERDICT_MARKS, VERDICT_WORDS
+    from quiz_tui.widgets.result import verdict_label
 
     assert set(VERDICT_MARKS) == set(VERDICT_WORDS) == {status.value for status in Status}
     assert verdict_label(Status.PASS, "en") == (" ✓ Passed ", "bold black on green")

@@ -67,23 +67,23 @@ def test_check_in_a_terminal_has_colour_and_none_under_no_color(tmp_path: Path) 
     answer = tmp_path / "a.py"
     answer.write_text(STARTER_4)
     coloured = in_terminal("check", "4", str(answer), "--no-record", env={})
-    assert "NOT ATTEMPTED" in coloured
+    assert "Not attempted" in coloured
     assert COLOUR.search(coloured)
     plain = in_terminal("check", "4", str(answer), "--no-record", env={"NO_COLOR": "1"})
-    assert "NOT ATTEMPTED" in plain
+    assert "Not attempted" in plain
     assert not COLOUR.search(plain)
 
 
 def test_force_color_colours_a_pipe_and_no_color_wins() -> None:
     code, out = invoke("check", "4", "-", "--no-record", input=STARTER_4)
-    assert code == 1 and "NOT ATTEMPTED" in out and "\x1b[" not in out
+    assert code == 1 and "Not attempted" in out and "\x1b[" not in out
     code, out = invoke("check", "4", "-", "--no-record", input=STARTER_4, env={"FORCE_COLOR": "1"})
     assert COLOUR.search(out)
     code, out = invoke(
         "check", "4", "-", "--no-record", input=STARTER_4,
         env={"FORCE_COLOR": "1", "NO_COLOR": "1"},
     )  # fmt: skip
-    assert "NOT ATTEMPTED" in out and not COLOUR.search(out)
+    assert "Not attempted" in out and not COLOUR.search(out)
 
 
 def test_warnings_follow_no_color_too(tmp_path: Path) -> None:

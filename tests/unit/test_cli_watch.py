@@ -60,7 +60,8 @@ class Watching:
         self.proc.stdin.flush()
 
     def verdicts(self) -> list[str]:
-        return [x.split()[1] for x in self.seen if x.startswith(("✓ ", "✗ ", "! ", "○ "))]
+        """The verdict words of each result line ("Passed", "Not yet", ...)."""
+        return [x[2:].split("  ")[0] for x in self.seen if x.startswith(("✓ ", "✗ ", "! ", "○ "))]
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -84,7 +85,7 @@ def test_each_save_is_checked_in_place_or_by_rename(
     w = Watching("4", str(answer))
     watching.append(w)
     w.wait_for("watching")
-    w.wait_for("FAIL")  # what the file holds at the start is checked first
+    w.wait_for("Not yet")  # what the file holds at the start is checked first
     assert "has dtype float32" in w.wait_for("the task asks for")
 
     # Saved in place (nano, VS Code).
@@ -100,14 +101,14 @@ def test_each_save_is_checked_in_place_or_by_rename(
     tmp = tmp_path / "answer.py___jb_tmp___"
     tmp.write_text("x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
     os.replace(tmp, answer)
-    w.wait_for("PASS")
+    w.wait_for("Passed")
 
     # Saving the same code again is no new answer; the next change is.
     tmp.write_text("x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
     os.replace(tmp, answer)
     answer.write_text("x = torch.zeros(5, 3).long()\nprint(x)\n")
-    w.wait_for("PASS")
-    assert w.verdicts() == ["FAIL", "FAIL", "FAIL", "PASS", "PASS"]
+    w.wait_for("Passed")
+    assert w.verdicts() == ["Not yet", "Not yet", "Not yet", "Passed", "Passed"]
 
     w.type("h")
     assert "torch.zeros(rows, cols)" in w.wait_for("Hint 1 of 2")
@@ -135,8 +136,8 @@ def test_a_missing_file_gets_the_starter_and_waits_for_a_save(
     assert answer.read_text() == Library.load().resolve("4").exercise.starter.lstrip("\n")
     w.wait_for("watching")
     answer.write_text("x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n")
-    w.wait_for("PASS")
-    assert w.verdicts() == ["PASS"]  # the starter it wrote was not checked
+    w.wait_for("Passed")
+    assert w.verdicts() == ["Passed"]  # the starter it wrote was not checked
     w.type("q")
     assert w.proc.wait(30) == 0
 
