@@ -47,6 +47,8 @@ from types import CodeType, TracebackType
 from typing import Any
 
 from quiz_tui.core.execution import confine, protocol
+from quiz_tui.core.execution.marks import MARKS_FD, mark, open_marks
+from quiz_tui.core.execution.marks import active as marks_on
 
 LEARNER_FILE = "<your code>"
 CHECK_FILE = "<check>"
@@ -496,6 +498,7 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     except BaseException as exc:  # the setup is not the learner's code
         return _checker_error("setup", exc)
     setup = dict(ns)
+    mark("learner: setup replayed")
 
     try:
         exec(_compile_learner(job["code"]), ns)
@@ -513,6 +516,7 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     if os.getpid() != me:
         # A process the learner forked must not go on to report anything.
         os._exit(0)
+    mark("learner: code ran")
 
     if job.get("mode") == "run":
         return {
@@ -551,7 +555,9 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
             stdout=_core.printed(),
             recorded=recorded,
         )
+        mark("learner: facts collected")
         _facts.dump(os.path.join(os.getcwd(), _facts.FACTS_FILE), tree, tensors)
+        mark("learner: facts dumped")
     except Exception as exc:
         # Only the learner's code can have broken what the collector uses (a patched
         # builtin, a replaced torch function, a deleted folder).
@@ -598,6 +604,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         setup = _fresh_setup(job)
     except BaseException as exc:
         return _checker_error("setup", exc)
+    mark("judge: setup replayed")
     if job.get("waits"):
         # Started beside the learner's process: the check, the solution and the
         # learner's code come through the go pipe once that process is gone.
@@ -605,6 +612,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         if not secret:
             os._exit(0)  # abandoned: the learner's code never got as far as a verdict
         job.update(json.loads(secret))
+        mark("judge: secret read")
     _core._state.code = job.get("code", "")
     if job.get("learner_cwd"):
         # Checks look at what the learner's code wrote (task 58's saved file).
@@ -635,8 +643,10 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
 
     try:
         tree, tensors = _facts.read(os.path.join(os.getcwd(), _facts.FACTS_FILE))
+        mark("judge: facts read")
         try:
             names, records = _facts.restore(tree, tensors, setup=setup, classes=reference_class)
+            mark("judge: facts restored")
         except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
             # A hand-made facts file (unhashable keys, impossible values): the learner's
             # process wrote it, so it is the learner's error, not the exercise's.
@@ -712,6 +722,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         if wrong_type:
             return {"status": "fail", "message": wrong_type}
         return _checker_error("check", exc)
+    mark("judge: check ran")
     return {
         "status": "pass",
         "message": _core.t("All checks passed.", "全部检查通过。"),
@@ -820,6 +831,7 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     _join_cgroups(job.get("cgroups", []))
     events_fd, trace_fd = _take_fds(job, fds)
     judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
+    mark(f"{'judge' if judging else 'learner'}: forked")
     _write(events_fd, protocol.Started(pid=os.getpid()))
     box = job.get("box")
     if not judging and isinstance(box, dict):
@@ -848,7 +860,13 @@ def _take_fds(job: dict[str, Any], fds: dict[str, int]) -> tuple[int, int]:
         moved[name] = (temp, target)
     for temp, target in moved.values():
         os.dup2(temp, target)
-    os.closerange(GO_FD + 1 if "go" in fds else GO_FD, 65536)
+    first = GO_FD + 1 if "go" in fds else GO_FD
+    if marks_on():  # bench/profile_check.py: keep the marks file open
+        os.closerange(first, MARKS_FD)
+        os.closerange(MARKS_FD + 1, 65536)
+        os.set_inheritable(MARKS_FD, True)
+    else:
+        os.closerange(first, 65536)
     if "go" in fds:
         job["waits"] = True
     os.set_inheritable(events_fd, True)
@@ -941,6 +959,7 @@ def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str]) -> int:
     sock.close()
     if not msg:
         return 0  # discarded: the worker is closing
+    mark("learner: parked box got its job")
     job = _read_job(json.loads(msg)["job_path"])
     events_fd, trace_fd = _take_fds(job, dict(zip(FD_NAMES, fd_list, strict=False)))
     # The runner knows this box by its outer pid (from the worker); this one is 1.
@@ -1013,6 +1032,8 @@ def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: b
         cache_dir=data.get("cache", ""),
     )
     result: dict[str, Any]
+    role = "judge" if judging else "learner"
+    mark(f"{role}: ready to run")
     try:
         import torch
 
@@ -1066,6 +1087,7 @@ def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: b
                 result["status"], str(result.get("message", "")), **common
             )
         _write(events_fd, event)
+        mark(f"{role}: result written")
     except (protocol.ProtocolError, TypeError, ValueError) as exc:
         fallback = _checker_error("report", exc)
         _write(events_fd, protocol.make_verdict("checker_error", fallback["message"]) if judging
@@ -1217,6 +1239,7 @@ def serve(sock: socket.socket) -> None:
                 op = request.get("op")
                 if op == "run":
                     job = _read_job(request["job_path"])
+                    mark(f"zygote: got {job.get('role')}")
                     fds = dict(zip(FD_NAMES, fd_list, strict=False))
                     boxed = job.get("role") == "learner" and isinstance(job.get("box"), dict)
                     if boxed and parked is not None and _alive(parked.pid):
@@ -1231,6 +1254,7 @@ def serve(sock: socket.socket) -> None:
                                 run_job(job, fds)
                             finally:
                                 os._exit(0)
+                    mark(f"zygote: handed {job.get('role')} over")
                     for fd in fd_list:
                         os.close(fd)
                     jobs[pid] = job.get("id", "")
@@ -1332,6 +1356,7 @@ def main(argv: list[str]) -> None:
         fd = int(argv[argv.index("--socket") + 1])
         sock = socket.socket(fileno=fd)
         preload()
+        open_marks(fixed=True)
         serve(sock)
     elif argv[:1] == ["once"]:
         request = json.loads(sys.stdin.buffer.read())
