@@ -28,6 +28,7 @@ import contextlib
 import ctypes
 import errno
 import faulthandler
+import fcntl
 import io
 import json
 import linecache
@@ -62,6 +63,10 @@ GO_FD = 5
 PARK_IDLE = 0.02
 """Seconds without a request before the worker forks the next check's box."""
 MAX_MESSAGE = 1 << 16
+JOINED = b"joined"
+"""What the worker tells a parked box once it is in the job's cgroups."""
+_cgroups_gate = -1
+"""A parked box's end of its socket, to hear :data:`JOINED` on (-1: not parked)."""
 """Control messages are small: the job itself travels as a file (``job_path``)."""
 
 
@@ -500,6 +505,7 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     setup = dict(ns)
     mark("learner: setup replayed")
 
+    _wait_for_cgroups()
     try:
         exec(_compile_learner(job["code"]), ns)
     except _core.StopRun:
@@ -572,6 +578,22 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
             ),
         }
     return {"status": "ok", "message": ""}
+
+
+def _wait_for_cgroups() -> None:
+    """In a parked box, wait until the worker has moved it into the job's cgroups."""
+    global _cgroups_gate
+    if _cgroups_gate < 0:
+        return
+    gate, _cgroups_gate = _cgroups_gate, -1
+    try:
+        heard = os.read(gate, 64)
+    except OSError:
+        heard = b""
+    os.close(gate)
+    if heard != JOINED:
+        os._exit(1)  # the worker is gone: run nothing outside the job's limits
+    mark("learner: in the job's cgroups")
 
 
 def _undefined(job: dict[str, Any], missing: list[str]) -> dict[str, Any]:
@@ -843,8 +865,11 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     _run_job_here(job, events_fd, trace_fd, judging)
 
 
-def _take_fds(job: dict[str, Any], fds: dict[str, int]) -> tuple[int, int]:
-    """Put the job's pipes on fixed numbers (stdio, 3 events, 4 trace, 5 go); close the rest."""
+def _take_fds(
+    job: dict[str, Any], fds: dict[str, int], *, keep: tuple[int, ...] = ()
+) -> tuple[int, int]:
+    """Put the job's pipes on fixed numbers (stdio, 3 events, 4 trace, 5 go); close the
+    rest but ``keep``."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(fds["stdout"], 1)
@@ -862,11 +887,11 @@ def _take_fds(job: dict[str, Any], fds: dict[str, int]) -> tuple[int, int]:
         os.dup2(temp, target)
     first = GO_FD + 1 if "go" in fds else GO_FD
     if marks_on():  # bench/profile_check.py: keep the marks file open
-        os.closerange(first, MARKS_FD)
-        os.closerange(MARKS_FD + 1, 65536)
-        os.set_inheritable(MARKS_FD, True)
-    else:
-        os.closerange(first, 65536)
+        keep = (*keep, MARKS_FD)
+    for fd in sorted(k for k in keep if k >= first):
+        os.closerange(first, fd)
+        first = fd + 1
+    os.closerange(first, 65536)
     if "go" in fds:
         job["waits"] = True
     os.set_inheritable(events_fd, True)
@@ -894,14 +919,21 @@ class _Parked:
         return int(data) if data.strip().isdigit() else 0
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
-        """Hand the parked box its job: it joins the job's cgroups, then runs it."""
+        """Hand the parked box its job, then move it into the job's cgroups.
+
+        Moving a process between cgroups waits for the kernel (about 10 ms), so the
+        box replays the trusted setup meanwhile; it runs the learner's code only
+        once it hears :data:`JOINED` (see :func:`_wait_for_cgroups`).
+        """
         members = [self.pid, self.box_pid()]
+        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
         for folder in job.get("cgroups", []):
             for pid in members:
                 path = os.path.join(folder, "cgroup.procs")
                 with contextlib.suppress(OSError), open(path, "w") as f:
                     f.write(str(pid))
-        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+        with contextlib.suppress(OSError):
+            self.sock.send(JOINED)
         self.sock.close()
 
     def discard(self) -> None:
@@ -911,7 +943,7 @@ class _Parked:
         _kill_tree(self.pid)
 
 
-def _park(close_in_child: Callable[[], None]) -> _Parked | None:
+def _park(close_in_child: Callable[[], None], *, warm: bool = True) -> _Parked | None:
     """Fork the next learner's box and leave it waiting (None if it cannot be made)."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid_r, pid_w = os.pipe()
@@ -937,7 +969,7 @@ def _park(close_in_child: Callable[[], None]) -> _Parked | None:
                 os.close(pid_w)
 
             status = confine.run_contained(
-                lambda: _wait_parked(theirs, pid_w, entered), on_start=told
+                lambda: _wait_parked(theirs, pid_w, entered, warm=warm), on_start=told
             )
         finally:
             os._exit(status)
@@ -946,25 +978,105 @@ def _park(close_in_child: Callable[[], None]) -> _Parked | None:
     return _Parked(pid, ours, pid_r)
 
 
-def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str]) -> int:
+def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str], *, warm: bool) -> int:
     """The parked box's pid 1: wait for a job, then run the learner's side of it."""
     with contextlib.suppress(OSError):
         os.close(pid_w)
     with contextlib.suppress(OSError, AttributeError):  # die with the process that waits on us
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if warm:
+        _warm_up()
     try:
         msg, fd_list, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 8)
     except OSError:
         return 0
-    sock.close()
     if not msg:
+        sock.close()
         return 0  # discarded: the worker is closing
     mark("learner: parked box got its job")
+    global _cgroups_gate
+    _cgroups_gate = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, 100)
+    sock.close()
     job = _read_job(json.loads(msg)["job_path"])
-    events_fd, trace_fd = _take_fds(job, dict(zip(FD_NAMES, fd_list, strict=False)))
+    fds = dict(zip(FD_NAMES, fd_list, strict=False))
+    events_fd, trace_fd = _take_fds(job, fds, keep=(_cgroups_gate,))
     # The runner knows this box by its outer pid (from the worker); this one is 1.
     _write(events_fd, protocol.Started(pid=os.getpid()))
     return _in_box(job, job["box"], entered, events_fd, trace_fd)
+
+
+class _ParkedJudge:
+    """A judge forked ahead of time, in a session of its own, waiting for its job.
+
+    A judge is forked while the learner's process runs, and on two cores that
+    fork (about 20 ms for a process with torch loaded) slows the learner's code
+    down. Parked, it is forked while nothing runs; a check then only hands it
+    the job and its pipes, and it joins the job's cgroups itself (it runs no
+    learner code, so it needs no box).
+    """
+
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock
+
+    def dispatch(self, job_path: str, fds: list[int]) -> None:
+        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+        self.sock.close()
+
+    def discard(self) -> None:
+        self.sock.close()  # the judge reads nothing and exits
+        _kill_tree(self.pid)
+
+
+def _park_judge(close_in_child: Callable[[], None]) -> _ParkedJudge | None:
+    """Fork the next check's judge and leave it waiting (None if it cannot be made)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        pid = os.fork()
+    except OSError:
+        for s in (ours, theirs):
+            s.close()
+        return None
+    if pid == 0:
+        try:
+            close_in_child()
+            ours.close()
+            os.setsid()
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            _warm_up()
+            try:
+                msg, fd_list, _flags, _addr = socket.recv_fds(theirs, MAX_MESSAGE, 8)
+            except OSError:
+                msg, fd_list = b"", []
+            theirs.close()
+            if msg:
+                mark("judge: parked judge got its job")
+                job = _read_job(json.loads(msg)["job_path"])
+                run_job(job, dict(zip(FD_NAMES, fd_list, strict=False)))
+        finally:
+            os._exit(0)
+    theirs.close()
+    return _ParkedJudge(pid, ours)
+
+
+def _warm_up() -> None:
+    """What every check does first and costs the same for all: done while parked.
+
+    The first seeding in a fresh fork looks torch's devices up, and the first
+    ``torch.save`` and ``torch.load`` import and set up their machinery (several
+    milliseconds each); after them, a job's own are cheap.
+    """
+    import torch
+
+    with contextlib.suppress(Exception):
+        _seed_everything(0)
+        # The facts' way there and back (torch.save, the restricted torch.load): their
+        # first use imports and builds what later ones reuse.
+        buffer = io.BytesIO()
+        torch.save({"tree": "{}", "tensors": [torch.zeros(2)]}, buffer)
+        buffer.seek(0)
+        torch.load(buffer, map_location="cpu", weights_only=True)
 
 
 def _in_box(
@@ -1147,6 +1259,12 @@ def preload() -> None:
 
     # Slow to work out (about 0.1 s), so found once here and inherited by every box.
     confine.default_read_only_paths()
+    # The misconception catalogue (TOML) is read on first use: read it once, here.
+    from checkers import _mistakes
+
+    for lang in _mistakes.languages():
+        _mistakes.entries(lang)
+    _mistakes._patterns()
 
 
 def _set_subreaper() -> None:
@@ -1191,11 +1309,14 @@ def serve(sock: socket.socket) -> None:
     """Each running job's cgroup folders, to empty them if the app goes away."""
     parked: _Parked | None = None
     """The next learner's box, made once the first boxed job showed it is wanted."""
+    parked_judge: _ParkedJudge | None = None
+    """The next check's judge, made once the first judge that may wait parked was asked for."""
 
     def close_in_child() -> None:
         _child_after_fork(sock, sel, wake_r, wake_w)
-        if parked is not None:
-            parked.sock.close()
+        for waiting in (parked, parked_judge):
+            if waiting is not None:
+                waiting.sock.close()
 
     def send(event: dict[str, Any]) -> None:
         try:
@@ -1216,14 +1337,20 @@ def serve(sock: socket.socket) -> None:
             flush=True,
         )
     send({"event": "ready", "pid": os.getpid()})
-    want_park = False
+    want_park = want_judge = False
+    warm = True
+    """Whether parked processes warm up (off with the runner's ``prefork=False``)."""
     while True:
-        ready = sel.select(timeout=PARK_IDLE if want_park else 1.0)
-        if not ready and want_park and not jobs:
-            # Idle, with no check running: make the next check's box now, off every
-            # check's critical path (a fork while a check runs would slow it).
-            parked = _park(close_in_child)
-            want_park = False
+        ready = sel.select(timeout=PARK_IDLE if want_park or want_judge else 1.0)
+        if not ready and not jobs:
+            # Idle, with no check running: make the next check's processes now, off
+            # every check's critical path (a fork while a check runs would slow it).
+            if want_park:
+                parked = _park(close_in_child, warm=warm)
+                want_park = False
+            if want_judge:
+                parked_judge = _park_judge(close_in_child)
+                want_judge = False
         for key, _ in ready:
             if key.data == "sock":
                 try:
@@ -1231,8 +1358,9 @@ def serve(sock: socket.socket) -> None:
                 except OSError:
                     msg, fd_list = b"", []
                 if not msg:
-                    if parked is not None:
-                        parked.discard()
+                    for waiting in (parked, parked_judge):
+                        if waiting is not None:
+                            waiting.discard()
                     _shut_down(jobs, cgroups)
                     os._exit(0)
                 request = json.loads(msg)
@@ -1242,10 +1370,16 @@ def serve(sock: socket.socket) -> None:
                     mark(f"zygote: got {job.get('role')}")
                     fds = dict(zip(FD_NAMES, fd_list, strict=False))
                     boxed = job.get("role") == "learner" and isinstance(job.get("box"), dict)
+                    warm = bool(job.get("prefork", True))
+                    judge = job.get("role") == "judge" and warm
                     if boxed and parked is not None and _alive(parked.pid):
                         pid = parked.pid
                         parked.dispatch(job, request["job_path"], fd_list)
                         parked = None
+                    elif judge and parked_judge is not None and _alive(parked_judge.pid):
+                        pid = parked_judge.pid
+                        parked_judge.dispatch(request["job_path"], fd_list)
+                        parked_judge = None
                     else:
                         pid = os.fork()
                         if pid == 0:
@@ -1261,6 +1395,7 @@ def serve(sock: socket.socket) -> None:
                     cgroups[pid] = list(job.get("cgroups", []))
                     send({"event": "started", "id": job.get("id", ""), "pid": pid})
                     want_park = want_park or (boxed and parked is None)
+                    want_judge = want_judge or (judge and parked_judge is None)
                 elif op == "ping":
                     for fd in fd_list:
                         os.close(fd)
@@ -1268,7 +1403,8 @@ def serve(sock: socket.socket) -> None:
             else:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 4096)
-        _reap(jobs, cgroups, send, keep={parked.pid} if parked is not None else set())
+        kept = {p.pid for p in (parked, parked_judge) if p is not None}
+        _reap(jobs, cgroups, send, keep=kept)
 
 
 def _shut_down(jobs: dict[int, str], cgroups: dict[int, list[str]]) -> None:

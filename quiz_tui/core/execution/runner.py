@@ -549,8 +549,12 @@ class Runner:
         log_path: Path | None = None,
         threads: int | None = None,
         box: bool = True,
+        prefork: bool = True,
     ) -> None:
         self.device = device
+        self.prefork = prefork
+        """Let the worker fork each check's judge ahead of time, and warm up the processes
+        it parks; False only to measure what that saves (``bench/check_latency.py``)."""
         self.box = box
         """Run learner code in namespaces and a Landlock box (``quiz-tui doctor`` says
         which protections this kernel gives); False only for tests of the fallbacks."""
@@ -793,6 +797,7 @@ class Runner:
             "data": self.data.for_job(),
             "lib": job.lib,
             "box": self._box(job) if role == "learner" and self.box else None,
+            "prefork": self.prefork,
         }
 
     def _box(self, job: Job) -> dict[str, list[str]]:
