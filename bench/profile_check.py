@@ -26,8 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def profile(task: str, n: int, gap: float) -> list[tuple[str, float, float]]:
-    """(label, median ms since the check was asked for, median ms since the mark before)."""
+def profile(task: str, n: int, gap: float) -> list[tuple[str, float, float, int]]:
+    """(label, median ms since the check was asked for, median ms since the mark before,
+    in how many checks the mark was seen: a parked process's marks and a freshly forked
+    one's are two paths, and a check takes one of them)."""
     marks_file = Path(tempfile.mkdtemp(prefix="quiz-tui-marks-")) / "marks.txt"
     os.environ["QUIZ_TUI_MARKS"] = str(marks_file)
     from quiz_tui.core.content.packs import load_builtin
@@ -72,7 +74,7 @@ def profile(task: str, n: int, gap: float) -> list[tuple[str, float, float]]:
     before = 0.0
     for label in order:
         at = statistics.median(offsets[label])
-        rows.append((label, at, at - before))
+        rows.append((label, at, at - before, len(offsets[label])))
         before = at
     return rows
 
@@ -84,9 +86,9 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between checks")
     args = parser.parse_args()
     print(f"task {args.task}, {args.n} checks, {args.gap} s apart; median ms")
-    print(f"{'at':>7} {'step':>6}  mark")
-    for label, at, step in profile(args.task, args.n, args.gap):
-        print(f"{at:7.1f} {step:+6.1f}  {label}")
+    print(f"{'at':>7} {'step':>6} {'seen':>4}  mark")
+    for label, at, step, seen in profile(args.task, args.n, args.gap):
+        print(f"{at:7.1f} {step:+6.1f} {seen:4}  {label}")
 
 
 if __name__ == "__main__":

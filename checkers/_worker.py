@@ -926,12 +926,17 @@ class _Parked:
         once it hears :data:`JOINED` (see :func:`_wait_for_cgroups`).
         """
         members = [self.pid, self.box_pid()]
-        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+        message = json.dumps({"job_path": job_path}).encode()
+        overlap = bool(job.get("prefork", True))  # off: the old order, to measure it
+        if overlap:
+            socket.send_fds(self.sock, [message], fds)
         for folder in job.get("cgroups", []):
             for pid in members:
                 path = os.path.join(folder, "cgroup.procs")
                 with contextlib.suppress(OSError), open(path, "w") as f:
                     f.write(str(pid))
+        if not overlap:
+            socket.send_fds(self.sock, [message], fds)
         with contextlib.suppress(OSError):
             self.sock.send(JOINED)
         self.sock.close()
@@ -1337,20 +1342,28 @@ def serve(sock: socket.socket) -> None:
             flush=True,
         )
     send({"event": "ready", "pid": os.getpid()})
-    want_park = want_judge = False
+    want_park = want_judge = just_parked = False
+    learners: set[int] = set()
+    """The running jobs that are a learner's process (the others are judges)."""
     warm = True
     """Whether parked processes warm up (off with the runner's ``prefork=False``)."""
     while True:
-        ready = sel.select(timeout=PARK_IDLE if want_park or want_judge else 1.0)
-        if not ready and not jobs:
-            # Idle, with no check running: make the next check's processes now, off
-            # every check's critical path (a fork while a check runs would slow it).
-            if want_park:
-                parked = _park(close_in_child, warm=warm)
-                want_park = False
-            if want_judge:
-                parked_judge = _park_judge(close_in_child)
-                want_judge = False
+        wanted = want_park or want_judge
+        ready = sel.select(timeout=(0 if just_parked else PARK_IDLE) if wanted else 1.0)
+        just_parked = False
+        learners &= set(jobs)
+        asked = any(key.data == "sock" for key, _ in ready)
+        if want_park and not learners and not asked and (jobs or not ready):
+            # No learner's process running: make the next check's box now, off every
+            # check's critical path (while a judge runs, on the other core), then look
+            # for a request again before the next fork.
+            parked = _park(close_in_child, warm=warm)
+            want_park = False
+            just_parked = True
+        elif not ready and want_judge and not jobs:
+            parked_judge = _park_judge(close_in_child)
+            want_judge = False
+            just_parked = True
         for key, _ in ready:
             if key.data == "sock":
                 try:
@@ -1392,6 +1405,8 @@ def serve(sock: socket.socket) -> None:
                     for fd in fd_list:
                         os.close(fd)
                     jobs[pid] = job.get("id", "")
+                    if job.get("role") == "learner":
+                        learners.add(pid)
                     cgroups[pid] = list(job.get("cgroups", []))
                     send({"event": "started", "id": job.get("id", ""), "pid": pid})
                     want_park = want_park or (boxed and parked is None)

@@ -553,8 +553,9 @@ class Runner:
     ) -> None:
         self.device = device
         self.prefork = prefork
-        """Let the worker fork each check's judge ahead of time, and warm up the processes
-        it parks; False only to measure what that saves (``bench/check_latency.py``)."""
+        """Let the worker fork each check's judge ahead of time, warm up the processes it
+        parks, and move a parked box into its cgroups while it replays the setup; False
+        only to measure what that saves (``bench/check_latency.py``)."""
         self.box = box
         """Run learner code in namespaces and a Landlock box (``quiz-tui doctor`` says
         which protections this kernel gives); False only for tests of the fallbacks."""
