@@ -1069,8 +1069,8 @@ def _warm_up() -> None:
     """What every check does first and costs the same for all: done while parked.
 
     The first seeding in a fresh fork looks torch's devices up, and the first
-    ``torch.save`` and ``torch.load`` import and set up their machinery (several
-    milliseconds each); after them, a job's own are cheap.
+    ``torch.save``, ``torch.load`` and tensor ``repr`` import and set up their
+    machinery (several milliseconds each); after them, a job's own are cheap.
     """
     import torch
 
@@ -1082,6 +1082,8 @@ def _warm_up() -> None:
         torch.save({"tree": "{}", "tensors": [torch.zeros(2)]}, buffer)
         buffer.seek(0)
         torch.load(buffer, map_location="cpu", weights_only=True)
+        repr(torch.zeros(2, 2, dtype=torch.long))  # printing a tensor, and expect_printed
+        repr(torch.zeros(2, 2))
 
 
 def _in_box(
