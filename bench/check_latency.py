@@ -8,6 +8,9 @@ its namespaces and Landlock box) and the judge's. Side by side, in one run:
 - warm check: box + judge, what a learner gets, back to back (the worker has no
   idle moment to park the next box) and at a learner's pace (one check every
   0.3 s: the next box is parked and waiting);
+- warm check without the pre-fork (``Runner(prefork=False)``: the judge forked per
+  check, nothing warmed up, the box moved into its cgroups before it starts), back to
+  back and paced, to see what pre-forking saves;
 - warm check without the box (namespaces and Landlock off), to see the box's cost;
 - learner's process alone (F6 Run: no judge), to see the judge's cost;
 - cold check.
@@ -56,9 +59,9 @@ def measure_times(runner: Runner, job: Job, n: int, *, gap: float = 0.0) -> list
 
 
 def _warm(
-    job: Job, n: int, *, box: bool = True, gap: float = 0.0
+    job: Job, n: int, *, box: bool = True, gap: float = 0.0, prefork: bool = True
 ) -> tuple[list[float], str, float]:
-    with Runner(device="cpu", warm=True, box=box) as warm:
+    with Runner(device="cpu", warm=True, box=box, prefork=prefork) as warm:
         started = time.perf_counter()
         warm.start()
         warm.wait_ready()
@@ -74,6 +77,8 @@ def measure(warm_n: int = 50, cold_n: int = 8, task: str = "4") -> dict[str, flo
     job = Job.for_exercise(exercise, exercise.solution)
     warm_times, sandbox, ready = _warm(job, warm_n)
     paced, _, _ = _warm(job, warm_n, gap=0.3)
+    no_prefork, _, _ = _warm(job, warm_n, prefork=False)
+    paced_no_prefork, _, _ = _warm(job, warm_n, gap=0.3, prefork=False)
     unboxed, _, _ = _warm(job, warm_n, box=False)
     learner_only, _, _ = _warm(Job.for_exercise(exercise, exercise.solution, mode="run"), warm_n)
     with Runner(device="cpu", warm=False) as cold:
@@ -88,6 +93,10 @@ def measure(warm_n: int = 50, cold_n: int = 8, task: str = "4") -> dict[str, flo
         "warm_n": len(warm_times),
         "paced_p50": percentile(paced, 50),
         "paced_p95": percentile(paced, 95),
+        "noprefork_p50": percentile(no_prefork, 50),
+        "noprefork_p95": percentile(no_prefork, 95),
+        "pacednoprefork_p50": percentile(paced_no_prefork, 50),
+        "pacednoprefork_p95": percentile(paced_no_prefork, 95),
         "unboxed_p50": percentile(unboxed, 50),
         "unboxed_p95": percentile(unboxed, 95),
         "learner_p50": percentile(learner_only, 50),
@@ -118,6 +127,8 @@ def main() -> None:
     )
     for label, key in (
         ("  one check every 0.3 s", "paced"),
+        ("  without the pre-fork ", "noprefork"),
+        ("    and every 0.3 s    ", "pacednoprefork"),
         ("  without the box      ", "unboxed"),
         ("  learner alone (Run)  ", "learner"),
     ):

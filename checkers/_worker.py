@@ -28,6 +28,7 @@ import contextlib
 import ctypes
 import errno
 import faulthandler
+import fcntl
 import io
 import json
 import linecache
@@ -47,6 +48,8 @@ from types import CodeType, TracebackType
 from typing import Any
 
 from quiz_tui.core.execution import confine, protocol
+from quiz_tui.core.execution.marks import MARKS_FD, mark, open_marks
+from quiz_tui.core.execution.marks import active as marks_on
 
 LEARNER_FILE = "<your code>"
 CHECK_FILE = "<check>"
@@ -60,6 +63,10 @@ GO_FD = 5
 PARK_IDLE = 0.02
 """Seconds without a request before the worker forks the next check's box."""
 MAX_MESSAGE = 1 << 16
+JOINED = b"joined"
+"""What the worker tells a parked box once it is in the job's cgroups."""
+_cgroups_gate = -1
+"""A parked box's end of its socket, to hear :data:`JOINED` on (-1: not parked)."""
 """Control messages are small: the job itself travels as a file (``job_path``)."""
 
 
@@ -496,7 +503,9 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     except BaseException as exc:  # the setup is not the learner's code
         return _checker_error("setup", exc)
     setup = dict(ns)
+    mark("learner: setup replayed")
 
+    _wait_for_cgroups()
     try:
         exec(_compile_learner(job["code"]), ns)
     except _core.StopRun:
@@ -513,6 +522,7 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     if os.getpid() != me:
         # A process the learner forked must not go on to report anything.
         os._exit(0)
+    mark("learner: code ran")
 
     if job.get("mode") == "run":
         return {
@@ -551,7 +561,9 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
             stdout=_core.printed(),
             recorded=recorded,
         )
+        mark("learner: facts collected")
         _facts.dump(os.path.join(os.getcwd(), _facts.FACTS_FILE), tree, tensors)
+        mark("learner: facts dumped")
     except Exception as exc:
         # Only the learner's code can have broken what the collector uses (a patched
         # builtin, a replaced torch function, a deleted folder).
@@ -566,6 +578,22 @@ def _learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
             ),
         }
     return {"status": "ok", "message": ""}
+
+
+def _wait_for_cgroups() -> None:
+    """In a parked box, wait until the worker has moved it into the job's cgroups."""
+    global _cgroups_gate
+    if _cgroups_gate < 0:
+        return
+    gate, _cgroups_gate = _cgroups_gate, -1
+    try:
+        heard = os.read(gate, 64)
+    except OSError:
+        heard = b""
+    os.close(gate)
+    if heard != JOINED:
+        os._exit(1)  # the worker is gone: run nothing outside the job's limits
+    mark("learner: in the job's cgroups")
 
 
 def _undefined(job: dict[str, Any], missing: list[str]) -> dict[str, Any]:
@@ -598,6 +626,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         setup = _fresh_setup(job)
     except BaseException as exc:
         return _checker_error("setup", exc)
+    mark("judge: setup replayed")
     if job.get("waits"):
         # Started beside the learner's process: the check, the solution and the
         # learner's code come through the go pipe once that process is gone.
@@ -605,6 +634,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         if not secret:
             os._exit(0)  # abandoned: the learner's code never got as far as a verdict
         job.update(json.loads(secret))
+        mark("judge: secret read")
     _core._state.code = job.get("code", "")
     if job.get("learner_cwd"):
         # Checks look at what the learner's code wrote (task 58's saved file).
@@ -635,8 +665,10 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
 
     try:
         tree, tensors = _facts.read(os.path.join(os.getcwd(), _facts.FACTS_FILE))
+        mark("judge: facts read")
         try:
             names, records = _facts.restore(tree, tensors, setup=setup, classes=reference_class)
+            mark("judge: facts restored")
         except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
             # A hand-made facts file (unhashable keys, impossible values): the learner's
             # process wrote it, so it is the learner's error, not the exercise's.
@@ -712,6 +744,7 @@ def _judge(job: dict[str, Any]) -> dict[str, Any]:
         if wrong_type:
             return {"status": "fail", "message": wrong_type}
         return _checker_error("check", exc)
+    mark("judge: check ran")
     return {
         "status": "pass",
         "message": _core.t("All checks passed.", "全部检查通过。"),
@@ -820,6 +853,7 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     _join_cgroups(job.get("cgroups", []))
     events_fd, trace_fd = _take_fds(job, fds)
     judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
+    mark(f"{'judge' if judging else 'learner'}: forked")
     _write(events_fd, protocol.Started(pid=os.getpid()))
     box = job.get("box")
     if not judging and isinstance(box, dict):
@@ -831,8 +865,11 @@ def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
     _run_job_here(job, events_fd, trace_fd, judging)
 
 
-def _take_fds(job: dict[str, Any], fds: dict[str, int]) -> tuple[int, int]:
-    """Put the job's pipes on fixed numbers (stdio, 3 events, 4 trace, 5 go); close the rest."""
+def _take_fds(
+    job: dict[str, Any], fds: dict[str, int], *, keep: tuple[int, ...] = ()
+) -> tuple[int, int]:
+    """Put the job's pipes on fixed numbers (stdio, 3 events, 4 trace, 5 go); close the
+    rest but ``keep``."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(fds["stdout"], 1)
@@ -848,7 +885,13 @@ def _take_fds(job: dict[str, Any], fds: dict[str, int]) -> tuple[int, int]:
         moved[name] = (temp, target)
     for temp, target in moved.values():
         os.dup2(temp, target)
-    os.closerange(GO_FD + 1 if "go" in fds else GO_FD, 65536)
+    first = GO_FD + 1 if "go" in fds else GO_FD
+    if marks_on():  # bench/profile_check.py: keep the marks file open
+        keep = (*keep, MARKS_FD)
+    for fd in sorted(k for k in keep if k >= first):
+        os.closerange(first, fd)
+        first = fd + 1
+    os.closerange(first, 65536)
     if "go" in fds:
         job["waits"] = True
     os.set_inheritable(events_fd, True)
@@ -876,14 +919,26 @@ class _Parked:
         return int(data) if data.strip().isdigit() else 0
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
-        """Hand the parked box its job: it joins the job's cgroups, then runs it."""
+        """Hand the parked box its job, then move it into the job's cgroups.
+
+        Moving a process between cgroups waits for the kernel (about 10 ms), so the
+        box replays the trusted setup meanwhile; it runs the learner's code only
+        once it hears :data:`JOINED` (see :func:`_wait_for_cgroups`).
+        """
         members = [self.pid, self.box_pid()]
+        message = json.dumps({"job_path": job_path}).encode()
+        overlap = bool(job.get("prefork", True))  # off: the old order, to measure it
+        if overlap:
+            socket.send_fds(self.sock, [message], fds)
         for folder in job.get("cgroups", []):
             for pid in members:
                 path = os.path.join(folder, "cgroup.procs")
                 with contextlib.suppress(OSError), open(path, "w") as f:
                     f.write(str(pid))
-        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+        if not overlap:
+            socket.send_fds(self.sock, [message], fds)
+        with contextlib.suppress(OSError):
+            self.sock.send(JOINED)
         self.sock.close()
 
     def discard(self) -> None:
@@ -893,7 +948,7 @@ class _Parked:
         _kill_tree(self.pid)
 
 
-def _park(close_in_child: Callable[[], None]) -> _Parked | None:
+def _park(close_in_child: Callable[[], None], *, warm: bool = True) -> _Parked | None:
     """Fork the next learner's box and leave it waiting (None if it cannot be made)."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid_r, pid_w = os.pipe()
@@ -919,7 +974,7 @@ def _park(close_in_child: Callable[[], None]) -> _Parked | None:
                 os.close(pid_w)
 
             status = confine.run_contained(
-                lambda: _wait_parked(theirs, pid_w, entered), on_start=told
+                lambda: _wait_parked(theirs, pid_w, entered, warm=warm), on_start=told
             )
         finally:
             os._exit(status)
@@ -928,24 +983,107 @@ def _park(close_in_child: Callable[[], None]) -> _Parked | None:
     return _Parked(pid, ours, pid_r)
 
 
-def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str]) -> int:
+def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str], *, warm: bool) -> int:
     """The parked box's pid 1: wait for a job, then run the learner's side of it."""
     with contextlib.suppress(OSError):
         os.close(pid_w)
     with contextlib.suppress(OSError, AttributeError):  # die with the process that waits on us
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if warm:
+        _warm_up()
     try:
         msg, fd_list, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 8)
     except OSError:
         return 0
-    sock.close()
     if not msg:
+        sock.close()
         return 0  # discarded: the worker is closing
+    mark("learner: parked box got its job")
+    global _cgroups_gate
+    _cgroups_gate = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, 100)
+    sock.close()
     job = _read_job(json.loads(msg)["job_path"])
-    events_fd, trace_fd = _take_fds(job, dict(zip(FD_NAMES, fd_list, strict=False)))
+    fds = dict(zip(FD_NAMES, fd_list, strict=False))
+    events_fd, trace_fd = _take_fds(job, fds, keep=(_cgroups_gate,))
     # The runner knows this box by its outer pid (from the worker); this one is 1.
     _write(events_fd, protocol.Started(pid=os.getpid()))
     return _in_box(job, job["box"], entered, events_fd, trace_fd)
+
+
+class _ParkedJudge:
+    """A judge forked ahead of time, in a session of its own, waiting for its job.
+
+    A judge is forked while the learner's process runs, and on two cores that
+    fork (about 20 ms for a process with torch loaded) slows the learner's code
+    down. Parked, it is forked while nothing runs; a check then only hands it
+    the job and its pipes, and it joins the job's cgroups itself (it runs no
+    learner code, so it needs no box).
+    """
+
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock
+
+    def dispatch(self, job_path: str, fds: list[int]) -> None:
+        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+        self.sock.close()
+
+    def discard(self) -> None:
+        self.sock.close()  # the judge reads nothing and exits
+        _kill_tree(self.pid)
+
+
+def _park_judge(close_in_child: Callable[[], None]) -> _ParkedJudge | None:
+    """Fork the next check's judge and leave it waiting (None if it cannot be made)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        pid = os.fork()
+    except OSError:
+        for s in (ours, theirs):
+            s.close()
+        return None
+    if pid == 0:
+        try:
+            close_in_child()
+            ours.close()
+            os.setsid()
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            _warm_up()
+            try:
+                msg, fd_list, _flags, _addr = socket.recv_fds(theirs, MAX_MESSAGE, 8)
+            except OSError:
+                msg, fd_list = b"", []
+            theirs.close()
+            if msg:
+                mark("judge: parked judge got its job")
+                job = _read_job(json.loads(msg)["job_path"])
+                run_job(job, dict(zip(FD_NAMES, fd_list, strict=False)))
+        finally:
+            os._exit(0)
+    theirs.close()
+    return _ParkedJudge(pid, ours)
+
+
+def _warm_up() -> None:
+    """What every check does first and costs the same for all: done while parked.
+
+    The first seeding in a fresh fork looks torch's devices up, and the first
+    ``torch.save``, ``torch.load`` and tensor ``repr`` import and set up their
+    machinery (several milliseconds each); after them, a job's own are cheap.
+    """
+    import torch
+
+    with contextlib.suppress(Exception):
+        _seed_everything(0)
+        # The facts' way there and back (torch.save, the restricted torch.load): their
+        # first use imports and builds what later ones reuse.
+        buffer = io.BytesIO()
+        torch.save({"tree": "{}", "tensors": [torch.zeros(2)]}, buffer)
+        buffer.seek(0)
+        torch.load(buffer, map_location="cpu", weights_only=True)
+        repr(torch.zeros(2, 2, dtype=torch.long))  # printing a tensor, and expect_printed
+        repr(torch.zeros(2, 2))
 
 
 def _in_box(
@@ -1013,6 +1151,8 @@ def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: b
         cache_dir=data.get("cache", ""),
     )
     result: dict[str, Any]
+    role = "judge" if judging else "learner"
+    mark(f"{role}: ready to run")
     try:
         import torch
 
@@ -1066,6 +1206,7 @@ def _run_job_here(job: dict[str, Any], events_fd: int, trace_fd: int, judging: b
                 result["status"], str(result.get("message", "")), **common
             )
         _write(events_fd, event)
+        mark(f"{role}: result written")
     except (protocol.ProtocolError, TypeError, ValueError) as exc:
         fallback = _checker_error("report", exc)
         _write(events_fd, protocol.make_verdict("checker_error", fallback["message"]) if judging
@@ -1125,6 +1266,12 @@ def preload() -> None:
 
     # Slow to work out (about 0.1 s), so found once here and inherited by every box.
     confine.default_read_only_paths()
+    # The misconception catalogue (TOML) is read on first use: read it once, here.
+    from checkers import _mistakes
+
+    for lang in _mistakes.languages():
+        _mistakes.entries(lang)
+    _mistakes._patterns()
 
 
 def _set_subreaper() -> None:
@@ -1169,11 +1316,14 @@ def serve(sock: socket.socket) -> None:
     """Each running job's cgroup folders, to empty them if the app goes away."""
     parked: _Parked | None = None
     """The next learner's box, made once the first boxed job showed it is wanted."""
+    parked_judge: _ParkedJudge | None = None
+    """The next check's judge, made once the first judge that may wait parked was asked for."""
 
     def close_in_child() -> None:
         _child_after_fork(sock, sel, wake_r, wake_w)
-        if parked is not None:
-            parked.sock.close()
+        for waiting in (parked, parked_judge):
+            if waiting is not None:
+                waiting.sock.close()
 
     def send(event: dict[str, Any]) -> None:
         try:
@@ -1194,14 +1344,28 @@ def serve(sock: socket.socket) -> None:
             flush=True,
         )
     send({"event": "ready", "pid": os.getpid()})
-    want_park = False
+    want_park = want_judge = just_parked = False
+    learners: set[int] = set()
+    """The running jobs that are a learner's process (the others are judges)."""
+    warm = True
+    """Whether parked processes warm up (off with the runner's ``prefork=False``)."""
     while True:
-        ready = sel.select(timeout=PARK_IDLE if want_park else 1.0)
-        if not ready and want_park and not jobs:
-            # Idle, with no check running: make the next check's box now, off every
-            # check's critical path (a fork while a check runs would slow it).
-            parked = _park(close_in_child)
+        wanted = want_park or want_judge
+        ready = sel.select(timeout=(0 if just_parked else PARK_IDLE) if wanted else 1.0)
+        just_parked = False
+        learners &= set(jobs)
+        asked = any(key.data == "sock" for key, _ in ready)
+        if want_park and not learners and not asked and (jobs or not ready):
+            # No learner's process running: make the next check's box now, off every
+            # check's critical path (while a judge runs, on the other core), then look
+            # for a request again before the next fork.
+            parked = _park(close_in_child, warm=warm)
             want_park = False
+            just_parked = True
+        elif not ready and want_judge and not jobs:
+            parked_judge = _park_judge(close_in_child)
+            want_judge = False
+            just_parked = True
         for key, _ in ready:
             if key.data == "sock":
                 try:
@@ -1209,20 +1373,28 @@ def serve(sock: socket.socket) -> None:
                 except OSError:
                     msg, fd_list = b"", []
                 if not msg:
-                    if parked is not None:
-                        parked.discard()
+                    for waiting in (parked, parked_judge):
+                        if waiting is not None:
+                            waiting.discard()
                     _shut_down(jobs, cgroups)
                     os._exit(0)
                 request = json.loads(msg)
                 op = request.get("op")
                 if op == "run":
                     job = _read_job(request["job_path"])
+                    mark(f"zygote: got {job.get('role')}")
                     fds = dict(zip(FD_NAMES, fd_list, strict=False))
                     boxed = job.get("role") == "learner" and isinstance(job.get("box"), dict)
+                    warm = bool(job.get("prefork", True))
+                    judge = job.get("role") == "judge" and warm
                     if boxed and parked is not None and _alive(parked.pid):
                         pid = parked.pid
                         parked.dispatch(job, request["job_path"], fd_list)
                         parked = None
+                    elif judge and parked_judge is not None and _alive(parked_judge.pid):
+                        pid = parked_judge.pid
+                        parked_judge.dispatch(request["job_path"], fd_list)
+                        parked_judge = None
                     else:
                         pid = os.fork()
                         if pid == 0:
@@ -1231,12 +1403,16 @@ def serve(sock: socket.socket) -> None:
                                 run_job(job, fds)
                             finally:
                                 os._exit(0)
+                    mark(f"zygote: handed {job.get('role')} over")
                     for fd in fd_list:
                         os.close(fd)
                     jobs[pid] = job.get("id", "")
+                    if job.get("role") == "learner":
+                        learners.add(pid)
                     cgroups[pid] = list(job.get("cgroups", []))
                     send({"event": "started", "id": job.get("id", ""), "pid": pid})
                     want_park = want_park or (boxed and parked is None)
+                    want_judge = want_judge or (judge and parked_judge is None)
                 elif op == "ping":
                     for fd in fd_list:
                         os.close(fd)
@@ -1244,7 +1420,8 @@ def serve(sock: socket.socket) -> None:
             else:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 4096)
-        _reap(jobs, cgroups, send, keep={parked.pid} if parked is not None else set())
+        kept = {p.pid for p in (parked, parked_judge) if p is not None}
+        _reap(jobs, cgroups, send, keep=kept)
 
 
 def _shut_down(jobs: dict[int, str], cgroups: dict[int, list[str]]) -> None:
@@ -1332,6 +1509,7 @@ def main(argv: list[str]) -> None:
         fd = int(argv[argv.index("--socket") + 1])
         sock = socket.socket(fileno=fd)
         preload()
+        open_marks(fixed=True)
         serve(sock)
     elif argv[:1] == ["once"]:
         request = json.loads(sys.stdin.buffer.read())

@@ -66,8 +66,10 @@ SHARED_WITH_THE_WORKER = {
     "quiz_tui.core.execution",
     "quiz_tui.core.execution.protocol",
     "quiz_tui.core.execution.confine",
+    "quiz_tui.core.execution.marks",
 }
-"""The torch-free modules both sides of the fork share: the protocol and the box."""
+"""The torch-free modules both sides of the fork share: the protocol, the box and the
+profile's timestamps."""
 
 
 def test_checkers_know_nothing_of_the_app_but_the_shared_protocol() -> None:

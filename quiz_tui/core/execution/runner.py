@@ -38,6 +38,7 @@ import msgspec
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.execution import protocol
 from quiz_tui.core.execution.codetext import clean_code
+from quiz_tui.core.execution.marks import mark, open_marks
 from quiz_tui.core.execution.sandbox import (
     JobLimits,
     Sandbox,
@@ -548,8 +549,13 @@ class Runner:
         log_path: Path | None = None,
         threads: int | None = None,
         box: bool = True,
+        prefork: bool = True,
     ) -> None:
         self.device = device
+        self.prefork = prefork
+        """Let the worker fork each check's judge ahead of time, warm up the processes it
+        parks, and move a parked box into its cgroups while it replays the setup; False
+        only to measure what that saves (``bench/check_latency.py``)."""
         self.box = box
         """Run learner code in namespaces and a Landlock box (``quiz-tui doctor`` says
         which protections this kernel gives); False only for tests of the fallbacks."""
@@ -575,6 +581,7 @@ class Runner:
         self.worker_exit_listeners: list[Callable[[], None]] = []
         """Called (from a background thread) when the warm worker dies unexpectedly."""
         self._closed = False
+        open_marks()
 
     @property
     def sandbox_name(self) -> str:
@@ -668,6 +675,7 @@ class Runner:
         byte-order mark, CRLF line endings, mixed tabs), once, so that both of the
         job's processes and every message read the same text, line for line.
         """
+        mark("runner: run called")
         job = replace(job, code=clean_code(job.code))
         if job.mode == "check" and job.starter is not None and is_untouched(job.code, job.starter):
             return Result(
@@ -691,10 +699,12 @@ class Runner:
     ) -> Result:
         job_id = f"job-{next(self._ids)}"
         workdir = Path(tempfile.mkdtemp(prefix="quiz-tui-"))
+        mark("runner: folder made")
         try:
             return self._run_in(job, job_id, workdir, on_event, cancel)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+            mark("runner: folder removed")
 
     def _prepare(
         self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None
@@ -788,6 +798,7 @@ class Runner:
             "data": self.data.for_job(),
             "lib": job.lib,
             "box": self._box(job) if role == "learner" and self.box else None,
+            "prefork": self.prefork,
         }
 
     def _box(self, job: Job) -> dict[str, list[str]]:
@@ -810,6 +821,8 @@ class Runner:
                         # it now rather than let the check wait out its whole limit.
                         self._replace_stuck(zygote)
                         continue
+                    if ping:
+                        mark("runner: worker answered a ping")
                     with contextlib.suppress(RunnerError):
                         return zygote.launch(job_id, job_path, fds)
                 elif not zygote.dead:
@@ -927,6 +940,7 @@ class Runner:
             cgroups = sandbox.prepare(job_id, limits)
         if isinstance(sandbox, WatchSandbox) and self._zygote is not None:
             sandbox.set_baseline(self._zygote.anonymous_bytes)
+        mark(f"runner: {role} cgroups made")
         payload = self._payload(job, job_id, workdir, cgroups, role)
         if waits:
             # Nothing secret is on disk while the learner's process runs: the judge
@@ -935,6 +949,7 @@ class Runner:
                 payload[key] = ""
         job_path = workdir / f"{role}.json"
         job_path.write_text(json.dumps(payload), "utf-8")
+        mark(f"runner: {role} job written")
 
         pipes = [os.pipe() for _ in range(4)]
         read_ends = [r for r, _ in pipes]
@@ -955,6 +970,7 @@ class Runner:
         finally:
             for w in give:
                 os.close(w)
+        mark(f"runner: {role} sent to the worker")
         folder = workdir / "work" if role == "learner" else None
         return _Phase(job, job_id, role, sandbox, launched, read_ends, go_write, folder)
 
@@ -978,6 +994,7 @@ class Runner:
             finally:
                 os.close(phase.go)
                 phase.go = -1
+            mark("runner: secret sent")
         outcome = _Outcome()
         captures = (_Capture(OUTPUT_LIMIT), _Capture(OUTPUT_LIMIT))
         pid: int | None = None
@@ -1052,8 +1069,10 @@ class Runner:
                 # worker (or the spawn), never from a pid the job itself reports.
                 if outcome.started is None:
                     outcome.started = time.monotonic()
+                    mark(f"runner: {role} started seen")
             elif isinstance(event, protocol.LearnerDone | protocol.Verdict):
                 if outcome.result is None:
+                    mark(f"runner: {role} result seen")
                     outcome.result = msgspec.structs.asdict(event)
                     outcome.result["checks"] = [
                         msgspec.structs.asdict(c) for c in getattr(event, "checks", [])
@@ -1370,7 +1389,7 @@ class Runner:
 
 _WORKER_ENV = re.compile(
     r"PATH|HOME|LANG|LANGUAGE|TZ|TERM|VIRTUAL_ENV|PYTHONPATH|PYTHONHASHSEED|LD_LIBRARY_PATH"
-    r"|QUIZ_TUI_HOME"
+    r"|QUIZ_TUI_HOME|QUIZ_TUI_MARKS"
     r"|LC_\w+|CUDA_\w+|NVIDIA_\w+|OMP_\w+|MKL_\w+|OPENBLAS_\w+|KMP_\w+|TORCH_\w+"
 )
 

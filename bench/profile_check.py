@@ -1,0 +1,127 @@
+"""Where a warm check's milliseconds go: timestamps along the path, median over many checks.
+
+Every process of a check (the runner, the zygote, the learner's box, the judge)
+appends ``<monotonic time> <label>`` to one file (``quiz_tui.core.execution.marks``,
+on with ``QUIZ_TUI_MARKS``). This prints, for each mark, its median time since
+the check was asked for and the median step from the mark before it, in the
+order they happen.
+
+    .venv/bin/python bench/profile_check.py [--task 4] [--n 30] [--gap 0.3]
+
+``--gap 0`` runs checks back to back (no idle moment for the worker to park the
+next check's processes); the default paces them as a learner would.
+
+Where the milliseconds went (2-core x86_64, cgroup sandbox, checks 0.3 s apart,
+median of 30; issue #15). Task 4 in all, 34.5 ms from ``run()`` to its return:
+
+==========  ===================================================================
+ ms          step
+==========  ===================================================================
+ 2.7         runner: temp folder, two cgroup folders, two job files, a ping
+             to the worker, both jobs sent
+ 0.4         zygote hands the parked box its job (fds over its socket)
+ 3.0         box: its pipes on fixed numbers, ``started``, environment, Landlock
+ 1.1         setup replay (task 39: 4.0, it builds a LeNet)
+ ~7          waiting for the worker to move the box into the job's cgroups: a
+             cgroup move waits on the kernel (7-12 ms); it overlaps the two
+             steps above, and the learner's code starts only after it
+ 0.3         the learner's code (task 4)
+ 0.7         facts collected and dumped (``torch.save``)
+ 2.2         runner: learner's result read, learner's group killed, its
+             cgroups released, a ping; then the secret sent to the judge
+ 0.2         judge reads the secret (it replayed the setup meanwhile)
+ 1.1         judge reads and restores the facts (restricted ``torch.load``)
+ 3.9         the check itself (task 39: 34 ms, the check's own work)
+ ~2          verdict written and read by the runner
+ 3           runner: judge killed, cgroups released, temp folder removed
+==========  ===================================================================
+
+Before the pre-fork (``Runner(prefork=False)``) the same check took about 85 ms
+with these marks on: the judge was forked while the learner's code ran (20 ms of
+the zygote's time on a 2-core machine), the box joined its cgroups before it
+started (+14 ms), and the first seeding (7 ms), ``torch.save`` (6 ms),
+``torch.load`` (11 ms) and tensor ``repr`` (4 ms) in each fresh process were
+paid on the critical path; a parked process now pays them while it waits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def profile(task: str, n: int, gap: float) -> list[tuple[str, float, float, int]]:
+    """(label, median ms since the check was asked for, median ms since the mark before,
+    in how many checks the mark was seen: a parked process's marks and a freshly forked
+    one's are two paths, and a check takes one of them)."""
+    marks_file = Path(tempfile.mkdtemp(prefix="quiz-tui-marks-")) / "marks.txt"
+    os.environ["QUIZ_TUI_MARKS"] = str(marks_file)
+    from quiz_tui.core.content.packs import load_builtin
+    from quiz_tui.core.execution.marks import mark
+    from quiz_tui.core.execution.runner import Job, Runner
+    from quiz_tui.core.model import Status
+
+    exercise = load_builtin().find(task)
+    assert exercise is not None
+    job = Job.for_exercise(exercise, exercise.solution)
+    with Runner(device="cpu", warm=True) as runner:
+        runner.start()
+        runner.wait_ready()
+        for _ in range(3):
+            runner.run(job)
+        time.sleep(0.2)
+        mark("bench: measuring")
+        for _ in range(n):
+            time.sleep(gap)
+            result = runner.run(job)
+            mark("runner: run returned")
+            if result.status is not Status.PASS:
+                raise SystemExit(f"the reference solution did not pass: {result.message}")
+    lines = marks_file.read_text().splitlines()
+    runs: list[dict[str, float]] = []
+    measuring = False
+    for line in lines:
+        stamp, _, label = line.partition(" ")
+        if label == "bench: measuring":
+            measuring = True
+        elif measuring and label == "runner: run called":
+            runs.append({})
+        if measuring and runs and label not in runs[-1]:
+            runs[-1][label] = float(stamp)
+    offsets: dict[str, list[float]] = defaultdict(list)
+    for run in runs:
+        start = run["runner: run called"]
+        for label, stamp in run.items():
+            offsets[label].append((stamp - start) * 1000)
+    order = sorted(offsets, key=lambda label: statistics.median(offsets[label]))
+    rows = []
+    before = 0.0
+    for label in order:
+        at = statistics.median(offsets[label])
+        rows.append((label, at, at - before, len(offsets[label])))
+        before = at
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--task", default="4")
+    parser.add_argument("--n", type=int, default=30)
+    parser.add_argument("--gap", type=float, default=0.3, help="seconds between checks")
+    args = parser.parse_args()
+    print(f"task {args.task}, {args.n} checks, {args.gap} s apart; median ms")
+    print(f"{'at':>7} {'step':>6} {'seen':>4}  mark")
+    for label, at, step, seen in profile(args.task, args.n, args.gap):
+        print(f"{at:7.1f} {step:+6.1f} {seen:4}  {label}")
+
+
+if __name__ == "__main__":
+    main()
