@@ -1,7 +1,7 @@
 """Where a warm check's milliseconds go: timestamps along the path, median over many checks.
 
 Every process of a check (the runner, the zygote, the learner's box, the judge)
-appends ``<monotonic time> <label>`` to one file (``quiz_tui.core.execution.marks``,
+appends ``<monotonic time> <label>`` to one file (``quiz_tui.core.execution.timing``,
 on with ``QUIZ_TUI_MARKS``). This prints, for each mark, its median time since
 the check was asked for and the median step from the mark before it, in the
 order they happen.
@@ -65,8 +65,8 @@ def profile(task: str, n: int, gap: float) -> list[tuple[str, float, float, int]
     marks_file = Path(tempfile.mkdtemp(prefix="quiz-tui-marks-")) / "marks.txt"
     os.environ["QUIZ_TUI_MARKS"] = str(marks_file)
     from quiz_tui.core.content.packs import load_builtin
-    from quiz_tui.core.execution.marks import mark
     from quiz_tui.core.execution.runner import Job, Runner
+    from quiz_tui.core.execution.timing import mark
     from quiz_tui.core.model import Status
 
     exercise = load_builtin().find(task)

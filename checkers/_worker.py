@@ -48,8 +48,8 @@ from types import CodeType, TracebackType
 from typing import Any
 
 from quiz_tui.core.execution import confine, protocol
-from quiz_tui.core.execution.marks import MARKS_FD, mark, open_marks
-from quiz_tui.core.execution.marks import active as marks_on
+from quiz_tui.core.execution.timing import MARKS_FD, mark, open_marks
+from quiz_tui.core.execution.timing import active as marks_on
 
 LEARNER_FILE = "<your code>"
 CHECK_FILE = "<check>"

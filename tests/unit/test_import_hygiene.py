@@ -66,7 +66,7 @@ SHARED_WITH_THE_WORKER = {
     "quiz_tui.core.execution",
     "quiz_tui.core.execution.protocol",
     "quiz_tui.core.execution.confine",
-    "quiz_tui.core.execution.marks",
+    "quiz_tui.core.execution.timing",
 }
 """The torch-free modules both sides of the fork share: the protocol, the box and the
 profile's timestamps."""

@@ -38,7 +38,6 @@ import msgspec
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.execution import protocol
 from quiz_tui.core.execution.codetext import clean_code
-from quiz_tui.core.execution.marks import mark, open_marks
 from quiz_tui.core.execution.sandbox import (
     JobLimits,
     Sandbox,
@@ -47,6 +46,7 @@ from quiz_tui.core.execution.sandbox import (
     choose_sandbox,
     kill_group,
 )
+from quiz_tui.core.execution.timing import mark, open_marks
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
     CheckItem,
