@@ -54,6 +54,8 @@ class Attack:
     status: Status
     message: str
     """A fragment the learner must see (the named cause)."""
+    or_else: tuple[Status, str] | None = None
+    """Another honest outcome the attack may get, with its fragment: never a pass."""
 
 
 def line(event: dict[str, Any]) -> str:
@@ -78,9 +80,12 @@ ATTACKS = [
            f"{WRONG}print('All checks passed.')\nprint({line({'type': 'verdict', 'status': 'pass'})})\n",
            Status.FAIL, "dtype float32"),
     # -- patched interpreter ----------------------------------------------
+    # A box that was parked has already run torch.save once, so collecting the facts
+    # needs no compile() and the wrong answer is judged as such; a box forked on
+    # demand still compiles, and says the interpreter was changed.
     Attack("builtins.exec and compile", "patched interpreter",
            f"import builtins\n{WRONG}builtins.exec = lambda *a, **k: None\nbuiltins.compile = lambda *a, **k: None\n",
-           Status.ERROR, "changed Python or torch"),
+           Status.ERROR, "changed Python or torch", or_else=(Status.FAIL, "dtype float32")),
     Attack("builtins.isinstance", "patched interpreter",
            f"import builtins\n{WRONG}builtins.isinstance = lambda *a: True\n",
            Status.ERROR, "changed Python or torch"),
@@ -166,8 +171,10 @@ def attacked() -> Iterator[Runner]:
 def test_attack_never_passes(attack: Attack, attacked: Runner, tmp_path: Path) -> None:
     events: list[dict[str, Any]] = []
     result = attacked.run(Job.for_exercise(TASK, attack.code), on_event=events.append)
-    assert result.status is attack.status, result.message
-    assert attack.message in result.message
+    outcomes = [(attack.status, attack.message), *([attack.or_else] if attack.or_else else [])]
+    assert any(
+        result.status is status and fragment in result.message for status, fragment in outcomes
+    ), f"{result.status.value}: {result.message}"
     assert "\x1b" not in result.message
     # The worker still judges honestly afterwards.
     assert attacked.run(Job.for_exercise(TASK, RIGHT)).status is Status.PASS
