@@ -35,7 +35,7 @@ def show_result(result: Result, code: str) -> Callable[[Pilot[None]], Any]:
         # Let the edit settle (it clears the verdict layout) before the verdict arrives.
         await wait_for(pilot, lambda: app._saved_code == code, timeout=5)
         app.post_message(CheckFinished(app.current, code, result, "check"))
-        await wait_for(pilot, lambda: app._last_result is result)
+        await wait_for(pilot, lambda: app.last_result is result)
         await pilot.pause(0.2)
 
     return run_before

@@ -22,6 +22,7 @@ from quiz_tui.screens.exam import ExamForm, ExamIntro, ResumeExam
 from quiz_tui.screens.progress import ProgressScreen
 from quiz_tui.widgets.loss_chart import chart_lines
 from tests.ui.conftest import checked, hint_texts, panel_text, screen_text, started, wait_for
+from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
 SMALL, LARGE = (80, 24), (120, 40)
@@ -87,7 +88,7 @@ async def test_the_image_of_task_56_comes_after_the_message_and_checklist(
     async with app.run_test(size=size) as pilot:
         await started(pilot)
         await _post(app, RESULT_56)
-        await wait_for(pilot, lambda: app._last_result is RESULT_56)
+        await wait_for(pilot, lambda: app.last_result is RESULT_56)
         await pilot.pause(0.2)
         rows = screen_text(app).splitlines()
 
@@ -264,7 +265,10 @@ async def test_focus_is_visible_on_the_panels_and_the_filter(
 # -- 9. small things -------------------------------------------------------------------
 
 
-async def test_f3_switches_the_verdicts_own_words(make_app: Callable[..., QuizApp]) -> None:
+async def test_f3_switches_the_verdicts_own_words(
+    make_app: Callable[..., QuizApp], fake_runner: FakeRunner
+) -> None:
+    fake_runner.script(WRONG_4, wrong_dtype_4)
     app = make_app("4")
     async with app.run_test(size=SMALL) as pilot:
         await started(pilot)
