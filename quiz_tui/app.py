@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from quiz_tui.core.content.packs import Library, TaskRef
-    from quiz_tui.core.execution.runner import Job, Runner
+    from quiz_tui.core.execution.runner import Runner
     from quiz_tui.core.model import Exercise, Lang, Pack, Result
     from quiz_tui.core.state.data import DataSource
     from quiz_tui.core.state.exam import Exam, ExamBook, ExamPlan, ExamState, Report
@@ -392,7 +392,7 @@ class QuizApp(App[None]):
         """Read every pack folder again (after editing exercise files)."""
         if self.session is None:
             return
-        self._save_draft()
+        self.save_draft()
         self._reload()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -537,7 +537,7 @@ class QuizApp(App[None]):
                            "考试期间只能打开考试中的题目。"), severity="warning")  # fmt: skip
             return
         if self.current is not None:
-            self._save_draft()
+            self.save_draft()
             self._account_time()
         self.current = ref
         self._opened_at = self.clock()
@@ -621,11 +621,11 @@ class QuizApp(App[None]):
         if self._save_timer is not None:
             self._save_timer.stop()
         if now - self._dirty_since >= DRAFT_MAX_DELAY:
-            self._save_draft()
+            self.save_draft()
         else:
-            self._save_timer = self.set_timer(DRAFT_PAUSE, self._save_draft)
+            self._save_timer = self.set_timer(DRAFT_PAUSE, self.save_draft)
 
-    def _save_draft(self) -> None:
+    def save_draft(self) -> None:
         self._dirty_since = None
         if self.session is None or self.current is None:
             return
@@ -668,10 +668,7 @@ class QuizApp(App[None]):
                 )
             )
             return
-        self._save_draft()
-        from quiz_tui.core.execution.runner import Job
-
-        job = Job.for_exercise(self.current.exercise, code, mode=cast(Any, mode), lang=self.lang)
+        self.save_draft()
         self.checking = mode
         self._cancel = threading.Event()
         self._losses = []
@@ -681,19 +678,26 @@ class QuizApp(App[None]):
         else:
             self.result_panel.show_running(self.lang, mode, warm)
         self.refresh_bindings()
-        self._run_job(self.current, code, job, mode, self._cancel)
+        self._run_job(self.current, code, mode, self.lang, self._cancel)
 
     @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
     def _run_job(
-        self, ref: TaskRef, code: str, job: Job, mode: str, cancel: threading.Event
+        self, ref: TaskRef, code: str, mode: str, lang: Lang, cancel: threading.Event
     ) -> None:
+        """Check (or run) through the one check service; the verdict comes back as a message
+        and is recorded on the UI thread, where the exam or practice decides how."""
+        from quiz_tui.core.execution.checking import CheckService
+
         self._runner_ready.wait()
         assert self.runner is not None
 
         def forward(event: dict[str, Any]) -> None:
             self.post_message(CheckProgressed(event))
 
-        result = self.runner.run(job, on_event=forward, cancel=cancel)
+        service = CheckService(self.runner, lang)
+        result = service.check(
+            ref.exercise, code, mode=cast(Any, mode), on_event=forward, cancel=cancel
+        )
         self.post_message(CheckFinished(ref, code, result, mode))
 
     def on_check_progressed(self, message: CheckProgressed) -> None:
@@ -827,7 +831,7 @@ class QuizApp(App[None]):
                 self.session.solution_shown(ref)
                 editor = self.editor
                 editor.replace(ref.exercise.solution.lstrip("\n"), (0, 0), editor.document.end)
-                self._save_draft()
+                self.save_draft()
                 self._refresh_progress()
 
         from quiz_tui.screens.confirm import Confirm
@@ -941,7 +945,7 @@ class QuizApp(App[None]):
                 severity="error",
             )
             return
-        self._save_draft()
+        self.save_draft()
         editor = self.editor
         with tempfile.NamedTemporaryFile(
             "w", suffix=f"_task{self.current.exercise.number}.py", delete=False, encoding="utf-8"
@@ -969,7 +973,7 @@ class QuizApp(App[None]):
             path.unlink(missing_ok=True)
         if code != editor.text:
             editor.replace(code, (0, 0), editor.document.end)
-        self._save_draft()
+        self.save_draft()
         self.action_check()
 
     def action_view_image(self) -> None:
@@ -1059,7 +1063,7 @@ class QuizApp(App[None]):
             self.notify(f"The exam's pack {exam.pack!r} is not loaded.", severity="error")
             return
         refs = [TaskRef(pack, ex) for ex_id in exam.exercise_ids if (ex := pack.find(ex_id))]
-        self._save_draft()
+        self.save_draft()
         self._account_time()
         from quiz_tui.core.state.exam_run import ExamRun
 
@@ -1142,7 +1146,7 @@ class QuizApp(App[None]):
         if run is None or run.grading:
             return
         run.grading = True
-        self._save_draft()
+        self.save_draft()
         self._account_time()
         self._cancel.set()
         self.editor.read_only = True
@@ -1214,13 +1218,13 @@ class QuizApp(App[None]):
     # -- quitting ---------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        self._save_draft()
+        self.save_draft()
         self._account_time()
         self._cancel.set()
         self.exit()
 
     def on_unmount(self) -> None:
-        self._save_draft()
+        self.save_draft()
         if self.runner is not None and self._worker_died in self.runner.worker_exit_listeners:
             self.runner.worker_exit_listeners.remove(self._worker_died)
         if self.session is not None and self.session.store is not None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class ActionCommands(Provider):
     """The app's actions by their plain names: only those that can be used now."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+    def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: QuizApp = self.app  # type: ignore[assignment]
         return [
             (a.name, partial(app.run_action, a.action), a.palette_help)
@@ -26,12 +26,12 @@ class ActionCommands(Provider):
         ]
 
     async def discover(self) -> Hits:
-        for name, command, help_text in self._commands():
+        for name, command, help_text in self.commands():
             yield DiscoveryHit(name, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, command, help_text in self._commands():
+        for name, command, help_text in self.commands():
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), command, help=help_text)

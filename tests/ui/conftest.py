@@ -24,6 +24,11 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: f
     raise AssertionError("the app did not reach the expected state in time")
 
 
+def notified(app: QuizApp, text: str) -> bool:
+    """Whether a notification on screen now contains ``text`` (Textual keeps no public list)."""
+    return any(text in str(n.message) for n in app._notifications)
+
+
 def panel_text(app: QuizApp) -> str:
     """Everything the result panel shows, as plain text."""
     from rich.text import Text

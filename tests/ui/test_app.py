@@ -17,7 +17,7 @@ from quiz_tui.core.model import Result, Status
 from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.progress import ProgressScreen
-from tests.ui.conftest import checked, hint_texts, panel_text, started, wait_for
+from tests.ui.conftest import checked, hint_texts, notified, panel_text, started, wait_for
 from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
@@ -119,7 +119,7 @@ async def test_hints_come_one_at_a_time(make_app: Callable[..., QuizApp]) -> Non
         assert len(hint_texts(app)) == 2 and hint_texts(app)[1].startswith("💡 Hint 2.")
         await pilot.press("f7")  # no third hint
         await pilot.pause()
-        assert any("last hint" in str(n.message) for n in app._notifications)
+        assert notified(app, "last hint")
 
 
 async def test_show_solution_asks_first_and_is_recorded(
@@ -266,7 +266,7 @@ async def test_the_app_restarts_a_dead_worker(make_app: Callable[..., QuizApp]) 
         app.editor.load(RIGHT_4)
         assert await checked(pilot) is Status.PASS
         assert app.runner.worker_pid not in (None, pid)
-        assert any("had stopped" in str(n.message) for n in app._notifications)
+        assert notified(app, "had stopped")
 
 
 async def test_drafts_are_saved_as_you_type_and_restored(
@@ -307,7 +307,7 @@ async def test_a_corrupt_progress_file_is_moved_aside(
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        assert any("could not be used" in str(n.message) for n in app._notifications)
+        assert notified(app, "could not be used")
         app.editor.load(RIGHT_4)
         assert await checked(pilot) is Status.PASS
     assert list(tmp_path.glob("progress.db.broken-*"))
@@ -333,7 +333,7 @@ async def test_external_editor_without_a_terminal_says_so(
             await started(pilot)
             await pilot.press("f4")
             await pilot.pause()
-            assert any("cannot hand over" in str(n.message) for n in app._notifications)
+            assert notified(app, "cannot hand over")
     finally:
         del os.environ["EDITOR"]
 
@@ -425,9 +425,7 @@ async def test_a_dead_worker_is_announced(
         # From a thread of its own, as the runner reports it (not joined: the report
         # waits for the app's loop, which this test is running).
         threading.Thread(target=fake_runner.kill_worker, daemon=True).start()
-        await wait_for(
-            pilot, lambda: any("had stopped" in str(n.message) for n in app._notifications)
-        )
+        await wait_for(pilot, lambda: notified(app, "had stopped"))
 
 
 async def test_f12_opens_the_next_task_not_yet_passed(
@@ -451,5 +449,4 @@ async def test_a_bad_data_dir_names_where_it_was_set(
     app = make_app("4", data_dir=tmp_path / "no-cifar")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await wait_for(pilot, lambda: bool(app._notifications))
-        assert any(str(n.message).startswith("--data-dir: ") for n in app._notifications)
+        await wait_for(pilot, lambda: notified(app, "--data-dir: "))

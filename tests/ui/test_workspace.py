@@ -148,13 +148,13 @@ async def test_during_an_exam_the_task_list_shows_the_exams_results(
         await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.exam is not None)
-        assert app.task_list._states == {
+        assert app.task_list.states == {
             ("pytorch60", "zeros-long"): "untouched",
             ("pytorch60", "from-data"): "untouched",
         }
         app.editor.load(WRONG_4)
         assert await checked(pilot) is Status.FAIL
-        assert app.task_list._states[("pytorch60", "zeros-long")] == "failed"
+        assert app.task_list.states[("pytorch60", "zeros-long")] == "failed"
         text = screen_text(app)
         assert re.search(r"✗\s+4 ", text) and re.search(r"·\s+5 ", text)
 
@@ -312,7 +312,7 @@ async def test_the_palette_offers_only_what_can_be_used_now(
         await started(pilot)
 
         def offered() -> set[str]:
-            return {name for name, _, _ in ActionCommands(app.screen)._commands()}
+            return {name for name, _, _ in ActionCommands(app.screen).commands()}
 
         await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
         assert "Hand in exam" not in offered() and "Hint" in offered()
@@ -343,7 +343,7 @@ async def test_solved_after_the_solution_has_the_same_mark_in_header_and_list(
         assert await checked(pilot) is Status.PASS
         assert (app.header.passed, app.header.with_solution) == (0, 1)
         assert "✓ 0/60 ◐ 1" in app.header.render().plain
-        assert app.task_list._states[("pytorch60", "zeros-long")] == "solution"
+        assert app.task_list.states[("pytorch60", "zeros-long")] == "solution"
         assert re.search(r"◐\s+4 ", screen_text(app))
 
 
