@@ -17,18 +17,21 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
 from textual.app import App, ComposeResult, SuspendNotSupported
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from quiz_tui.actions import WORKSPACE_ACTIONS, bindings
 from quiz_tui.core.state.config import load_config
 from quiz_tui.messages import (
     BrokenTaskChosen,
@@ -52,10 +55,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from quiz_tui.core.content.packs import Library, TaskRef
-    from quiz_tui.core.execution.runner import Job, Runner
-    from quiz_tui.core.model import Lang, Pack, Result
+    from quiz_tui.core.execution.runner import Runner
+    from quiz_tui.core.model import Exercise, Lang, Pack, Result
     from quiz_tui.core.state.data import DataSource
-    from quiz_tui.core.state.exam import Exam, ExamBook, ExamPlan, Report
+    from quiz_tui.core.state.exam import Exam, ExamBook, ExamPlan, ExamState, Report
+    from quiz_tui.core.state.exam_run import ExamRun
     from quiz_tui.core.state.progress import ProgressStore, TaskStatus
     from quiz_tui.core.state.session import Session
 
@@ -90,12 +94,6 @@ TRANSLATE_MAX_SECONDS = 10.0
 """A verdict is re-checked in the other language after F3 only if its check was this quick."""
 
 
-_WORKSPACE_ACTIONS = {
-    "check", "run", "hint", "next_task", "previous_task", "toggle_tasks", "toggle_lang",
-    "external_editor", "progress",
-}  # fmt: skip
-
-
 class QuizApp(App[None]):
     """Practise PyTorch: read a task, write code, check it, see what is wrong."""
 
@@ -104,20 +102,10 @@ class QuizApp(App[None]):
     COMMANDS = App.COMMANDS | {_action_commands, _task_commands, _pack_commands}
     ENABLE_COMMAND_PALETTE = True
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5,ctrl+r", "check", "Check", priority=True),
-        Binding("f6,ctrl+g", "run", "Run", priority=True),
-        Binding("f7,ctrl+t", "hint", "Hint", priority=True),
-        Binding("ctrl+n,ctrl+pagedown", "next_task", "Next", priority=True),
-        # Not Ctrl+B or Ctrl+A: they are the prefix keys of tmux and screen.
-        Binding("ctrl+pageup", "previous_task", "Prev", priority=True),
-        Binding("f2,ctrl+l", "toggle_tasks", "Tasks", priority=True),
-        Binding("f3", "toggle_lang", "中/EN", priority=True),
-        Binding("f4,ctrl+o", "external_editor", "$EDITOR", show=False, priority=True),
-        Binding("f8", "progress", "Progress", show=False, priority=True),
-        Binding("f9", "cancel", "Cancel", priority=True),
-        Binding("f10,ctrl+q", "quit", "Quit", priority=True),
-    ]
+    checking: reactive[str] = reactive("", init=False)
+    """The mode ("check" or "run") of the job running now; empty when none runs."""
+
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings())
 
     def __init__(
         self,
@@ -141,6 +129,8 @@ class QuizApp(App[None]):
         self.device = device or config.device
         self.pack_dirs = packs
         self.data_dir = data_dir or config.data_dir
+        self.data_origin = "--data-dir" if data_dir else config.origins.get("data_dir", "default")
+        """Where ``data_dir`` was set (flag, environment, config line), for its errors."""
         self.start_task = start_task
         self.store_path = store_path
         self.session: Session | None = None
@@ -149,7 +139,6 @@ class QuizApp(App[None]):
         self._owns_runner = runner is None
         self._runner_ready = threading.Event()
         self._cancel = threading.Event()
-        self._checking: str | None = None
         self._last_result: Result | None = None
         self._last_job: tuple[str, str, Lang] | None = None
         """Mode, code and language of the check behind ``_last_result``."""
@@ -168,11 +157,31 @@ class QuizApp(App[None]):
         self.clock = clock
         """Wall-clock time for exams (injected in tests, which never sleep)."""
         self.book: ExamBook | None = None
-        self.exam: Exam | None = None
-        self._warned: set[int] = set()
+        self.exam_run: ExamRun | None = None
+        """The exam in progress: its clock, time per task and grading (core, no Textual)."""
         self._opened_at: float | None = None
         self._ticker: Any = None
-        self._grading = False
+        self._idle = threading.Event()
+        """Set while no check runs (grading waits on it for a cancelled check to end)."""
+        self._idle.set()
+
+    @property
+    def last_result(self) -> Result | None:
+        """The verdict the result panel shows for the open task, if any."""
+        return self._last_result
+
+    @property
+    def exam(self) -> Exam | None:
+        """The exam in progress, if any."""
+        return self.exam_run.exam if self.exam_run is not None else None
+
+    def watch_checking(self, checking: str) -> None:
+        if checking:
+            self._idle.clear()
+        else:
+            self._idle.set()
+        self.keybar.checking = bool(checking)
+        self.refresh_bindings()
 
     # -- layout --------------------------------------------------------------------
 
@@ -383,7 +392,7 @@ class QuizApp(App[None]):
         """Read every pack folder again (after editing exercise files)."""
         if self.session is None:
             return
-        self._save_draft()
+        self.save_draft()
         self._reload()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -460,7 +469,7 @@ class QuizApp(App[None]):
         from quiz_tui.core.state.data import resolve as resolve_data
 
         try:
-            self._data = resolve_data(self.data_dir)
+            self._data = resolve_data(self.data_dir, origin=self.data_origin)
         except DataError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
             self._data = resolve_data(None)
@@ -509,9 +518,7 @@ class QuizApp(App[None]):
             return
         error = event.worker.error
         if event.worker.group == "checks":
-            self._checking = None
-            self.keybar.checking = False
-            self.refresh_bindings()
+            self.checking = ""
         self.notify(
             f"{type(error).__name__}: {error}",
             title=pick(self.lang, "Something went wrong", "出错了"),
@@ -530,7 +537,7 @@ class QuizApp(App[None]):
                            "考试期间只能打开考试中的题目。"), severity="warning")  # fmt: skip
             return
         if self.current is not None:
-            self._save_draft()
+            self.save_draft()
             self._account_time()
         self.current = ref
         self._opened_at = self.clock()
@@ -545,7 +552,7 @@ class QuizApp(App[None]):
         self._last_result = None
         self._last_job = None
         self.screen.remove_class("has-result")
-        if self._checking is None:
+        if not self.checking:
             self.result_panel.show_idle(self.lang)
         self._refresh_progress()
         editor.focus()
@@ -600,24 +607,8 @@ class QuizApp(App[None]):
             session.save_error = None
 
     def _exam_states(self) -> dict[tuple[str, str], TaskStatus]:
-        """The task list's marks during an exam: this exam's checks, not practice.
-
-        Without feedback a checked task shows only that it was checked (…).
-        """
-        exam, book = self.exam, self.book
-        if exam is None or book is None:
-            return {}
-        hidden = exam.verdicts_hidden(self.clock())
-        states: dict[tuple[str, str], TaskStatus] = {}
-        for record in book.tasks(exam):
-            status: TaskStatus = "untouched"
-            if record.checks or record.status:
-                if hidden or record.status not in ("pass", "fail", "error", "timeout"):
-                    status = "attempted"
-                else:
-                    status = "passed" if record.status == "pass" else "failed"
-            states[(exam.pack, record.exercise)] = status
-        return states
+        """The task list's marks during an exam: this exam's checks, not practice."""
+        return self.exam_run.states() if self.exam_run is not None else {}
 
     # -- drafts ---------------------------------------------------------------------
 
@@ -630,11 +621,11 @@ class QuizApp(App[None]):
         if self._save_timer is not None:
             self._save_timer.stop()
         if now - self._dirty_since >= DRAFT_MAX_DELAY:
-            self._save_draft()
+            self.save_draft()
         else:
-            self._save_timer = self.set_timer(DRAFT_PAUSE, self._save_draft)
+            self._save_timer = self.set_timer(DRAFT_PAUSE, self.save_draft)
 
-    def _save_draft(self) -> None:
+    def save_draft(self) -> None:
         self._dirty_since = None
         if self.session is None or self.current is None:
             return
@@ -651,9 +642,9 @@ class QuizApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            return True if self._checking else None
+            return True if self.checking else None
         # While a dialog is open, its keys count, not the workspace's.
-        return not (action in _WORKSPACE_ACTIONS and isinstance(self.screen, ModalScreen))
+        return not (action in WORKSPACE_ACTIONS and isinstance(self.screen, ModalScreen))
 
     def action_check(self) -> None:
         self.editor.submit("check")
@@ -668,7 +659,7 @@ class QuizApp(App[None]):
         """Start a check or run; ``translate`` re-runs the last one quietly after F3."""
         if self.current is None or self.session is None:
             return
-        if self._checking is not None:
+        if self.checking:
             self.notify(
                 pick(
                     self.lang,
@@ -677,12 +668,8 @@ class QuizApp(App[None]):
                 )
             )
             return
-        self._save_draft()
-        from quiz_tui.core.execution.runner import Job
-
-        job = Job.for_exercise(self.current.exercise, code, mode=cast(Any, mode), lang=self.lang)
-        self._checking = mode
-        self.keybar.checking = True
+        self.save_draft()
+        self.checking = mode
         self._cancel = threading.Event()
         self._losses = []
         warm = self.runner is not None and self.runner.worker_pid is not None
@@ -691,24 +678,31 @@ class QuizApp(App[None]):
         else:
             self.result_panel.show_running(self.lang, mode, warm)
         self.refresh_bindings()
-        self._run_job(self.current, code, job, mode, self._cancel)
+        self._run_job(self.current, code, mode, self.lang, self._cancel)
 
     @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
     def _run_job(
-        self, ref: TaskRef, code: str, job: Job, mode: str, cancel: threading.Event
+        self, ref: TaskRef, code: str, mode: str, lang: Lang, cancel: threading.Event
     ) -> None:
+        """Check (or run) through the one check service; the verdict comes back as a message
+        and is recorded on the UI thread, where the exam or practice decides how."""
+        from quiz_tui.core.execution.checking import CheckService
+
         self._runner_ready.wait()
         assert self.runner is not None
 
         def forward(event: dict[str, Any]) -> None:
             self.post_message(CheckProgressed(event))
 
-        result = self.runner.run(job, on_event=forward, cancel=cancel)
+        service = CheckService(self.runner, lang)
+        result = service.check(
+            ref.exercise, code, mode=cast(Any, mode), on_event=forward, cancel=cancel
+        )
         self.post_message(CheckFinished(ref, code, result, mode))
 
     def on_check_progressed(self, message: CheckProgressed) -> None:
         event = message.event
-        if event.get("type") != "progress" or self._checking is None:
+        if event.get("type") != "progress" or not self.checking:
             return
         if "loss" in event:
             self._losses.append(float(event["loss"]))
@@ -717,14 +711,13 @@ class QuizApp(App[None]):
         )
 
     def on_check_finished(self, message: CheckFinished) -> None:
-        self._checking = None
-        self.keybar.checking = False
-        self.refresh_bindings()
+        self.checking = ""
         if self._translating is not None:
             self._translated(message)
             return
-        if self.exam is not None and self.book is not None:
-            self.book.record_check(self.exam, message.ref.exercise.id, message.code, message.result)
+        if self.exam_run is not None:
+            run = self.exam_run
+            run.book.record_check(run.exam, message.ref.exercise.id, message.code, message.result)
         elif self.session is not None:
             self.session.record(message.ref, message.result, message.code)
         if self.current is None or message.ref.exercise.id != self.current.exercise.id:
@@ -768,7 +761,7 @@ class QuizApp(App[None]):
         if job is None or result is None or self._details_hidden or job[2] == self.lang:
             return
         mode, code, _ = job
-        if self.current is None or code != self.editor.text or self._checking is not None:
+        if self.current is None or code != self.editor.text or self.checking:
             return
         if result.seconds > TRANSLATE_MAX_SECONDS:
             self.notify(pick(self.lang, "The verdict's own words change language at the next check (F5).",
@@ -795,10 +788,10 @@ class QuizApp(App[None]):
     @property
     def _details_hidden(self) -> bool:
         """In an exam without feedback a verdict shows no checks, output or traceback."""
-        return self.exam is not None and not self.exam.feedback
+        return self.exam_run is not None and self.exam_run.details_hidden
 
     def action_cancel(self) -> None:
-        if self._checking is not None:
+        if self.checking:
             self._cancel.set()
 
     # -- learning aids ---------------------------------------------------------------
@@ -838,7 +831,7 @@ class QuizApp(App[None]):
                 self.session.solution_shown(ref)
                 editor = self.editor
                 editor.replace(ref.exercise.solution.lstrip("\n"), (0, 0), editor.document.end)
-                self._save_draft()
+                self.save_draft()
                 self._refresh_progress()
 
         from quiz_tui.screens.confirm import Confirm
@@ -874,6 +867,16 @@ class QuizApp(App[None]):
     def action_previous_task(self) -> None:
         self._step(-1)
 
+    def action_next_unsolved(self) -> None:
+        """The next task not yet passed, after the open one (wrapping round)."""
+        if self.session is None:
+            return
+        target = self.session.next_unsolved(self.current)
+        if target is None:
+            self.notify(pick(self.lang, "Every task is solved.", "所有题目都已完成。"))
+        elif self.current is None or target.exercise.id != self.current.exercise.id:
+            self.open_task(target)
+
     def _step(self, step: int) -> None:
         if self.session is None or self.current is None:
             return
@@ -906,7 +909,7 @@ class QuizApp(App[None]):
                 ref.exercise, self.lang, self.session.shown_hints(ref) if self.session else []
             )
         panel = self.result_panel
-        if self._checking is None:  # a running check keeps its banner until the verdict
+        if not self.checking:  # a running check keeps its banner until the verdict
             if self._last_result is not None:
                 panel.show(self._last_result, self.lang, hide_details=self._details_hidden)
                 self._translate_verdict()
@@ -942,7 +945,7 @@ class QuizApp(App[None]):
                 severity="error",
             )
             return
-        self._save_draft()
+        self.save_draft()
         editor = self.editor
         with tempfile.NamedTemporaryFile(
             "w", suffix=f"_task{self.current.exercise.number}.py", delete=False, encoding="utf-8"
@@ -970,7 +973,7 @@ class QuizApp(App[None]):
             path.unlink(missing_ok=True)
         if code != editor.text:
             editor.replace(code, (0, 0), editor.document.end)
-        self._save_draft()
+        self.save_draft()
         self.action_check()
 
     def action_view_image(self) -> None:
@@ -1060,10 +1063,12 @@ class QuizApp(App[None]):
             self.notify(f"The exam's pack {exam.pack!r} is not loaded.", severity="error")
             return
         refs = [TaskRef(pack, ex) for ex_id in exam.exercise_ids if (ex := pack.find(ex_id))]
-        self._save_draft()
+        self.save_draft()
         self._account_time()
-        self.exam = exam
-        self._warned = {w for w in (300, 60) if exam.remaining(self.clock()) <= w}
+        from quiz_tui.core.state.exam_run import ExamRun
+
+        assert self.book is not None
+        self.exam_run = ExamRun(self.book, exam, self.clock)
         self.session.scope = exam.draft_scope
         self.session.limit = refs
         self.session.deadline = exam.deadline
@@ -1082,18 +1087,14 @@ class QuizApp(App[None]):
 
     def tick(self) -> None:
         """Once a second during an exam: the clock, the warnings, and time's up."""
-        from quiz_tui.core.state.exam import format_clock, next_warning
-
-        exam = self.exam
-        if exam is None or self._grading:
+        run = self.exam_run
+        if run is None or run.grading:
             return
-        remaining = exam.remaining(self.clock())
-        self.header.clock = format_clock(remaining)
-        self.header.clock_urgent = remaining <= 60
-        warning = next_warning(remaining, self._warned)
-        if warning is not None and remaining > 0:
-            self._warned.add(warning)
-            minutes = warning // 60
+        now = run.tick()
+        self.header.clock = now.clock
+        self.header.clock_urgent = now.urgent
+        if now.warning is not None:
+            minutes = now.warning // 60
             self.notify(
                 pick(
                     self.lang,
@@ -1104,7 +1105,7 @@ class QuizApp(App[None]):
                 severity="warning",
                 timeout=10,
             )
-        if remaining <= 0:
+        if now.time_up:
             self._hand_in("timed_out")
 
     def action_hand_in(self) -> None:
@@ -1128,8 +1129,8 @@ class QuizApp(App[None]):
         from quiz_tui.screens.confirm import Confirm
 
         def answered(yes: bool | None) -> None:
-            if yes and self.exam is not None and self.book is not None:
-                self.book.finish(self.exam, "abandoned")
+            if yes and self.exam_run is not None:
+                self.exam_run.book.finish(self.exam_run.exam, "abandoned")
                 self._leave_exam()
 
         question = pick(
@@ -1139,12 +1140,13 @@ class QuizApp(App[None]):
         )
         self.push_screen(Confirm(question, *self._yes_no()), answered)
 
-    def _hand_in(self, state: str) -> None:
+    def _hand_in(self, state: ExamState) -> None:
         """Stop editing, check every task as it stands, then show the report."""
-        if self.exam is None or self._grading:
+        run = self.exam_run
+        if run is None or run.grading:
             return
-        self._grading = True
-        self._save_draft()
+        run.grading = True
+        self.save_draft()
         self._account_time()
         self._cancel.set()
         self.editor.read_only = True
@@ -1154,34 +1156,32 @@ class QuizApp(App[None]):
                "时间到：正在检查每一道题。" if state == "timed_out" else "已交卷：正在检查每一道题。"),
             title=pick(self.lang, "Exam", "考试"),
         )  # fmt: skip
-        self._grade(self.exam, state)
+        self._grade(run, state)
 
     @work(thread=True, exclusive=True, group="grading", exit_on_error=False)
-    def _grade(self, exam: Exam, state: str) -> None:
-        from quiz_tui.core.execution.runner import Job
+    def _grade(self, run: ExamRun, state: ExamState) -> None:
+        from quiz_tui.core.execution.checking import CheckService
         from quiz_tui.core.state.exam import report
 
-        session, book = self.session, self.book
-        assert session is not None and book is not None and session.limit is not None
+        session = self.session
+        assert session is not None and session.limit is not None
         self._runner_ready.wait()
         assert self.runner is not None
-        while self._checking is not None:  # let a cancelled check finish first
-            time.sleep(0.05)
-        refs = list(session.limit)
-        for index, ref in enumerate(refs, start=1):
+        self._idle.wait()  # a cancelled check ends first
+
+        def on_task(index: int, total: int, exercise: Exercise) -> None:
             self.call_from_thread(
                 self.result_panel.show_progress,
-                (index - 1) / len(refs),
-                pick(self.lang, f"grading {index}/{len(refs)}: task {ref.exercise.number}",
-                   f"正在检查 {index}/{len(refs)}：第 {ref.exercise.number} 题"),
+                (index - 1) / total,
+                pick(self.lang, f"grading {index}/{total}: task {exercise.number}",
+                   f"正在检查 {index}/{total}：第 {exercise.number} 题"),
                 [],
             )  # fmt: skip
-            code = session.draft(ref, graded=True)  # saved by the deadline, not later
-            job = Job.for_exercise(ref.exercise, code, lang=self.lang)
-            book.record_final(exam, ref.exercise.id, code, self.runner.run(job))
-        finished = book.finish(exam, state)  # type: ignore[arg-type]
-        pack = session.library.pack(exam.pack)
-        self.call_from_thread(self._show_report, report(book, finished, pack))
+
+        tasks = [(ref.exercise, partial(session.draft, ref, graded=True)) for ref in session.limit]
+        finished = run.grade(CheckService(self.runner, self.lang), tasks, state, on_task)
+        pack = session.library.pack(run.exam.pack)
+        self.call_from_thread(self._show_report, report(run.book, finished, pack))
 
     def _show_report(self, exam_report: Report) -> None:
         from quiz_tui.screens.exam import ExamReportScreen
@@ -1190,8 +1190,7 @@ class QuizApp(App[None]):
         self.push_screen(ExamReportScreen(exam_report, self.lang))
 
     def _leave_exam(self) -> None:
-        self.exam = None
-        self._grading = False
+        self.exam_run = None
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
@@ -1212,26 +1211,20 @@ class QuizApp(App[None]):
     def _account_time(self) -> None:
         """Add the time spent on the open exam task since it was opened."""
         now = self.clock()
-        if (
-            self.exam is not None
-            and self.book is not None
-            and self.current is not None
-            and self._opened_at
-        ):
-            spent = min(now, self.exam.deadline) - self._opened_at
-            self.book.add_time(self.exam, self.current.exercise.id, spent)
+        if self.exam_run is not None and self.current is not None and self._opened_at:
+            self.exam_run.spend(self.current.exercise.id, self._opened_at, now)
         self._opened_at = now
 
     # -- quitting ---------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        self._save_draft()
+        self.save_draft()
         self._account_time()
         self._cancel.set()
         self.exit()
 
     def on_unmount(self) -> None:
-        self._save_draft()
+        self.save_draft()
         if self.runner is not None and self._worker_died in self.runner.worker_exit_listeners:
             self.runner.worker_exit_listeners.remove(self._worker_died)
         if self.session is not None and self.session.store is not None:

@@ -63,6 +63,11 @@ class TaskList(Vertical):
         self._current: tuple[str, str] | None = None
         self._broken: list[tuple[str, BrokenExercise]] = []
 
+    @property
+    def states(self) -> dict[tuple[str, str], TaskStatus]:
+        """Each listed task's mark, by (pack, exercise id), as last shown."""
+        return dict(self._states)
+
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: 23, grad, 损失…", id="task-filter")
         yield OptionList(id="task-options")

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from quiz_tui.app import QuizApp
 from quiz_tui.core.execution.runner import Runner
 from quiz_tui.core.model import Status
+from tests.ui.fake_runner import FakeRunner
 
 
 async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 60) -> None:
@@ -21,6 +22,11 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: f
             return
         await pilot.pause(0.05)
     raise AssertionError("the app did not reach the expected state in time")
+
+
+def notified(app: QuizApp, text: str) -> bool:
+    """Whether a notification on screen now contains ``text`` (Textual keeps no public list)."""
+    return any(text in str(n.message) for n in app._notifications)
 
 
 def panel_text(app: QuizApp) -> str:
@@ -67,20 +73,32 @@ async def checked(pilot: Pilot[None], key: str = "f5") -> Status:
     app = pilot.app
     assert isinstance(app, QuizApp)
     await pilot.press(key)
-    await wait_for(pilot, lambda: app._checking is None and app._last_result is not None)
-    assert app._last_result is not None
-    return app._last_result.status
+    await wait_for(pilot, lambda: not app.checking and app.last_result is not None)
+    assert app.last_result is not None
+    return app.last_result.status
 
 
 @pytest.fixture
-def make_app(runner: Runner, tmp_path: Path) -> Callable[..., QuizApp]:
-    """A QuizApp on the shared warm runner, with its own progress database."""
+def fake_runner() -> FakeRunner:
+    """The runner of this test's app, unless it is marked ``real_worker``: script it."""
+    return FakeRunner()
+
+
+@pytest.fixture
+def make_app(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[..., QuizApp]:
+    """A QuizApp with its own progress database, on the fake runner, or, for tests
+    marked ``real_worker``, on the shared warm worker."""
+    runner: Runner | FakeRunner
+    if request.node.get_closest_marker("real_worker"):
+        runner = request.getfixturevalue("runner")
+    else:
+        runner = request.getfixturevalue("fake_runner")
 
     def make(start_task: str | None = "4", **kwargs: object) -> QuizApp:
         kwargs.setdefault("lang", "en")
         return QuizApp(
             start_task=start_task,
-            runner=runner,
+            runner=runner,  # type: ignore[arg-type]
             store_path=tmp_path / "progress.db",
             **kwargs,  # type: ignore[arg-type]
         )

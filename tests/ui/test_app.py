@@ -5,17 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
 from quiz_tui.app import QuizApp
-from quiz_tui.core.model import Status
+from quiz_tui.core.model import Result, Status
 from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.progress import ProgressScreen
-from tests.ui.conftest import checked, hint_texts, panel_text, started, wait_for
+from tests.ui.conftest import checked, hint_texts, notified, panel_text, started, wait_for
+from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
 RIGHT_4 = "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
@@ -38,6 +41,7 @@ async def test_opens_the_task_with_the_cursor_in_the_editor(
         )
 
 
+@pytest.mark.real_worker
 async def test_check_names_the_mistake_then_passes(
     make_app: Callable[..., QuizApp], tmp_path: Path
 ) -> None:
@@ -60,7 +64,10 @@ async def test_check_names_the_mistake_then_passes(
         assert store.task_states("pytorch60")["zeros-long"].status == "passed"
 
 
-async def test_run_shows_output_without_judging(make_app: Callable[..., QuizApp]) -> None:
+async def test_run_shows_output_without_judging(
+    make_app: Callable[..., QuizApp], fake_runner: FakeRunner
+) -> None:
+    fake_runner.script("hello", Result("t", Status.RAN, "Ran.", stdout="hello from the learner\n"))
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
@@ -69,7 +76,11 @@ async def test_run_shows_output_without_judging(make_app: Callable[..., QuizApp]
         assert "hello from the learner" in panel_text(app)
 
 
-async def test_learner_output_is_literal_text(make_app: Callable[..., QuizApp]) -> None:
+async def test_learner_output_is_literal_text(
+    make_app: Callable[..., QuizApp], fake_runner: FakeRunner
+) -> None:
+    out = "[bold]x[/] \x1b[2J\x1b]52;c;aGk=\x07 done\n"  # cleaned as the runner cleans it
+    fake_runner.script("print", Result("t", Status.RAN, "Ran.", stdout=out))
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
@@ -80,7 +91,11 @@ async def test_learner_output_is_literal_text(make_app: Callable[..., QuizApp]) 
         assert "\x1b" not in text and "52;c;" not in text
 
 
-async def test_an_error_puts_the_cursor_on_its_line(make_app: Callable[..., QuizApp]) -> None:
+async def test_an_error_puts_the_cursor_on_its_line(
+    make_app: Callable[..., QuizApp], fake_runner: FakeRunner
+) -> None:
+    trace = 'File "<your code>", line 2, in <module>\nRuntimeError: shape invalid\n'
+    fake_runner.script("view(4, 4)", Result("t", Status.ERROR, "shape", traceback=trace, line=2))
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
@@ -104,7 +119,7 @@ async def test_hints_come_one_at_a_time(make_app: Callable[..., QuizApp]) -> Non
         assert len(hint_texts(app)) == 2 and hint_texts(app)[1].startswith("💡 Hint 2.")
         await pilot.press("f7")  # no third hint
         await pilot.pause()
-        assert any("last hint" in str(n.message) for n in app._notifications)
+        assert notified(app, "last hint")
 
 
 async def test_show_solution_asks_first_and_is_recorded(
@@ -148,7 +163,9 @@ async def test_next_and_previous_task(make_app: Callable[..., QuizApp]) -> None:
         assert app.focused is app.editor
 
 
-async def test_language_toggle(make_app: Callable[..., QuizApp]) -> None:
+async def test_language_toggle(make_app: Callable[..., QuizApp], fake_runner: FakeRunner) -> None:
+    fake_runner.script(WRONG_4, wrong_dtype_4)
+    fake_runner.script("time.sleep(2)", Status.PASS, hold=True)
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
@@ -163,11 +180,12 @@ async def test_language_toggle(make_app: Callable[..., QuizApp]) -> None:
         assert "题目要求 long (int64)" in panel_text(app)
         app.editor.load("import time\ntime.sleep(2)\n" + RIGHT_4)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app._checking is not None)
+        await wait_for(pilot, lambda: app.checking)
         await pilot.press("f3")  # while a check runs: its banner stays, not the old verdict
         assert "检查中" in str(app.result_panel.query_one("#verdict").render())
-        await wait_for(pilot, lambda: app._checking is None)
-        assert app._last_result is not None and app._last_result.status is Status.PASS
+        fake_runner.release()
+        await wait_for(pilot, lambda: not app.checking)
+        assert app.last_result is not None and app.last_result.status is Status.PASS
 
 
 async def test_task_list_toggles_filters_and_opens(make_app: Callable[..., QuizApp]) -> None:
@@ -206,32 +224,36 @@ async def test_palette_opens_tasks_by_number_and_runs_actions(
 
 
 async def test_every_action_is_in_the_palette() -> None:
-    from quiz_tui.commands import ACTIONS
+    from quiz_tui.actions import ACTIONS
 
-    names = {name for name, _, _ in ACTIONS}
+    names = {a.name for a in ACTIONS}
     required = {
         "Check", "Run", "Next task", "Previous task", "Hint", "Show solution",
         "Reset to starter", "Open in $EDITOR", "Cancel check", "Progress", "Quit",
     }  # fmt: skip
     assert required <= names
-    for _, action, _ in ACTIONS:
-        assert hasattr(QuizApp, f"action_{action}"), action
+    for a in ACTIONS:
+        assert hasattr(QuizApp, f"action_{a.action}"), a.action
 
 
-async def test_cancel_stops_a_running_check(make_app: Callable[..., QuizApp]) -> None:
+async def test_cancel_stops_a_running_check(
+    make_app: Callable[..., QuizApp], fake_runner: FakeRunner
+) -> None:
+    fake_runner.script("time.sleep(30)", Status.PASS, hold=True)
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         app.editor.load("import time\ntime.sleep(30)\n")
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app._checking is not None)
+        await wait_for(pilot, lambda: app.checking)
         await pilot.pause(0.5)
         assert "F9 Cancel" in app.keybar.render().plain
         await pilot.press("f9")
-        await wait_for(pilot, lambda: app._checking is None, timeout=10)
-        assert app._last_result is not None and app._last_result.status is Status.CANCELLED
+        await wait_for(pilot, lambda: not app.checking, timeout=10)
+        assert app.last_result is not None and app.last_result.status is Status.CANCELLED
 
 
+@pytest.mark.real_worker
 async def test_the_app_restarts_a_dead_worker(make_app: Callable[..., QuizApp]) -> None:
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
@@ -244,7 +266,7 @@ async def test_the_app_restarts_a_dead_worker(make_app: Callable[..., QuizApp]) 
         app.editor.load(RIGHT_4)
         assert await checked(pilot) is Status.PASS
         assert app.runner.worker_pid not in (None, pid)
-        assert any("had stopped" in str(n.message) for n in app._notifications)
+        assert notified(app, "had stopped")
 
 
 async def test_drafts_are_saved_as_you_type_and_restored(
@@ -285,7 +307,7 @@ async def test_a_corrupt_progress_file_is_moved_aside(
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        assert any("could not be used" in str(n.message) for n in app._notifications)
+        assert notified(app, "could not be used")
         app.editor.load(RIGHT_4)
         assert await checked(pilot) is Status.PASS
     assert list(tmp_path.glob("progress.db.broken-*"))
@@ -311,11 +333,12 @@ async def test_external_editor_without_a_terminal_says_so(
             await started(pilot)
             await pilot.press("f4")
             await pilot.pause()
-            assert any("cannot hand over" in str(n.message) for n in app._notifications)
+            assert notified(app, "cannot hand over")
     finally:
         del os.environ["EDITOR"]
 
 
+@pytest.mark.real_worker
 def test_the_ui_process_never_imports_torch(tmp_path: Path) -> None:
     """Run the app headless in a fresh interpreter through a check; torch stays out."""
     script = f"""
@@ -333,9 +356,9 @@ async def main():
         await pilot.press("f5")
         for _ in range(1200):
             await pilot.pause(0.05)
-            if app._last_result is not None:
+            if app.last_result is not None:
                 break
-        print(app._last_result.status.value)
+        print(app.last_result.status.value)
     print(sorted({{m.split('.')[0] for m in sys.modules}} & {{'torch', 'torchvision', 'numpy'}}))
 
 asyncio.run(main())
@@ -348,6 +371,7 @@ asyncio.run(main())
     assert lines[-2:] == ["pass", "[]"], done.stdout + done.stderr
 
 
+@pytest.mark.real_worker
 async def test_a_training_check_shows_live_progress(make_app: Callable[..., QuizApp]) -> None:
     from textual.widgets import ProgressBar
 
@@ -365,8 +389,8 @@ async def test_a_training_check_shows_live_progress(make_app: Callable[..., Quiz
         )
         chart = app.result_panel.query_one(LossChart).render().plain
         assert "loss now" in chart and "┤" in chart  # a scale and the current value
-        await wait_for(pilot, lambda: app._checking is None, timeout=180)
-        assert app._last_result is not None and app._last_result.status is Status.PASS
+        await wait_for(pilot, lambda: not app.checking, timeout=180)
+        assert app.last_result is not None and app.last_result.status is Status.PASS
         assert "accuracy" in panel_text(app)
 
 
@@ -378,7 +402,7 @@ async def test_workspace_keys_do_nothing_under_a_dialog(make_app: Callable[..., 
         await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen))
         await pilot.press("f5", "ctrl+n")
         await pilot.pause(0.3)
-        assert app._checking is None
+        assert not app.checking
         assert app.current is not None and app.current.exercise.number == 4
 
 
@@ -390,3 +414,39 @@ def test_every_status_has_a_verdict_banner() -> None:
     assert verdict_label(Status.PASS, "en") == (" ✓ Passed ", "bold black on green")
     assert verdict_label(Status.FAIL, "zh") == (" ✗ 未通过 ", "bold white on red")
     assert verdict_label(Status.TIMEOUT, "en")[1] == "bold black on yellow"
+
+
+async def test_a_dead_worker_is_announced(
+    make_app: Callable[..., QuizApp], fake_runner: FakeRunner
+) -> None:
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        # From a thread of its own, as the runner reports it (not joined: the report
+        # waits for the app's loop, which this test is running).
+        threading.Thread(target=fake_runner.kill_worker, daemon=True).start()
+        await wait_for(pilot, lambda: notified(app, "had stopped"))
+
+
+async def test_f12_opens_the_next_task_not_yet_passed(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    with ProgressStore(tmp_path / "progress.db") as store:
+        for exercise in ("zeros-long", "randn-like"):
+            store.record_attempt("pytorch60", exercise, Status.PASS, 0.1, "x", source="app")
+    app = make_app("4")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("f12")
+        assert app.current is not None and app.current.exercise.number == 5
+        await pilot.press("ctrl+n", "f12")  # from 6: 7 is passed
+        assert app.current.exercise.number == 8
+
+
+async def test_a_bad_data_dir_names_where_it_was_set(
+    make_app: Callable[..., QuizApp], tmp_path: Path
+) -> None:
+    app = make_app("4", data_dir=tmp_path / "no-cifar")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: notified(app, "--data-dir: "))

@@ -260,8 +260,8 @@ async def test_a_burst_ending_in_f5_checks_the_code_it_typed(
         await started(pilot)
         assert app.focused is app.editor
         burst(app, [*"torch.zeros(5, 3, dtype=torch.longg", "backspace", ")", "f5"])
-        await wait_for(pilot, lambda: app._checking is None and app._last_result is not None)
-        assert app._last_result is not None and app._last_result.status is Status.PASS
+        await wait_for(pilot, lambda: not app.checking and app.last_result is not None)
+        assert app.last_result is not None and app.last_result.status is Status.PASS
         assert app.editor.text == "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
         assert set(left_edge(app.editor)) == {"▊"}
 

@@ -14,7 +14,7 @@ from quiz_tui.core.errors import ProgressStoreError
 from quiz_tui.core.state.exam import ExamBook, plan
 from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.exam import ExamForm, ExamIntro, ExamReportScreen, ResumeExam
-from tests.ui.conftest import checked, started, wait_for
+from tests.ui.conftest import checked, notified, started, wait_for
 
 PACK = load_builtin()
 RIGHT_4 = "x = torch.zeros(5, 3, dtype=torch.long)\nprint(x)\n"
@@ -51,7 +51,7 @@ async def test_a_short_exam_with_warnings_and_automatic_hand_in(
         # Locked: hints and tasks outside the exam; free: the exam's own tasks.
         await pilot.press("f7")
         await pilot.pause()
-        assert any("Locked during the exam" in str(n.message) for n in app._notifications)
+        assert notified(app, "Locked during the exam")
         app.open_task(app.session.library.resolve("23"))  # type: ignore[union-attr]
         assert app.current.exercise.number == 4
         await pilot.press("ctrl+n")
@@ -67,12 +67,12 @@ async def test_a_short_exam_with_warnings_and_automatic_hand_in(
         clock.now += 5 * 60 + 1
         app.tick()
         await pilot.pause()
-        assert any("5 minutes left" in str(n.message) for n in app._notifications)
+        assert notified(app, "5 minutes left")
         assert app.header.clock == "04:59"
         clock.now += 4 * 60
         app.tick()
         await pilot.pause()
-        assert any("1 minute left" in str(n.message) for n in app._notifications)
+        assert notified(app, "1 minute left")
         assert app.header.clock_urgent
         clock.now += 60
         app.tick()  # time is up: editing stops, every task is checked
@@ -167,7 +167,7 @@ async def test_resumed_after_the_deadline_grades_the_draft_saved_by_then(
         assert app.exam is not None
         exam_id, deadline = app.exam.id, app.exam.deadline
         app.editor.load(on_time)
-        app._save_draft()
+        app.save_draft()
         await pilot.press("f10")
     # Another quiz-tui tries to save the exam's draft after the deadline (it would pass).
     with ProgressStore(tmp_path / "progress.db") as store:

@@ -10,6 +10,9 @@ from quiz_tui.app import QuizApp
 from quiz_tui.core.model import Status
 from tests.ui.conftest import checked, panel_text, started
 
+pytestmark = pytest.mark.real_worker
+"""Faults are the worker's business: these run end to end."""
+
 FAULTS = [
     # code, status, text the result panel must show
     ("while True:\n    pass\n", Status.TIMEOUT, "and was stopped at line"),

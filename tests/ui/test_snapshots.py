@@ -33,9 +33,11 @@ def show_result(result: Result, code: str) -> Callable[[Pilot[None]], Any]:
         assert isinstance(app, QuizApp) and app.current is not None
         app.editor.load(code)
         # Let the edit settle (it clears the verdict layout) before the verdict arrives.
-        await wait_for(pilot, lambda: app._saved_code == code, timeout=5)
+        session, ref = app.session, app.current
+        assert session is not None
+        await wait_for(pilot, lambda: session.draft(ref) == code, timeout=5)
         app.post_message(CheckFinished(app.current, code, result, "check"))
-        await wait_for(pilot, lambda: app._last_result is result)
+        await wait_for(pilot, lambda: app.last_result is result)
         await pilot.pause(0.2)
 
     return run_before

@@ -22,6 +22,7 @@ from quiz_tui.screens.exam import ExamForm, ExamIntro, ResumeExam
 from quiz_tui.screens.progress import ProgressScreen
 from quiz_tui.widgets.loss_chart import chart_lines
 from tests.ui.conftest import checked, hint_texts, panel_text, screen_text, started, wait_for
+from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
 SMALL, LARGE = (80, 24), (120, 40)
@@ -87,7 +88,7 @@ async def test_the_image_of_task_56_comes_after_the_message_and_checklist(
     async with app.run_test(size=size) as pilot:
         await started(pilot)
         await _post(app, RESULT_56)
-        await wait_for(pilot, lambda: app._last_result is RESULT_56)
+        await wait_for(pilot, lambda: app.last_result is RESULT_56)
         await pilot.pause(0.2)
         rows = screen_text(app).splitlines()
 
@@ -147,13 +148,13 @@ async def test_during_an_exam_the_task_list_shows_the_exams_results(
         await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.exam is not None)
-        assert app.task_list._states == {
+        assert app.task_list.states == {
             ("pytorch60", "zeros-long"): "untouched",
             ("pytorch60", "from-data"): "untouched",
         }
         app.editor.load(WRONG_4)
         assert await checked(pilot) is Status.FAIL
-        assert app.task_list._states[("pytorch60", "zeros-long")] == "failed"
+        assert app.task_list.states[("pytorch60", "zeros-long")] == "failed"
         text = screen_text(app)
         assert re.search(r"✗\s+4 ", text) and re.search(r"·\s+5 ", text)
 
@@ -264,7 +265,10 @@ async def test_focus_is_visible_on_the_panels_and_the_filter(
 # -- 9. small things -------------------------------------------------------------------
 
 
-async def test_f3_switches_the_verdicts_own_words(make_app: Callable[..., QuizApp]) -> None:
+async def test_f3_switches_the_verdicts_own_words(
+    make_app: Callable[..., QuizApp], fake_runner: FakeRunner
+) -> None:
+    fake_runner.script(WRONG_4, wrong_dtype_4)
     app = make_app("4")
     async with app.run_test(size=SMALL) as pilot:
         await started(pilot)
@@ -308,7 +312,7 @@ async def test_the_palette_offers_only_what_can_be_used_now(
         await started(pilot)
 
         def offered() -> set[str]:
-            return {name for name, _, _ in ActionCommands(app.screen)._commands()}
+            return {name for name, _, _ in ActionCommands(app.screen).commands()}
 
         await wait_for(pilot, lambda: isinstance(app.screen, ExamIntro))
         assert "Hand in exam" not in offered() and "Hint" in offered()
@@ -339,7 +343,7 @@ async def test_solved_after_the_solution_has_the_same_mark_in_header_and_list(
         assert await checked(pilot) is Status.PASS
         assert (app.header.passed, app.header.with_solution) == (0, 1)
         assert "✓ 0/60 ◐ 1" in app.header.render().plain
-        assert app.task_list._states[("pytorch60", "zeros-long")] == "solution"
+        assert app.task_list.states[("pytorch60", "zeros-long")] == "solution"
         assert re.search(r"◐\s+4 ", screen_text(app))
 
 
