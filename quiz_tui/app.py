@@ -668,17 +668,19 @@ class QuizApp(App[None]):
                 )
             )
             return
-        self.save_draft()
         self.checking = mode
         self._cancel = threading.Event()
         self._losses = []
         warm = self.runner is not None and self.runner.worker_pid is not None
+        self._run_job(self.current, code, mode, self.lang, self._cancel)
+        # After the hand-off: nothing blocking (the draft's SQLite write) stands between
+        # the key and the job.
         if translate:
             self._translating = self.lang
         else:
             self.result_panel.show_running(self.lang, mode, warm)
         self.refresh_bindings()
-        self._run_job(self.current, code, mode, self.lang, self._cancel)
+        self.save_draft()
 
     @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
     def _run_job(
