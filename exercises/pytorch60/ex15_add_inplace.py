@@ -1,3 +1,4 @@
+import ast
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from checkers import (
     fail,
     mistake,
 )
-from checkers.code import keywords, method_calls, receiver, text
+from checkers.code import keywords, method_calls, receiver, text, tree
 
 
 def _out_of_place_adds() -> list[Any]:
@@ -30,6 +31,28 @@ def _out_of_place_adds() -> list[Any]:
     ]
 
 
+def _adds_anything() -> bool:
+    """Whether the learner's code adds at all: ``+``, ``+=``, ``-`` (``a - -1``) or an add/sub call.
+
+    With ``a`` all ones, ``a.mul_(2)`` or ``a.fill_(2)`` leaves exactly what ``a.add_(1)``
+    leaves; only the code tells them apart. Unparsable code counts as adding (no guess).
+    """
+    module = tree()
+    if module is None:
+        return True
+    for node in ast.walk(module):
+        if isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.Add | ast.Sub):
+            return True
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = (
+                f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            )
+            if name.rstrip("_") in {"add", "sub", "subtract", "addcmul", "addcdiv", "add_"}:
+                return True
+    return False
+
+
 def check(a: Any, b: Any) -> None:
     a0 = before()["a"]
     if isinstance(a, torch.Tensor) and a.shape == a0.shape and torch.equal(a, a0):
@@ -37,6 +60,14 @@ def check(a: Any, b: Any) -> None:
         if adds:
             fail(mistake("add-not-inplace", call=text(adds[0]), name="a", fix="a.add_(1)"))
     expect_tensor(a, name="a", shape=(5,), values=torch.full((5,), 2.0))
+    if not _adds_anything():
+        fail(
+            "`a` holds 2 now, but your code never adds 1: it reaches 2 another way (multiplying "
+            "by 2 or filling with 2 only gives the same numbers because a started as ones). "
+            "Add 1 in place: a.add_(1) or a += 1.",
+            "`a` 现在是 2，但你的代码并没有加 1：它是用别的方式得到 2 的（乘以 2 或填入 2 之所以结果相同，"
+            "只是因为 a 一开始全是 1）。请原地加 1：a.add_(1) 或 a += 1。",
+        )
     if np.allclose(b, 1):
         fail(
             "`a` is 2 but `b` still shows 1: `a` now names a new tensor (an assignment such as "

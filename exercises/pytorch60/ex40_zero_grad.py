@@ -3,7 +3,7 @@ from typing import Any
 
 import torch
 
-from checkers import expect, fail, mistake, t
+from checkers import before, expect, fail, mistake, t
 from checkers._core import LEARNER_FILE
 from checkers.autograd import expect_methods_called
 
@@ -23,6 +23,22 @@ def instrument() -> None:
 
 
 def check(net: Any) -> None:
+    old = dict(before()["net"].named_parameters())
+    changed = [
+        name
+        for name, p in net.named_parameters()
+        if name in old and not torch.equal(p.detach(), old[name].detach())
+    ]
+    if changed:
+        fail(
+            f"The weights themselves changed ({changed[0]} and {len(changed) - 1} more): your "
+            "code overwrote the parameters' values (p.data or p itself), not their gradients. "
+            "Gradients live in p.grad; net.zero_grad() clears them and leaves the weights as "
+            "they are.",
+            f"权重本身被改动了（{changed[0]} 等 {len(changed)} 个）：你的代码改写的是参数的值"
+            "（p.data 或 p 本身），而不是它们的梯度。梯度存放在 p.grad 中；net.zero_grad() "
+            "会清空梯度，而权重保持不变。",
+        )
     left = [name for name, p in net.named_parameters() if p.grad is not None and p.grad.abs().sum()]
     if left:
         expect_methods_called(("zero_grad",))

@@ -45,6 +45,19 @@ def check(net: Any) -> None:
             f"{name}.grad 里还有旧梯度：请用 net.zero_grad() 清空整个网络。",
             name=t(f"{name} has no gradient left", f"{name} 的梯度已清空"),
         )
+    old_grad = before()["net"].conv1.bias.grad
+    if (
+        "None" not in printed()
+        and not was_printed(torch.zeros(6))
+        and old_grad is not None
+        and was_printed(old_grad)
+    ):
+        fail(
+            "You printed net.conv1.bias.grad before clearing it: the output shows task 41's old "
+            "gradients. Clear first (net.zero_grad()), then print, to see what is left.",
+            "你在清空之前就打印了 net.conv1.bias.grad：输出的是第 41 题留下的旧梯度。"
+            "请先清空（net.zero_grad()），再打印，看看还剩下什么。",
+        )
     expect(
         "None" in printed() or was_printed(torch.zeros(6)),
         "Print net.conv1.bias.grad to see it is cleared.",
