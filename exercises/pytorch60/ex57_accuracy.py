@@ -19,6 +19,19 @@ def check(
             f"`total` 是 {int(total)}，这是批次的数量：应统计图像数，total += labels.size(0)"
             f"（测试集共 {n_images} 张图像）。",
         )
+    batch = getattr(testloader, "batch_size", None)
+    if isinstance(batch, int) and 0 < int(total) <= batch < n_images:
+        # One batch's worth: either the counting starts again in every iteration, or the
+        # loop stopped after its first batch; the numbers cannot tell which.
+        fail(
+            f"`total` is {int(total)}, the size of one batch, where the test set has {n_images} "
+            "images: the counters are set back to 0 inside the loop, or the loop stops after "
+            "one batch. Set `correct = 0` and `total = 0` once, before the loop, and let it "
+            "run over the whole testloader.",
+            f"`total` 是 {int(total)}，只是一个批次的大小，而测试集有 {n_images} 张图像："
+            "计数器在循环内被重新设为 0，或者循环只跑了一个批次就停了。请在循环之前把 "
+            "`correct = 0` 和 `total = 0` 设好一次，并让循环遍历整个 testloader。",
+        )
     expect_close(int(total), n_images, name="total",
                  why=t("Every test image must be counted once.", "每张测试图像都应被统计一次。"))  # fmt: skip
     accuracy = cifar_data.evaluate(net2, testloader, device)
