@@ -19,4 +19,18 @@ def check(params: Any) -> None:
             "你打印的是 params[0] 本身，即它的全部数值。题目要的是它的尺寸，也就是张量的形状："
             "print(params[0].size())。",
         )
+    if not was_printed(first.size()) and was_printed(first.numel()):
+        fail(
+            f"You printed {first.numel()}, the number of values in params[0] (numel()). The task "
+            "asks for its size, the length of each dimension: print(params[0].size()).",
+            f"你打印的是 {first.numel()}，即 params[0] 中数值的个数（numel()）。题目要的是它的尺寸，"
+            "也就是每一维的长度：print(params[0].size())。",
+        )
+    if not was_printed(first.size()) and was_printed(first.size(0)):
+        fail(
+            f"You printed {first.size(0)}, only the first dimension of params[0] (what len() or "
+            "size(0) give). Print the whole size: print(params[0].size()).",
+            f"你打印的是 {first.size(0)}，只是 params[0] 的第一维（len() 或 size(0) 的结果）。"
+            "请打印完整的尺寸：print(params[0].size())。",
+        )
     expect_printed(first.size(), what=t("the size of params[0]", "params[0] 的尺寸"))
