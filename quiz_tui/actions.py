@@ -1,7 +1,7 @@
 """Every action of the app, listed once: its keys, its palette entry and when it applies.
 
-The app's key bindings, the command palette's entries (``commands.py``) and the
-workspace gate (keys that do nothing while a dialog is open) are all derived from
+The key bindings of the app and of the workspace screen, and the command palette's
+entries (``commands.py``), are all derived from
 :data:`ACTIONS`, the way harlequin derives its keymaps and palette from one list
 (``harlequin/actions.py``).
 """
@@ -32,8 +32,9 @@ class Action:
     label: str = ""
     """The binding's short description."""
     show: bool = True
-    workspace: bool = False
-    """Refused while a dialog is open: its keys count then, not the workspace's."""
+    scope: Literal["app", "workspace"] = "workspace"
+    """Where the action and its keys live. The workspace screen's keys do nothing while
+    a dialog is open, because the dialog, not the workspace, is then the screen."""
     exam: Literal["any", "only", "never"] = "any"
     """Offered in the palette at any time, only during an exam, or never during one."""
 
@@ -55,48 +56,46 @@ def shown_key(key: str) -> str:
 
 # Not Ctrl+B or Ctrl+A anywhere: they are the prefix keys of tmux and screen.
 ACTIONS: tuple[Action, ...] = (
-    Action("check", "Check", "Run the checks on your code", "f5,ctrl+r", "Check", workspace=True),
+    Action("check", "Check", "Run the checks on your code", "f5,ctrl+r", "Check"),
     Action("run", "Run", "Run your code and show its output, without judging", "f6,ctrl+g",
-           "Run", workspace=True),
-    Action("next_task", "Next task", "Open the next task", "ctrl+n,ctrl+pagedown", "Next",
-           workspace=True),
-    Action("previous_task", "Previous task", "Open the previous task", "ctrl+pageup", "Prev",
-           workspace=True),
+           "Run"),
+    Action("next_task", "Next task", "Open the next task", "ctrl+n,ctrl+pagedown", "Next"),
+    Action("previous_task", "Previous task", "Open the previous task", "ctrl+pageup", "Prev"),
     Action("next_unsolved", "Next unsolved task", "Open the next task not yet passed", "f12",
-           "Unsolved", show=False, workspace=True),
-    Action("hint", "Hint", "Show one more hint", "f7,ctrl+t", "Hint", workspace=True,
+           "Unsolved", show=False),
+    Action("hint", "Hint", "Show one more hint", "f7,ctrl+t", "Hint",
            exam="never"),
     Action("show_solution", "Show solution", "Show the reference solution (asks first)",
            exam="never"),
     Action("reset", "Reset to starter", "Replace your code with the starter (asks first)"),
     Action("external_editor", "Open in $EDITOR", "Edit in your own editor, then check",
-           "f4,ctrl+o", "$EDITOR", show=False, workspace=True),
-    Action("cancel", "Cancel check", "Stop the running check", "f9", "Cancel"),
+           "f4,ctrl+o", "$EDITOR", show=False),
+    Action("cancel", "Cancel check", "Stop the running check", "f9", "Cancel", scope="app"),
     Action("progress", "Progress", "How far you are, section by section", "f8", "Progress",
-           show=False, workspace=True),
-    Action("toggle_tasks", "Tasks", "Show or hide the task list", "f2,ctrl+l", "Tasks",
-           workspace=True),
+           show=False),
+    Action("toggle_tasks", "Tasks", "Show or hide the task list", "f2,ctrl+l", "Tasks"),
     Action("toggle_lang", "中文 / English", "Switch the language of prompts and messages", "f3",
-           "中/EN", workspace=True),
+           "中/EN"),
     Action("view_image", "View image",
            "Open the last image at full resolution, where the terminal can"),
-    Action("reload_packs", "Reload packs", "Read the exercise files again (for authors)"),
+    Action("reload_packs", "Reload packs", "Read the exercise files again (for authors)",
+           scope="app"),
     Action("start_exam", "Start exam…", "A timed self-assessment on tasks you choose",
            exam="never"),
     Action("hand_in", "Hand in exam", "End the exam now; every task is checked as it stands",
            exam="only"),
     Action("abandon_exam", "Abandon exam", "End the exam without a score", exam="only"),
-    Action("quit", "Quit", "Save and quit", "f10,ctrl+q", "Quit"),
+    Action("quit", "Quit", "Save and quit", "f10,ctrl+q", "Quit", scope="app"),
 )  # fmt: skip
 
-WORKSPACE_ACTIONS = frozenset(a.action for a in ACTIONS if a.workspace)
-"""Actions refused while a dialog is open."""
 
-
-def bindings() -> list[Binding]:
-    """The app's key bindings: priority, so the editor never swallows them."""
+def bindings(scope: Literal["app", "workspace"]) -> list[Binding]:
+    """The key bindings of the app or of the workspace: priority, so the editor never
+    swallows them."""
     return [
-        Binding(a.keys, a.action, a.label, show=a.show, priority=True) for a in ACTIONS if a.keys
+        Binding(a.keys, a.action, a.label, show=a.show, priority=True)
+        for a in ACTIONS
+        if a.keys and a.scope == scope
     ]
 
 

@@ -1,4 +1,5 @@
-"""The quiz-tui app: task list, prompt, editor and verdicts, at 80×24 and up.
+"""The quiz-tui app: config, themes, packs and the runner; the work itself is on
+the :class:`~quiz_tui.screens.workspace.Workspace` screen.
 
 The first screen paints before anything slow happens: packs and progress
 load in a thread, and the warm worker (which imports torch in its own
@@ -8,60 +9,41 @@ interface never waits for them.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shlex
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
-from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.app import App
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.reactive import reactive
-from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from quiz_tui.actions import WORKSPACE_ACTIONS, bindings
+from quiz_tui.actions import bindings
 from quiz_tui.core.state.config import load_config
-from quiz_tui.messages import (
-    BrokenTaskChosen,
-    CheckFinished,
-    CheckProgressed,
-    CodeSubmitted,
-    DraftEdited,
-    TaskChosen,
-    TaskListDismissed,
-    WorkerReady,
-)
+from quiz_tui.messages import WorkerReady
+from quiz_tui.screens.workspace import Workspace
 from quiz_tui.textutil import pick
-from quiz_tui.widgets.editor import CodeEditor
-from quiz_tui.widgets.header import StatusHeader
-from quiz_tui.widgets.keybar import KeyBar
-from quiz_tui.widgets.prompt import PromptView
-from quiz_tui.widgets.result import ResultPanel
-from quiz_tui.widgets.task_list import TaskList
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from quiz_tui.core.content.packs import Library, TaskRef
     from quiz_tui.core.execution.runner import Runner
-    from quiz_tui.core.model import Exercise, Lang, Pack, Result
+    from quiz_tui.core.model import Lang, Pack, Result
     from quiz_tui.core.state.data import DataSource
-    from quiz_tui.core.state.exam import Exam, ExamBook, ExamPlan, ExamState, Report
-    from quiz_tui.core.state.exam_run import ExamRun
-    from quiz_tui.core.state.progress import ProgressStore, TaskStatus
+    from quiz_tui.core.state.exam import Exam, ExamBook, ExamPlan
+    from quiz_tui.core.state.progress import ProgressStore
     from quiz_tui.core.state.session import Session
+    from quiz_tui.widgets.editor import CodeEditor
+    from quiz_tui.widgets.header import StatusHeader
+    from quiz_tui.widgets.keybar import KeyBar
+    from quiz_tui.widgets.prompt import PromptView
+    from quiz_tui.widgets.result import ResultPanel
+    from quiz_tui.widgets.task_list import TaskList
 
 # The engine (packs, progress, runner) is imported where it is first used, in the
 # start-up threads: the first frame needs none of it (see bench/ui.py).
@@ -85,15 +67,6 @@ def _pack_commands() -> type:
     return PackCommands
 
 
-DRAFT_PAUSE = 0.4
-"""Seconds of quiet typing after which the draft is saved."""
-DRAFT_MAX_DELAY = 1.0
-"""Longest a change waits before it is saved, even while typing goes on."""
-NARROW = 100
-TRANSLATE_MAX_SECONDS = 10.0
-"""A verdict is re-checked in the other language after F3 only if its check was this quick."""
-
-
 class QuizApp(App[None]):
     """Practise PyTorch: read a task, write code, check it, see what is wrong."""
 
@@ -105,7 +78,7 @@ class QuizApp(App[None]):
     checking: reactive[str] = reactive("", init=False)
     """The mode ("check" or "run") of the job running now; empty when none runs."""
 
-    BINDINGS: ClassVar[list[BindingType]] = list(bindings())
+    BINDINGS: ClassVar[list[BindingType]] = list(bindings("app"))
 
     def __init__(
         self,
@@ -134,74 +107,76 @@ class QuizApp(App[None]):
         self.start_task = start_task
         self.store_path = store_path
         self.session: Session | None = None
-        self.current: TaskRef | None = None
         self.runner: Runner | None = runner
         self._owns_runner = runner is None
-        self._runner_ready = threading.Event()
-        self._cancel = threading.Event()
-        self._last_result: Result | None = None
-        self._last_job: tuple[str, str, Lang] | None = None
-        """Mode, code and language of the check behind ``_last_result``."""
-        self._translating: Lang | None = None
-        """Set while the last check runs again, unrecorded, for its words in this language."""
-        self._saved_code: str | None = None
-        self._dirty_since: float | None = None
-        self._save_timer: Any = None
-        self._losses: list[float] = []
+        self.runner_ready = threading.Event()
+        """Set once ``runner`` exists (checks started early wait for it)."""
+        self.cancel_event = threading.Event()
+        """Set to cancel the running check; a new one is made for each check."""
         self._notices: list[str] = list(config.problems)
         self._saved_theme = config.theme
-        self._data: DataSource | None = None
-        self.show_tasks: bool | None = None
-        """None until the learner toggles the list; then their choice wins over width."""
+        self.data: DataSource | None = None
         self.exam_plan = exam_plan
         self.clock = clock
         """Wall-clock time for exams (injected in tests, which never sleep)."""
         self.book: ExamBook | None = None
-        self.exam_run: ExamRun | None = None
-        """The exam in progress: its clock, time per task and grading (core, no Textual)."""
-        self._opened_at: float | None = None
-        self._ticker: Any = None
-        self._idle = threading.Event()
+        self.workspace = Workspace()
+        """The main screen: the learner's work on the open task."""
+        self.idle = threading.Event()
         """Set while no check runs (grading waits on it for a cancelled check to end)."""
-        self._idle.set()
+        self.idle.set()
+
+    def get_default_screen(self) -> Workspace:
+        return self.workspace
+
+    # The workspace's state under the names tests and the palette have always used.
+
+    @property
+    def current(self) -> TaskRef | None:
+        """The open task."""
+        return self.workspace.current
 
     @property
     def last_result(self) -> Result | None:
         """The verdict the result panel shows for the open task, if any."""
-        return self._last_result
+        return self.workspace.last_result
 
     @property
     def exam(self) -> Exam | None:
         """The exam in progress, if any."""
-        return self.exam_run.exam if self.exam_run is not None else None
+        return self.workspace.exam
+
+    @property
+    def editor(self) -> CodeEditor:
+        return self.workspace.editor
+
+    @property
+    def header(self) -> StatusHeader:
+        return self.workspace.header
+
+    @property
+    def prompt(self) -> PromptView:
+        return self.workspace.prompt
+
+    @property
+    def result_panel(self) -> ResultPanel:
+        return self.workspace.result_panel
+
+    @property
+    def task_list(self) -> TaskList:
+        return self.workspace.task_list
+
+    @property
+    def keybar(self) -> KeyBar:
+        return self.workspace.keybar
 
     def watch_checking(self, checking: str) -> None:
         if checking:
-            self._idle.clear()
+            self.idle.clear()
         else:
-            self._idle.set()
+            self.idle.set()
         self.keybar.checking = bool(checking)
         self.refresh_bindings()
-
-    # -- layout --------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        # Kept as attributes: the app calls down into them, and the editor's text is
-        # still needed while the app shuts down, after the widgets are unmounted.
-        self.header = StatusHeader(id="header")
-        self.task_list = TaskList(id="tasks")
-        self.prompt = PromptView(id="prompt")
-        self.editor = CodeEditor(id="editor")
-        self.result_panel = ResultPanel(id="result")
-        self.keybar = KeyBar()
-        yield self.header
-        with Horizontal(id="workspace"):
-            yield self.task_list
-            with Vertical(id="main"):
-                yield self.prompt
-                yield self.editor
-                yield self.result_panel
-        yield self.keybar
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -212,11 +187,6 @@ class QuizApp(App[None]):
                 self._notices.append(
                     f"Theme {self._saved_theme!r} is not available; using the default."
                 )
-        self._follow_theme(self.current_theme)
-        self.keybar.lang = self.lang
-        self.result_panel.show_idle(self.lang)
-        self.header.pack = pick(self.lang, "loading…", "加载中…")
-        self._layout_for(self.size.width, self.size.height)
         # Start the loading threads once the first frame is out: they would otherwise
         # compete with it for the interpreter (see bench/ui.py).
         self.call_after_refresh(self._start_background)
@@ -225,7 +195,8 @@ class QuizApp(App[None]):
 
     def _theme_changed(self, theme: Theme) -> None:
         """Ctrl+P → Theme: the code follows the theme, and the choice is kept for next time."""
-        self._follow_theme(theme)
+        if self.workspace.is_mounted:  # else its on_mount follows the theme
+            self.workspace.follow_theme(theme)
         if theme.name != self._saved_theme:
             from quiz_tui.core.state.config import save_config_value
 
@@ -235,27 +206,13 @@ class QuizApp(App[None]):
             except OSError as exc:
                 self.notify(f"The theme could not be saved: {exc}", severity="warning")
 
-    def _follow_theme(self, theme: Theme) -> None:
-        """Syntax colours to suit the theme: the editor's and the setup code's."""
-        self.editor.theme = "monokai" if theme.dark else "github_light"
-        self.prompt.use_code_theme("monokai" if theme.dark else "friendly")
-
     def _start_background(self) -> None:
         self._load()
         self._start_worker()
 
     def on_resize(self, event: Resize) -> None:
-        self._layout_for(event.size.width, event.size.height)
-
-    def _layout_for(self, width: int, height: int) -> None:
-        screen = self.screen
-        narrow = width < NARROW
-        screen.set_class(narrow, "narrow")
-        screen.set_class(not narrow, "wide")
-        screen.set_class(height >= 36, "tall")
-        if self.show_tasks is None:
-            screen.set_class(False, "show-tasks")
-            screen.set_class(False, "hide-tasks")
+        # The workspace's, even while a dialog is on top.
+        self.workspace.layout_for(event.size.width, event.size.height)
 
     # -- start-up in the background ------------------------------------------------
 
@@ -321,12 +278,12 @@ class QuizApp(App[None]):
                 pick(self.lang, "No tasks were found.", "没有找到任何题目。"), severity="error"
             )
             return
-        self.open_task(ref)
+        self.workspace.open_task(ref)
         self._ask_trust(pending)
         if self.exam_plan is not None:
-            self._introduce_exam(self.exam_plan)
+            self.workspace.introduce_exam(self.exam_plan)
         elif self.book is not None and (running := self.book.running()) is not None:
-            self._offer_resume(running)
+            self.workspace.offer_resume(running)
 
     # -- packs: trust, reloading, switching ------------------------------------------------
 
@@ -369,7 +326,7 @@ class QuizApp(App[None]):
                 session.store.set_trust(pack.root, pack.id, bool(yes))
             if yes and session is not None and session.library.pack(pack.id) is None:
                 session.library.packs.append(pack)
-                self._refresh_progress()
+                self.workspace.refresh_progress()
                 self.notify(
                     pick(
                         self.lang,
@@ -392,7 +349,7 @@ class QuizApp(App[None]):
         """Read every pack folder again (after editing exercise files)."""
         if self.session is None:
             return
-        self.save_draft()
+        self.workspace.save_draft()
         self._reload()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -414,8 +371,8 @@ class QuizApp(App[None]):
         broken = sum(len(p.broken) for p in library.packs)
         for error in library.errors:
             self.notify(str(error), severity="error", timeout=15)
-        current = self.current
-        self.current = None
+        current = self.workspace.current
+        self.workspace.current = None
         target = None
         if current is not None:
             try:
@@ -424,7 +381,7 @@ class QuizApp(App[None]):
                 target = None
         target = target or session.first_task()
         if target is not None:
-            self.open_task(target)
+            self.workspace.open_task(target)
         tasks = sum(len(p) for p in library.packs)
         self.notify(
             pick(self.lang, f"Reloaded {len(library.packs)} packs: {tasks} tasks, {broken} broken files.",
@@ -432,32 +389,6 @@ class QuizApp(App[None]):
             severity="warning" if broken else "information",
         )  # fmt: skip
         self._ask_trust(pending)
-
-    def switch_pack(self, pack_id: str) -> None:
-        """Open a pack at its first task not yet passed."""
-        if self.session is None:
-            return
-        pack = self.session.library.pack(pack_id)
-        if pack is None or not len(pack):
-            return
-        from quiz_tui.core.content.packs import TaskRef
-
-        states = self.session.states(pack)
-        first = next(
-            (ex for ex in pack if states.get(ex.id) is None or states[ex.id].status != "passed"),
-            pack.exercises[0],
-        )
-        self.open_task(TaskRef(pack, first))
-
-    def on_broken_task_chosen(self, message: BrokenTaskChosen) -> None:
-        """A file that failed to load: show why, and keep everything else working."""
-        problems = "\n".join(str(p) for p in message.broken.problems)
-        self.result_panel.show_problems(
-            pick(self.lang, f"{message.broken.path.name} could not be loaded:",
-               f"{message.broken.path.name} 无法加载："),
-            problems,
-        )  # fmt: skip
-        self.screen.add_class("has-result")
 
     @work(thread=True, exclusive=True, group="worker", exit_on_error=False)
     def _start_worker(self) -> None:
@@ -469,20 +400,20 @@ class QuizApp(App[None]):
         from quiz_tui.core.state.data import resolve as resolve_data
 
         try:
-            self._data = resolve_data(self.data_dir, origin=self.data_origin)
+            self.data = resolve_data(self.data_dir, origin=self.data_origin)
         except DataError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error", timeout=15)
-            self._data = resolve_data(None)
+            self.data = resolve_data(None)
         if self.runner is None:
             paths.ensure(paths.cache_dir())
             self.runner = Runner(
                 device=cast(Any, self.device),
-                data=self._data,
+                data=self.data,
                 log_path=paths.cache_dir() / "worker.log",
             )
         self.runner.worker_exit_listeners.append(self._worker_died)
         self.runner.start()
-        self._runner_ready.set()
+        self.runner_ready.set()
         label = "CPU"
         if self.runner.wait_ready():
             try:
@@ -509,8 +440,8 @@ class QuizApp(App[None]):
     def on_worker_ready(self, message: WorkerReady) -> None:
         header = self.header
         header.device = message.device
-        if self._data is not None:
-            header.dataset = self._data.short(self.lang)
+        if self.data is not None:
+            header.dataset = self.data.short(self.lang)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where a failing background job becomes a visible message."""
@@ -526,707 +457,20 @@ class QuizApp(App[None]):
             timeout=15,
         )
 
-    # -- opening tasks ---------------------------------------------------------------
-
-    def open_task(self, ref: TaskRef) -> None:
-        """Show a task with its draft (or starter), and put the cursor in the editor."""
-        if self.session is None:
-            return
-        if not self.session.allowed(ref):
-            self.notify(pick(self.lang, "During the exam only its own tasks can be opened.",
-                           "考试期间只能打开考试中的题目。"), severity="warning")  # fmt: skip
-            return
-        if self.current is not None:
-            self.save_draft()
-            self._account_time()
-        self.current = ref
-        self._opened_at = self.clock()
-        session = self.session
-        session.opened(ref)
-        code = session.draft(ref)
-        editor = self.editor
-        editor.load(code)
-        self._saved_code = code
-        self._dirty_since = None
-        self.prompt.show(ref.exercise, self.lang, session.shown_hints(ref))
-        self._last_result = None
-        self._last_job = None
-        self.screen.remove_class("has-result")
-        if not self.checking:
-            self.result_panel.show_idle(self.lang)
-        self._refresh_progress()
-        editor.focus()
-        if self.screen.has_class("narrow") and self.show_tasks:
-            self.show_tasks = False
-            self.screen.set_class(False, "show-tasks")
-
-    def on_task_chosen(self, message: TaskChosen) -> None:
-        self.open_task(message.ref)
-
-    def on_task_list_dismissed(self, message: TaskListDismissed) -> None:
-        """Escape in the list: an overlay (narrow screens) closes; the code gets focus."""
-        if self.screen.has_class("narrow") and self.screen.has_class("show-tasks"):
-            self.show_tasks = False
-            self.screen.set_class(False, "show-tasks")
-        self.editor.focus()
-
-    def _refresh_progress(self) -> None:
-        from quiz_tui.core.state.session import Session
-
-        if self.session is None or self.current is None:
-            return
-        session, pack = self.session, self.current.pack
-        by_pack = {p.id: session.states(p) for p in session.library.packs}
-        sections = session.progress(pack, by_pack.get(pack.id))
-        header = self.header
-        header.pack = pack.name.get(self.lang)
-        header.total = Session.totals(sections)[1]
-        # ✓ and ◐ as the task list marks them: a task solved after seeing the solution
-        # is not counted among the ones passed on the learner's own.
-        marks = [st.status for st in by_pack.get(pack.id, {}).values()]
-        header.passed = marks.count("passed")
-        header.with_solution = marks.count("solution")
-        header.sections = "  ".join(
-            f"{s.title.split(' ', 1)[0]} {s.passed}/{s.total}" for s in sections
-        )
-        states = {
-            (pack_id, ex_id): st.status
-            for pack_id, pack_states in by_pack.items()
-            for ex_id, st in pack_states.items()
-        }
-        if self.exam is not None:
-            states = self._exam_states()
-        broken = (
-            []
-            if session.limit is not None
-            else [(p.id, b) for p in session.library.packs for b in p.broken]
-        )
-        self.task_list.show(session.all_tasks(), states, self.lang, self.current, broken)
-        if session.save_error:
-            self.notify(session.save_error, severity="error", timeout=15)
-            session.save_error = None
-
-    def _exam_states(self) -> dict[tuple[str, str], TaskStatus]:
-        """The task list's marks during an exam: this exam's checks, not practice."""
-        return self.exam_run.states() if self.exam_run is not None else {}
-
-    # -- drafts ---------------------------------------------------------------------
-
-    def on_draft_edited(self, message: DraftEdited) -> None:
-        if self.editor.text != self._saved_code:
-            self.screen.remove_class("has-result")
-        now = time.monotonic()
-        if self._dirty_since is None:
-            self._dirty_since = now
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        if now - self._dirty_since >= DRAFT_MAX_DELAY:
-            self.save_draft()
-        else:
-            self._save_timer = self.set_timer(DRAFT_PAUSE, self.save_draft)
-
-    def save_draft(self) -> None:
-        self._dirty_since = None
-        if self.session is None or self.current is None:
-            return
-        code = self.editor.text
-        if code == self._saved_code:
-            return
-        if self.session.save_draft(self.current, code):
-            self._saved_code = code
-        elif self.session.save_error:
-            self.notify(self.session.save_error, severity="error", timeout=15)
-            self.session.save_error = None
-
-    # -- checking ---------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cancel":
-            return True if self.checking else None
-        # While a dialog is open, its keys count, not the workspace's.
-        return not (action in WORKSPACE_ACTIONS and isinstance(self.screen, ModalScreen))
-
-    def action_check(self) -> None:
-        self.editor.submit("check")
-
-    def action_run(self) -> None:
-        self.editor.submit("run")
-
-    def on_code_submitted(self, message: CodeSubmitted) -> None:
-        self._start_job(message.mode, message.code)
-
-    def _start_job(self, mode: str, code: str, *, translate: bool = False) -> None:
-        """Start a check or run; ``translate`` re-runs the last one quietly after F3."""
-        if self.current is None or self.session is None:
-            return
-        if self.checking:
-            self.notify(
-                pick(
-                    self.lang,
-                    "A check is already running (F9 cancels it).",
-                    "已有检查在运行（按 F9 取消）。",
-                )
-            )
-            return
-        self.checking = mode
-        self._cancel = threading.Event()
-        self._losses = []
-        warm = self.runner is not None and self.runner.worker_pid is not None
-        self._run_job(self.current, code, mode, self.lang, self._cancel)
-        # After the hand-off: nothing blocking (the draft's SQLite write) stands between
-        # the key and the job.
-        if translate:
-            self._translating = self.lang
-        else:
-            self.result_panel.show_running(self.lang, mode, warm)
-        self.refresh_bindings()
-        self.save_draft()
-
-    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
-    def _run_job(
-        self, ref: TaskRef, code: str, mode: str, lang: Lang, cancel: threading.Event
-    ) -> None:
-        """Check (or run) through the one check service; the verdict comes back as a message
-        and is recorded on the UI thread, where the exam or practice decides how."""
-        from quiz_tui.core.execution.checking import CheckService
-
-        self._runner_ready.wait()
-        assert self.runner is not None
-
-        def forward(event: dict[str, Any]) -> None:
-            self.post_message(CheckProgressed(event))
-
-        service = CheckService(self.runner, lang)
-        result = service.check(
-            ref.exercise, code, mode=cast(Any, mode), on_event=forward, cancel=cancel
-        )
-        self.post_message(CheckFinished(ref, code, result, mode))
-
-    def on_check_progressed(self, message: CheckProgressed) -> None:
-        event = message.event
-        if event.get("type") != "progress" or not self.checking:
-            return
-        if "loss" in event:
-            self._losses.append(float(event["loss"]))
-        self.result_panel.show_progress(
-            float(event.get("fraction", 0.0)), str(event.get("text", "")), self._losses
-        )
-
-    def on_check_finished(self, message: CheckFinished) -> None:
-        self.checking = ""
-        if self._translating is not None:
-            self._translated(message)
-            return
-        if self.exam_run is not None:
-            run = self.exam_run
-            run.book.record_check(run.exam, message.ref.exercise.id, message.code, message.result)
-        elif self.session is not None:
-            self.session.record(message.ref, message.result, message.code)
-        if self.current is None or message.ref.exercise.id != self.current.exercise.id:
-            verdict = (
-                pick(self.lang, "checked", "已检查")
-                if self._details_hidden  # no verdict in any channel
-                else message.result.status.value
-            )
-            self.notify(
-                f"{message.ref.exercise.number}: {verdict}",
-                title=pick(self.lang, "Check finished", "检查完成"),
-            )
-            self._refresh_progress()
-            return
-        from quiz_tui.core.model import Status
-
-        self._last_result = message.result
-        self._last_job = (message.mode, message.code, self.lang)
-        self.result_panel.show(message.result, self.lang, hide_details=self._details_hidden)
-        self.screen.add_class("has-result")
-        if (
-            not self._details_hidden
-            and message.result.line is not None
-            and message.result.status
-            in (
-                Status.ERROR,
-                Status.TIMEOUT,
-            )
-        ):
-            self.editor.show_line(message.result.line)
-        self._refresh_progress()
-
-    def _translate_verdict(self) -> None:
-        """After F3: the verdict's own words come from the checker in one language, so
-        check the same code again, without recording it, to get them in the other.
-
-        Only for quick checks of code still in the editor; a slow one (training) keeps
-        its words and says that F5 checks again.
-        """
-        job, result = self._last_job, self._last_result
-        if job is None or result is None or self._details_hidden or job[2] == self.lang:
-            return
-        mode, code, _ = job
-        if self.current is None or code != self.editor.text or self.checking:
-            return
-        if result.seconds > TRANSLATE_MAX_SECONDS:
-            self.notify(pick(self.lang, "The verdict's own words change language at the next check (F5).",
-                           "判定说明将在下次检查（F5）时切换语言。"))  # fmt: skip
-            return
-        self._start_job(mode, code, translate=True)
-
-    def _translated(self, message: CheckFinished) -> None:
-        wanted, self._translating = self._translating, None
-        from quiz_tui.core.model import Status
-
-        if (
-            self.current is None
-            or message.ref.exercise.id != self.current.exercise.id
-            or message.result.status is Status.CANCELLED
-        ):
-            return
-        self._last_result = message.result
-        self._last_job = (message.mode, message.code, wanted or self.lang)
-        self.result_panel.show(message.result, self.lang, hide_details=self._details_hidden)
-        if wanted != self.lang:  # F3 again while it ran
-            self._translate_verdict()
-
-    @property
-    def _details_hidden(self) -> bool:
-        """In an exam without feedback a verdict shows no checks, output or traceback."""
-        return self.exam_run is not None and self.exam_run.details_hidden
-
     def action_cancel(self) -> None:
         if self.checking:
-            self._cancel.set()
-
-    # -- learning aids ---------------------------------------------------------------
-
-    def _locked(self) -> bool:
-        if self.exam is None:
-            return False
-        self.notify(
-            pick(self.lang, "Locked during the exam.", "考试期间不可用。"), severity="warning"
-        )
-        return True
-
-    def action_hint(self) -> None:
-        if self.session is None or self.current is None or self._locked():
-            return
-        ref = self.current
-        hint = self.session.next_hint(ref)
-        if hint is None:
-            self.notify(pick(self.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
-                           "提示已经全部给出。需要的话，可在命令面板（Ctrl+P）中查看答案。"))  # fmt: skip
-            return
-        self.prompt.show_hints(self.session.shown_hints(ref), self.lang)
-
-    def action_show_solution(self) -> None:
-        if self.current is None or self._locked():
-            return
-        ref = self.current
-        question = pick(
-            self.lang,
-            "Show the reference solution? It replaces your code in the editor (your draft is "
-            "kept in the undo history), and the task will be marked as solved with the solution shown.",
-            "显示参考答案？它会替换编辑器中的代码（可以撤销），并且本题会被标记为“看过答案后完成”。",
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.session is not None and self.current is ref:
-                self.session.solution_shown(ref)
-                editor = self.editor
-                editor.replace(ref.exercise.solution.lstrip("\n"), (0, 0), editor.document.end)
-                self.save_draft()
-                self._refresh_progress()
-
-        from quiz_tui.screens.confirm import Confirm
-
-        self.push_screen(Confirm(question, *self._yes_no()), answered)
-
-    def action_reset(self) -> None:
-        if self.current is None:
-            return
-        ref = self.current
-        question = pick(
-            self.lang, "Replace your code with the starter code?", "用初始代码替换你的代码？"
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.session is not None and self.current is ref:
-                editor = self.editor
-                editor.replace_all(self.session.reset_draft(ref))
-                self._saved_code = editor.text
-
-        from quiz_tui.screens.confirm import Confirm
-
-        self.push_screen(Confirm(question, *self._yes_no()), answered)
-
-    def _yes_no(self) -> tuple[str, str]:
-        return (pick(self.lang, "Yes (y)", "是 (y)"), pick(self.lang, "No (n)", "否 (n)"))
-
-    # -- navigation --------------------------------------------------------------------
-
-    def action_next_task(self) -> None:
-        self._step(1)
-
-    def action_previous_task(self) -> None:
-        self._step(-1)
-
-    def action_next_unsolved(self) -> None:
-        """The next task not yet passed, after the open one (wrapping round)."""
-        if self.session is None:
-            return
-        target = self.session.next_unsolved(self.current)
-        if target is None:
-            self.notify(pick(self.lang, "Every task is solved.", "所有题目都已完成。"))
-        elif self.current is None or target.exercise.id != self.current.exercise.id:
-            self.open_task(target)
-
-    def _step(self, step: int) -> None:
-        if self.session is None or self.current is None:
-            return
-        target = self.session.neighbour(self.current, step)
-        if target is not None:
-            self.open_task(target)
-
-    def action_toggle_tasks(self) -> None:
-        screen = self.screen
-        if screen.has_class("narrow"):
-            visible = not screen.has_class("show-tasks")
-            screen.set_class(visible, "show-tasks")
-        else:
-            visible = screen.has_class("hide-tasks")
-            screen.set_class(not visible, "hide-tasks")
-        self.show_tasks = visible
-        if visible:
-            self.query_one("#task-filter").focus()
-        else:
-            self.editor.focus()
-
-    def action_toggle_lang(self) -> None:
-        self.lang = "en" if self.lang == "zh" else "zh"
-        self.keybar.lang = self.lang
-        if self.session is not None:
-            self.session.lang = self.lang
-        if self.current is not None:
-            ref = self.current
-            self.prompt.show(
-                ref.exercise, self.lang, self.session.shown_hints(ref) if self.session else []
-            )
-        panel = self.result_panel
-        if not self.checking:  # a running check keeps its banner until the verdict
-            if self._last_result is not None:
-                panel.show(self._last_result, self.lang, hide_details=self._details_hidden)
-                self._translate_verdict()
-            else:
-                panel.show_idle(self.lang)
-        if self._data is not None:
-            self.header.dataset = self._data.short(self.lang)
-        self._refresh_progress()
-
-    def action_progress(self) -> None:
-        if self.session is None or self.current is None:
-            return
-        pack = self.current.pack
-        from quiz_tui.screens.progress import ProgressScreen
-
-        title = f"{pack.name.get(self.lang)}: " + pick(self.lang, "progress", "进度")
-        self.push_screen(ProgressScreen(title, self.session.progress(pack), self.lang))
-
-    # -- leaving the app for a moment --------------------------------------------------------
-
-    def action_external_editor(self) -> None:
-        if self.current is None:
-            return
-        command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        argv = shlex.split(command)
-        if not argv or shutil.which(argv[0]) is None:
-            self.notify(
-                pick(
-                    self.lang,
-                    f"Editor not found: {command!r}. Set $EDITOR.",
-                    f"找不到编辑器：{command!r}。请设置 $EDITOR。",
-                ),
-                severity="error",
-            )
-            return
-        self.save_draft()
-        editor = self.editor
-        with tempfile.NamedTemporaryFile(
-            "w", suffix=f"_task{self.current.exercise.number}.py", delete=False, encoding="utf-8"
-        ) as f:
-            f.write(editor.text)
-            path = Path(f.name)
-        try:
-            with self.suspend():
-                subprocess.run([*argv, str(path)], check=False)
-            code = path.read_text("utf-8")
-        except SuspendNotSupported:
-            self.notify(
-                pick(
-                    self.lang,
-                    "This terminal cannot hand over to another program.",
-                    "此终端无法切换到其他程序。",
-                ),
-                severity="error",
-            )
-            return
-        except (OSError, UnicodeDecodeError) as exc:
-            self.notify(str(exc), severity="error")
-            return
-        finally:
-            path.unlink(missing_ok=True)
-        if code != editor.text:
-            editor.replace(code, (0, 0), editor.document.end)
-        self.save_draft()
-        self.action_check()
-
-    def action_view_image(self) -> None:
-        result = self._last_result
-        if result is None or not result.images:
-            self.notify(
-                pick(
-                    self.lang,
-                    "No image to show yet (task 56 shows some).",
-                    "还没有可以显示的图像（第 56 题会显示）。",
-                )
-            )
-            return
-        from quiz_tui import graphics
-
-        protocol = graphics.detect()
-        if protocol is None:
-            self.notify(
-                pick(self.lang, "This terminal has no graphics protocol; the image is drawn with blocks in the result panel.",
-                   "此终端不支持图形协议；图像已用字符块画在结果面板中。"),
-            )  # fmt: skip
-            return
-        sequence = graphics.encode(result.images[-1], protocol)
-        with contextlib.suppress(SuspendNotSupported), self.suspend():
-            sys.stdout.write(
-                "\n"
-                + sequence
-                + "\n\n"
-                + pick(self.lang, "Press Enter to go back.", "按回车返回。")
-            )
-            sys.stdout.flush()
-            with contextlib.suppress(EOFError):
-                input()
-
-    # -- exams -------------------------------------------------------------------------------
-
-    def action_start_exam(self) -> None:
-        """Choose an exam in a small form, then see the rules before the clock starts."""
-        if self.session is None or self.current is None or self.book is None:
-            return
-        if self.exam is not None:
-            self.notify(pick(self.lang, "An exam is already running.", "已有考试在进行。"))
-            return
-        if (running := self.book.running()) is not None:  # put off with Escape at launch
-            self._offer_resume(running)
-            return
-        from quiz_tui.screens.exam import ExamForm
-
-        def chosen(exam_plan: ExamPlan | None) -> None:
-            if exam_plan is not None:
-                self._introduce_exam(exam_plan)
-
-        self.push_screen(ExamForm(self.current.pack, self.lang), chosen)
-
-    def _introduce_exam(self, exam_plan: ExamPlan) -> None:
-        from quiz_tui.screens.exam import ExamIntro
-
-        def answered(start: bool | None) -> None:
-            self.exam_plan = None
-            if start and self.book is not None:
-                self._enter_exam(self.book.start(exam_plan))
-
-        self.push_screen(ExamIntro(exam_plan, self.lang), answered)
-
-    def _offer_resume(self, exam: Exam) -> None:
-        from quiz_tui.screens.exam import ResumeExam
-
-        def chosen(choice: str | None) -> None:
-            if choice == "resume":
-                self._enter_exam(exam)
-            elif choice == "hand_in":
-                self._enter_exam(exam, quiet=True)
-                self._hand_in("timed_out" if exam.remaining(self.clock()) <= 0 else "handed_in")
-            elif choice == "abandon" and self.book is not None:
-                self.book.finish(exam, "abandoned")
-
-        remaining = exam.remaining(self.clock())
-        self.push_screen(ResumeExam(len(exam.exercise_ids), remaining, self.lang), chosen)
-
-    def _enter_exam(self, exam: Exam, *, quiet: bool = False) -> None:
-        from quiz_tui.core.content.packs import TaskRef
-        from quiz_tui.core.state.exam import format_clock
-
-        assert self.session is not None
-        pack = self.session.library.pack(exam.pack)
-        if pack is None:
-            self.notify(f"The exam's pack {exam.pack!r} is not loaded.", severity="error")
-            return
-        refs = [TaskRef(pack, ex) for ex_id in exam.exercise_ids if (ex := pack.find(ex_id))]
-        self.save_draft()
-        self._account_time()
-        from quiz_tui.core.state.exam_run import ExamRun
-
-        assert self.book is not None
-        self.exam_run = ExamRun(self.book, exam, self.clock)
-        self.session.scope = exam.draft_scope
-        self.session.limit = refs
-        self.session.deadline = exam.deadline
-        self.session.clock = self.clock
-        self.current = None
-        self.open_task(refs[0])
-        # Resumed after the deadline (to hand in): nothing typed now would count.
-        self.editor.read_only = exam.remaining(self.clock()) <= 0
-        self.header.clock = format_clock(exam.remaining(self.clock()))
-        self.header.exam_tasks = len(refs)
-        self.screen.add_class("exam")
-        if self._ticker is None:
-            self._ticker = self.set_interval(1.0, self.tick)
-        if not quiet:
-            self.notify(pick(self.lang, "The clock is running. Good luck!", "开始计时，祝你顺利！"))
-
-    def tick(self) -> None:
-        """Once a second during an exam: the clock, the warnings, and time's up."""
-        run = self.exam_run
-        if run is None or run.grading:
-            return
-        now = run.tick()
-        self.header.clock = now.clock
-        self.header.clock_urgent = now.urgent
-        if now.warning is not None:
-            minutes = now.warning // 60
-            self.notify(
-                pick(
-                    self.lang,
-                    f"{minutes} minute{'s' if minutes > 1 else ''} left.",
-                    f"还剩 {minutes} 分钟。",
-                ),
-                title=pick(self.lang, "Exam", "考试"),
-                severity="warning",
-                timeout=10,
-            )
-        if now.time_up:
-            self._hand_in("timed_out")
-
-    def action_hand_in(self) -> None:
-        if self.exam is None:
-            self.notify(pick(self.lang, "No exam is running.", "没有正在进行的考试。"))
-            return
-        from quiz_tui.screens.confirm import Confirm
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._hand_in("handed_in")
-
-        question = pick(self.lang, "Hand in now? Every task is checked as it stands.",
-                      "现在交卷？每道题都会按当前代码检查。")  # fmt: skip
-        self.push_screen(Confirm(question, *self._yes_no()), answered)
-
-    def action_abandon_exam(self) -> None:
-        if self.exam is None:
-            self.notify(pick(self.lang, "No exam is running.", "没有正在进行的考试。"))
-            return
-        from quiz_tui.screens.confirm import Confirm
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.exam_run is not None:
-                self.exam_run.book.finish(self.exam_run.exam, "abandoned")
-                self._leave_exam()
-
-        question = pick(
-            self.lang,
-            "Abandon this exam? It ends without a score.",
-            "放弃这场考试？它将不计分结束。",
-        )
-        self.push_screen(Confirm(question, *self._yes_no()), answered)
-
-    def _hand_in(self, state: ExamState) -> None:
-        """Stop editing, check every task as it stands, then show the report."""
-        run = self.exam_run
-        if run is None or run.grading:
-            return
-        run.grading = True
-        self.save_draft()
-        self._account_time()
-        self._cancel.set()
-        self.editor.read_only = True
-        self.header.clock = "00:00" if state == "timed_out" else self.header.clock
-        self.notify(
-            pick(self.lang, "Time is up: grading every task." if state == "timed_out" else "Handed in: grading every task.",
-               "时间到：正在检查每一道题。" if state == "timed_out" else "已交卷：正在检查每一道题。"),
-            title=pick(self.lang, "Exam", "考试"),
-        )  # fmt: skip
-        self._grade(run, state)
-
-    @work(thread=True, exclusive=True, group="grading", exit_on_error=False)
-    def _grade(self, run: ExamRun, state: ExamState) -> None:
-        from quiz_tui.core.execution.checking import CheckService
-        from quiz_tui.core.state.exam import report
-
-        session = self.session
-        assert session is not None and session.limit is not None
-        self._runner_ready.wait()
-        assert self.runner is not None
-        self._idle.wait()  # a cancelled check ends first
-
-        def on_task(index: int, total: int, exercise: Exercise) -> None:
-            self.call_from_thread(
-                self.result_panel.show_progress,
-                (index - 1) / total,
-                pick(self.lang, f"grading {index}/{total}: task {exercise.number}",
-                   f"正在检查 {index}/{total}：第 {exercise.number} 题"),
-                [],
-            )  # fmt: skip
-
-        tasks = [(ref.exercise, partial(session.draft, ref, graded=True)) for ref in session.limit]
-        finished = run.grade(CheckService(self.runner, self.lang), tasks, state, on_task)
-        pack = session.library.pack(run.exam.pack)
-        self.call_from_thread(self._show_report, report(run.book, finished, pack))
-
-    def _show_report(self, exam_report: Report) -> None:
-        from quiz_tui.screens.exam import ExamReportScreen
-
-        self._leave_exam()
-        self.push_screen(ExamReportScreen(exam_report, self.lang))
-
-    def _leave_exam(self) -> None:
-        self.exam_run = None
-        if self._ticker is not None:
-            self._ticker.stop()
-            self._ticker = None
-        self.header.clock = ""
-        self.header.clock_urgent = False
-        self.header.exam_tasks = 0
-        self.screen.remove_class("exam")
-        self.editor.read_only = False
-        if self.session is not None:
-            self.session.scope = ""
-            self.session.limit = None
-            self.session.deadline = None
-            self.current = None
-            ref = self.session.start_task()
-            if ref is not None:
-                self.open_task(ref)
-
-    def _account_time(self) -> None:
-        """Add the time spent on the open exam task since it was opened."""
-        now = self.clock()
-        if self.exam_run is not None and self.current is not None and self._opened_at:
-            self.exam_run.spend(self.current.exercise.id, self._opened_at, now)
-        self._opened_at = now
+            self.cancel_event.set()
 
     # -- quitting ---------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        self.save_draft()
-        self._account_time()
-        self._cancel.set()
+        self.workspace.save_draft()
+        self.workspace.account_time()
+        self.cancel_event.set()
         self.exit()
 
     def on_unmount(self) -> None:
-        self.save_draft()
+        self.workspace.save_draft()
         if self.runner is not None and self._worker_died in self.runner.worker_exit_listeners:
             self.runner.worker_exit_listeners.remove(self._worker_died)
         if self.session is not None and self.session.store is not None:

@@ -20,8 +20,9 @@ class ActionCommands(Provider):
 
     def commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app: QuizApp = self.app  # type: ignore[assignment]
+        scopes = {"app": app, "workspace": app.workspace}
         return [
-            (a.name, partial(app.run_action, a.action), a.palette_help)
+            (a.name, partial(app.run_action, a.action, scopes[a.scope]), a.palette_help)
             for a in offered(in_exam=app.exam is not None)
         ]
 
@@ -59,7 +60,7 @@ class TaskCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(label),
-                    partial(app.open_task, ref),
+                    partial(app.workspace.open_task, ref),
                     text=label,
                     help=f"Open task {ex.number}",
                 )
@@ -77,5 +78,5 @@ class PackCommands(Provider):
             label = f"Pack: {pack.name.get(app.lang)} ({len(pack)} tasks)"
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(app.switch_pack, pack.id),
+                yield Hit(score, matcher.highlight(label), partial(app.workspace.switch_pack, pack.id),
                           text=label, help=str(pack.root))  # fmt: skip

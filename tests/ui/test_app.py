@@ -17,6 +17,7 @@ from quiz_tui.core.model import Result, Status
 from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.progress import ProgressScreen
+from quiz_tui.screens.workspace import Workspace
 from tests.ui.conftest import checked, hint_texts, notified, panel_text, started, wait_for
 from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
@@ -128,12 +129,12 @@ async def test_show_solution_asks_first_and_is_recorded(
     app = make_app("4")
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        await app.run_action("show_solution")
+        await app.workspace.run_action("show_solution")
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, Confirm))
         assert app.editor.text.startswith("x = ...")
-        await app.run_action("show_solution")
+        await app.workspace.run_action("show_solution")
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("y")
         await wait_for(pilot, lambda: "dtype=torch.long" in app.editor.text)
@@ -146,7 +147,7 @@ async def test_reset_to_starter(make_app: Callable[..., QuizApp]) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
         app.editor.load(WRONG_4)
-        await app.run_action("reset")
+        await app.workspace.run_action("reset")
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("y")
         await wait_for(pilot, lambda: app.editor.text.startswith("x = ..."))
@@ -233,7 +234,8 @@ async def test_every_action_is_in_the_palette() -> None:
     }  # fmt: skip
     assert required <= names
     for a in ACTIONS:
-        assert hasattr(QuizApp, f"action_{a.action}"), a.action
+        owner = QuizApp if a.scope == "app" else Workspace
+        assert hasattr(owner, f"action_{a.action}"), a.action
 
 
 async def test_cancel_stops_a_running_check(
@@ -293,7 +295,9 @@ async def test_lenet_tasks_share_one_draft(make_app: Callable[..., QuizApp]) -> 
         app.editor.load(
             app.editor.text.replace("self.conv1 = ...", "self.conv1 = nn.Conv2d(3, 6, 5)")
         )
-        app.post_message(__import__("quiz_tui.messages", fromlist=["DraftEdited"]).DraftEdited())
+        app.workspace.post_message(
+            __import__("quiz_tui.messages", fromlist=["DraftEdited"]).DraftEdited()
+        )
         await pilot.pause(0.6)
         await pilot.press("ctrl+n")
         assert app.current is not None and app.current.exercise.number == 27

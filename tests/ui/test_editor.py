@@ -271,7 +271,7 @@ async def test_reset_to_starter_selects_the_blank(make_app: Callable[..., QuizAp
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)
         app.editor.load("x = torch.ones(2)\nprint(x)\n")
-        await app.run_action("reset")
+        await app.workspace.run_action("reset")
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("y")
         await wait_for(pilot, lambda: app.editor.text == STARTER and app.focused is app.editor)

@@ -52,7 +52,7 @@ async def test_a_short_exam_with_warnings_and_automatic_hand_in(
         await pilot.press("f7")
         await pilot.pause()
         assert notified(app, "Locked during the exam")
-        app.open_task(app.session.library.resolve("23"))  # type: ignore[union-attr]
+        app.workspace.open_task(app.session.library.resolve("23"))  # type: ignore[union-attr]
         assert app.current.exercise.number == 4
         await pilot.press("ctrl+n")
         assert app.current.exercise.number == 5
@@ -65,17 +65,17 @@ async def test_a_short_exam_with_warnings_and_automatic_hand_in(
         assert "Passed" in str(app.result_panel.query_one("#verdict").render())
 
         clock.now += 5 * 60 + 1
-        app.tick()
+        app.workspace.tick()
         await pilot.pause()
         assert notified(app, "5 minutes left")
         assert app.header.clock == "04:59"
         clock.now += 4 * 60
-        app.tick()
+        app.workspace.tick()
         await pilot.pause()
         assert notified(app, "1 minute left")
         assert app.header.clock_urgent
         clock.now += 60
-        app.tick()  # time is up: editing stops, every task is checked
+        app.workspace.tick()  # time is up: editing stops, every task is checked
         assert app.editor.read_only
         await wait_for(pilot, lambda: isinstance(app.screen, ExamReportScreen), timeout=60)
         report = app.screen.report  # type: ignore[attr-defined]
@@ -102,7 +102,7 @@ async def test_hidden_verdicts_and_handing_in_early(make_app: Callable[..., Quiz
         assert "dtype" not in str(app.result_panel.query_one("#body").render())
         await pilot.press("f3")  # redrawing the verdict in Chinese keeps the details hidden
         assert "long" not in str(app.result_panel.query_one("#body").render())
-        await app.run_action("hand_in")
+        await app.workspace.run_action("hand_in")
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ExamReportScreen), timeout=60)
         assert app.screen.report.exam.state == "handed_in"  # type: ignore[attr-defined]
@@ -128,7 +128,7 @@ async def test_an_exam_survives_quitting_and_resumes_with_wall_clock_time(
         await wait_for(pilot, lambda: again.exam is not None)
         assert again.header.clock == "07:00"
         assert "# exam draft" in again.editor.text
-        await again.run_action("abandon_exam")
+        await again.workspace.run_action("abandon_exam")
         await pilot.press("y")
         await wait_for(pilot, lambda: again.exam is None)
     with ProgressStore(tmp_path / "progress.db") as store:
@@ -140,7 +140,7 @@ async def test_the_exam_form_validates_and_starts(make_app: Callable[..., QuizAp
     app = make_app("4", clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)
-        await app.run_action("start_exam")
+        await app.workspace.run_action("start_exam")
         await wait_for(pilot, lambda: isinstance(app.screen, ExamForm))
         await pilot.press(*"1-x", "enter")
         await pilot.pause()
@@ -167,7 +167,7 @@ async def test_resumed_after_the_deadline_grades_the_draft_saved_by_then(
         assert app.exam is not None
         exam_id, deadline = app.exam.id, app.exam.deadline
         app.editor.load(on_time)
-        app.save_draft()
+        app.workspace.save_draft()
         await pilot.press("f10")
     # Another quiz-tui tries to save the exam's draft after the deadline (it would pass).
     with ProgressStore(tmp_path / "progress.db") as store:

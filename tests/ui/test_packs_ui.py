@@ -89,5 +89,5 @@ async def test_reload_picks_up_edits_and_shows_broken_files(
         body = str(app.result_panel.query_one("#body", Static).render())
         assert f"{course / '02-broken.toml'}:3: 'number' must be a positive whole number" in body
         # Everything else keeps working: switch to the new pack from the palette.
-        app.switch_pack("course")
+        app.workspace.switch_pack("course")
         assert app.current.pack.id == "course"

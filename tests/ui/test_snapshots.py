@@ -36,7 +36,7 @@ def show_result(result: Result, code: str) -> Callable[[Pilot[None]], Any]:
         session, ref = app.session, app.current
         assert session is not None
         await wait_for(pilot, lambda: session.draft(ref) == code, timeout=5)
-        app.post_message(CheckFinished(app.current, code, result, "check"))
+        app.workspace.post_message(CheckFinished(app.current, code, result, "check"))
         await wait_for(pilot, lambda: app.last_result is result)
         await pilot.pause(0.2)
 
@@ -137,7 +137,7 @@ def test_exam_in_progress_80x24(snap_compare: Any, make_app: Callable[..., QuizA
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.exam is not None)
         now[0] += 754
-        app.tick()
+        app.workspace.tick()
         app.editor.cursor_blink = False
         await pilot.pause(0.3)
 
@@ -211,7 +211,7 @@ def test_exam_form(
     async def open_form(pilot: Pilot[None]) -> None:
         app = await started(pilot)
         app.editor.cursor_blink = False
-        await app.run_action("start_exam")
+        await app.workspace.run_action("start_exam")
         await wait_for(pilot, lambda: isinstance(app.screen, ExamForm))
 
     assert snap_compare(

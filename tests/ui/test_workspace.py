@@ -52,7 +52,7 @@ RESULT_56 = Result(
 
 async def _post(app: QuizApp, result: Result, code: str = "# …\n") -> None:
     assert app.current is not None
-    app.post_message(CheckFinished(app.current, code, result, "check"))
+    app.workspace.post_message(CheckFinished(app.current, code, result, "check"))
 
 
 # -- 4. hints ------------------------------------------------------------------------
@@ -115,7 +115,7 @@ async def test_the_exam_form_fits_80x24_and_can_be_filled_in(
     app = make_app("4")
     async with app.run_test(size=SMALL) as pilot:
         await started(pilot)
-        await app.run_action("start_exam")
+        await app.workspace.run_action("start_exam")
         await wait_for(pilot, lambda: isinstance(app.screen, ExamForm))
         await pilot.pause(0.2)
         form = app.screen
@@ -199,9 +199,9 @@ async def test_escape_closes_every_overlay(make_app: Callable[..., QuizApp]) -> 
         await pilot.press("escape")
         assert not app.screen.has_class("show-tasks") and app.focused is app.editor
         for open_it, kind in (
-            (lambda: app.run_action("progress"), ProgressScreen),
-            (lambda: app.run_action("start_exam"), ExamForm),
-            (lambda: app.run_action("reset"), Confirm),
+            (lambda: app.workspace.run_action("progress"), ProgressScreen),
+            (lambda: app.workspace.run_action("start_exam"), ExamForm),
+            (lambda: app.workspace.run_action("reset"), Confirm),
         ):
             await open_it()
             await wait_for(pilot, lambda kind=kind: isinstance(app.screen, kind))  # type: ignore[misc]
@@ -231,7 +231,7 @@ async def test_escape_puts_off_a_left_exam_and_start_exam_asks_again(
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ResumeExam))
         assert app.exam is None
-        await app.run_action("start_exam")
+        await app.workspace.run_action("start_exam")
         await wait_for(pilot, lambda: isinstance(app.screen, ResumeExam))
         await pilot.press("r")
         await wait_for(pilot, lambda: app.exam is not None)
@@ -336,7 +336,7 @@ async def test_solved_after_the_solution_has_the_same_mark_in_header_and_list(
     app = make_app("4")
     async with app.run_test(size=LARGE) as pilot:
         await started(pilot)
-        await app.run_action("show_solution")
+        await app.workspace.run_action("show_solution")
         await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
         await pilot.press("y")
         await wait_for(pilot, lambda: "dtype=torch.long" in app.editor.text)
