@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -20,6 +21,9 @@ from quiz_tui.core.state import grading
 
 if TYPE_CHECKING:
     from quiz_tui.core.state.exam import Report
+
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def write_export(path: Path, report: Report) -> None:
@@ -97,20 +101,29 @@ class _GradeCommand(click.Command):
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
+def _written_files(csv_help: str) -> Callable[[F], F]:
+    """The ``-o/--output`` CSV and ``--summary`` options that grade and merge share."""
+
+    def add(func: F) -> F:
+        func = click.option(
+            "--summary",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Pass rates and common failures: Markdown, or JSON for a .json name.",
+        )(func)
+        return click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            required=True,
+            help=f"{csv_help} (the details go beside it, as NAME.details.json).",
+        )(func)
+
+    return add
+
+
 @click.command("merge")
 @click.argument("parts", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The class's CSV (its details go beside it, as NAME.details.json).",
-)
-@click.option(
-    "--summary",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Pass rates and common failures: Markdown, or JSON for a .json name.",
-)
+@_written_files("The class's CSV")
 def merge_command(parts: tuple[Path, ...], output: Path, summary: Path | None) -> None:
     """Put together the partial CSVs that `grade --shard` wrote (with their details files).
 
@@ -136,18 +149,7 @@ def merge_command(parts: tuple[Path, ...], output: Path, summary: Path | None) -
     metavar="PACK",
     help="The pack the class worked on: its folder, or the id of a loaded pack.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="The CSV to write (the details go beside it, as NAME.details.json).",
-)
-@click.option(
-    "--summary",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Pass rates and common failures: Markdown, or JSON for a .json name.",
-)
+@_written_files("The CSV to write")
 @click.option(
     "--tasks", "task_spec", help="The task columns, e.g. 1-5 (default: the tasks handed in)."
 )
