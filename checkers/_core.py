@@ -14,9 +14,10 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 
-Lang = Literal["en", "zh"]
+Lang = str
+"""The learner's language code (``quiz_tui.core.messages.languages()``)."""
 
 
 class CheckFailed(AssertionError):

@@ -1,34 +1,35 @@
 """The misconception catalogue: one teacher's message per known mistake, in every language.
 
 Each entry has a stable id (``softmax-before-cross-entropy``) and a message template
-per language, in ``checkers/catalogue/<lang>.toml``: adding a language is adding one
-file with the same ids. The English file is the index: an entry there may also name
-the raw Python or torch error it explains (``error``, a regular expression matched
+per language, in the ``[mistake.<id>]`` tables of the language files
+(``quiz_tui/locales/<lang>.toml``, read by ``quiz_tui.core.messages``): adding a
+language is adding one file, which holds these and every other learner-facing
+text. The English file is the index: an entry there may also name the raw Python
+or torch error it explains (``error``, a regular expression matched
 against ``"TypeName: message"``, whose named groups fill the template).
 
 A check names a mistake with ``fail(mistake("id", name="x"))``; the verdict then
 carries the id (``Result.mistake``), so golden tests and graders match the
 diagnosis, not its wording in one language.
 
-Hand-written rather than gettext: messages are keyed by meaning, not by their
-English text, they carry error patterns, and the whole thing is a dict of
-``tomllib`` tables read once per process.
+Why hand-written rather than gettext: see ``quiz_tui.core.messages``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import string
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from checkers import _core
+from quiz_tui.core import messages
+from quiz_tui.core.messages import fields_of
 
-CATALOGUE = Path(__file__).with_name("catalogue")
-BASE_LANG = "en"
+__all__ = ["Mistake", "entries", "explain_error", "fields_of", "languages", "mistake"]
+
+BASE_LANG = messages.BASE
 
 
 @dataclass(frozen=True)
@@ -42,25 +43,14 @@ class Mistake:
         return self.text
 
 
-@functools.cache
-def entries(lang: str = BASE_LANG) -> dict[str, dict[str, Any]]:
+def entries(lang: str = BASE_LANG) -> Mapping[str, Mapping[str, Any]]:
     """The catalogue's entries for ``lang`` (empty when there is no such file)."""
-    path = CATALOGUE / f"{lang}.toml"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as f:
-        return tomllib.load(f)
+    return messages.mistakes(lang)
 
 
 def languages() -> list[str]:
-    """Every language the catalogue has a file for, the base language first."""
-    found = sorted(p.stem for p in CATALOGUE.glob("*.toml"))
-    return [BASE_LANG, *(lang for lang in found if lang != BASE_LANG)]
-
-
-def fields_of(template: str) -> set[str]:
-    """The ``{placeholders}`` a message template uses."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """Every language with a file, the base language first."""
+    return list(messages.languages())
 
 
 def mistake(mistake_id: str, **fields: Any) -> Mistake:
@@ -71,16 +61,9 @@ def mistake(mistake_id: str, **fields: Any) -> Mistake:
     """
     base = entries(BASE_LANG)
     if mistake_id not in base:
-        raise KeyError(f"no mistake {mistake_id!r} in the catalogue ({CATALOGUE})")
+        raise KeyError(f"no mistake {mistake_id!r} in the catalogue ({messages.LOCALES}/en.toml)")
     entry = entries(_core.lang()).get(mistake_id) or base[mistake_id]
-    return Mistake(mistake_id, str(entry["text"]).strip().format_map(_Fields(fields)))
-
-
-class _Fields(dict[str, Any]):
-    """Format fields where one the caller did not give stays visible as ``{name}``."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+    return Mistake(mistake_id, messages.fill(str(entry["text"]).strip(), fields))
 
 
 @functools.cache

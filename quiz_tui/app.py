@@ -23,6 +23,7 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from quiz_tui.actions import bindings
+from quiz_tui.core.messages import say
 from quiz_tui.core.state.config import load_config
 from quiz_tui.messages import WorkerReady
 from quiz_tui.screens.workspace import Workspace
@@ -274,9 +275,7 @@ class QuizApp(App[None]):
             self.notify(notice, severity="warning", timeout=15)
         if ref is None:
             self.result_panel.show_idle(self.lang)
-            self.notify(
-                pick(self.lang, "No tasks were found.", "没有找到任何题目。"), severity="error"
-            )
+            self.notify(say(self.lang, "app.no-tasks"), severity="error")
             return
         self.workspace.open_task(ref)
         self._ask_trust(pending)
@@ -452,7 +451,7 @@ class QuizApp(App[None]):
             self.checking = ""
         self.notify(
             f"{type(error).__name__}: {error}",
-            title=pick(self.lang, "Something went wrong", "出错了"),
+            title=say(self.lang, "app.something-went-wrong"),
             severity="error",
             timeout=15,
         )

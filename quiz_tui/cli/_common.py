@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from quiz_tui.console import echo
+from quiz_tui.core import messages
 from quiz_tui.core.content.packs import Library, TaskRef, trust_decision
 from quiz_tui.core.errors import ProgressStoreError, QuizError, UnknownTaskError
 from quiz_tui.core.execution.checking import CheckService, record
@@ -51,7 +52,7 @@ class Settings:
         trust: bool = False,
     ) -> None:
         self.config = config
-        self.lang = cast(Lang, lang or config.lang)
+        self.lang: Lang = lang or config.lang
         self.device = device or config.device
         self.packs = packs
         self.data_flag = data_dir
@@ -124,7 +125,7 @@ def common_options(func: F) -> F:
     """--lang, --device, --pack and --data-dir, on the group and on each command."""
 
     @click.option(
-        "--lang", type=click.Choice(["en", "zh"]), help="Language of prompts and messages."
+        "--lang", type=click.Choice(messages.languages()), help="Language of prompts and messages."
     )
     @click.option(
         "--device",

@@ -113,10 +113,12 @@ def config_set(key: str, value: str) -> None:
     device    auto, cpu or cuda
     data_dir  a folder that holds real CIFAR-10 (quiz-tui data download)
     """
-    from quiz_tui.core.state.config import DEVICES, ENV, LANGS, ConfigError
+    from quiz_tui.core import messages
+    from quiz_tui.core.state.config import DEVICES, ENV, ConfigError
 
-    if key == "lang" and value not in LANGS:
-        raise click.BadParameter(f"{value!r} is not one of {', '.join(LANGS)}", param_hint="VALUE")
+    if key == "lang" and not messages.known(value):
+        known = ", ".join(messages.languages())
+        raise click.BadParameter(f"{value!r} is not one of {known}", param_hint="VALUE")
     if key == "device" and value not in DEVICES:
         raise click.BadParameter(
             f"{value!r} is not one of {', '.join(DEVICES)}", param_hint="VALUE"

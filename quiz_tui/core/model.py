@@ -16,8 +16,14 @@ from typing import Any, Literal
 from quiz_tui.core.errors import Problem
 from quiz_tui.core.execution.protocol import clean_text
 
-Lang = Literal["en", "zh"]
-LANGS: tuple[Lang, ...] = ("en", "zh")
+Lang = str
+"""The learner's language: the code of a file in ``quiz_tui/locales`` (``en``, ``zh``...).
+
+Adding a language to the app is adding that one file (``quiz_tui.core.messages``).
+"""
+TextLang = Literal["en", "zh"]
+"""A language exercise files can be written in; a learner's other language sees English."""
+LANGS: tuple[TextLang, ...] = ("en", "zh")
 
 RESULT_VERSION = 1
 """Version of the result JSON (``quiz-tui check --json``); bump on incompatible change."""
@@ -197,7 +203,7 @@ class Pack:
     exercises: tuple[Exercise, ...]
     broken: tuple[BrokenExercise, ...] = ()
     builtin: bool = False
-    languages: tuple[Lang, ...] = LANGS
+    languages: tuple[TextLang, ...] = LANGS
     """The languages the pack is written in (``languages`` in pack.toml); the first is
     what its texts fall back to."""
     version: str = ""

@@ -31,6 +31,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 
 from quiz_tui.actions import bindings
+from quiz_tui.core.messages import next_language
 from quiz_tui.messages import (
     BrokenTaskChosen,
     CheckFinished,
@@ -521,7 +522,7 @@ class Workspace(ExamWorkspace):
             self.editor.focus()
 
     def action_toggle_lang(self) -> None:
-        self.app.lang = "en" if self.app.lang == "zh" else "zh"
+        self.app.lang = next_language(self.app.lang)
         self.keybar.lang = self.app.lang
         if self.app.session is not None:
             self.app.session.lang = self.app.lang

@@ -63,6 +63,7 @@ SHARED_WITH_THE_WORKER = {
     "quiz_tui",
     "quiz_tui.core",
     "quiz_tui.core.errors",
+    "quiz_tui.core.messages",
     "quiz_tui.core.execution",
     "quiz_tui.core.execution.protocol",
     "quiz_tui.core.execution.confine",

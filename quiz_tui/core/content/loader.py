@@ -12,8 +12,6 @@ format, and its rules share the collector that turns each into a precise
 from __future__ import annotations
 
 import difflib
-import functools
-import importlib.util
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from quiz_tui.core import messages
 from quiz_tui.core.content import format2 as content
 from quiz_tui.core.content.tomlmap import KeyLines, KeyPath
 from quiz_tui.core.errors import ExerciseFileError, PackError, Problem
@@ -33,12 +32,12 @@ from quiz_tui.core.model import (
     CodeExample,
     Exercise,
     Explanation,
-    Lang,
     Limits,
     Pack,
     Section,
     SetupPiece,
     Text,
+    TextLang,
 )
 
 FORMAT_VERSION = 2
@@ -130,7 +129,7 @@ def _check_keys(c: _Collector, table: dict[str, Any], known: set[str], where: Ke
 
 
 def _bilingual(
-    c: _Collector, value: Any, where: KeyPath, what: str, langs: tuple[Lang, ...] = LANGS
+    c: _Collector, value: Any, where: KeyPath, what: str, langs: tuple[TextLang, ...] = LANGS
 ) -> Text | None:
     """A table of texts by language, located at ``where``.
 
@@ -169,11 +168,11 @@ def _bilingual(
     return Text(en=texts["en"], zh=texts["zh"])
 
 
-def _langs(langs: tuple[Lang, ...]) -> str:
+def _langs(langs: tuple[TextLang, ...]) -> str:
     return "[" + ", ".join(f'"{lang}"' for lang in langs) + "]"
 
 
-def _languages(c: _Collector, data: dict[str, Any]) -> tuple[Lang, ...]:
+def _languages(c: _Collector, data: dict[str, Any]) -> tuple[TextLang, ...]:
     """``languages = ["en"]`` in pack.toml: the languages every text is written in."""
     raw = data.get("languages")
     if raw is None:
@@ -198,7 +197,7 @@ def _text(
     data: dict[str, Any],
     key: str,
     where: KeyPath = (),
-    langs: tuple[Lang, ...] = LANGS,
+    langs: tuple[TextLang, ...] = LANGS,
 ) -> Text | None:
     """The required text field ``key`` of the table at ``where``, in the pack's languages."""
     value = data.get(key)
@@ -260,7 +259,7 @@ class PackFile:
     sections: tuple[Section, ...]
     fixtures: dict[str, str]
     path: Path
-    languages: tuple[Lang, ...] = LANGS
+    languages: tuple[TextLang, ...] = LANGS
     """The languages every text of the pack is written in; the first is the fallback."""
     version: str = ""
     """The pack's own version (``version = "2025.1"``), recorded with exams and grades."""
@@ -395,7 +394,7 @@ def _examples(
                 c.add(
                     (key, i, "mistake"),
                     f"wrong.mistake {mistake!r} is not in the misconception catalogue "
-                    f"(checkers/catalogue/en.toml){_suggest(mistake, known_mistakes)}",
+                    f"(quiz_tui/locales/en.toml){_suggest(mistake, known_mistakes)}",
                 )
             message = _string(c, item, "message", (key, i), required=not mistake) or ""
             status = _string(c, item, "status", (key, i), required=False) or "fail"
@@ -410,23 +409,17 @@ def _examples(
     return tuple(out)
 
 
-@functools.cache
 def catalogue_ids() -> frozenset[str] | None:
-    """The ids of the misconception catalogue, read from ``checkers/catalogue/en.toml``.
+    """The ids of the misconception catalogue (``[mistake.<id>]`` in ``locales/en.toml``).
 
-    Read as a file, not imported: ``import checkers`` would import torch. None when
-    the catalogue cannot be found or read (the ids are then not checked).
+    Read as a file (``quiz_tui.core.messages``), not through ``checkers``, which
+    would import torch. None when the catalogue cannot be read (ids are then not
+    checked).
     """
-    spec = importlib.util.find_spec("checkers")
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        return frozenset(messages.mistakes(messages.BASE))
+    except (OSError, ValueError):
         return None
-    for folder in spec.submodule_search_locations:
-        try:
-            with (Path(folder) / "catalogue" / "en.toml").open("rb") as f:
-                return frozenset(tomllib.load(f))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue
-    return None
 
 
 def read_exercise(path: Path, pack: PackFile) -> Exercise:
@@ -635,7 +628,7 @@ def _code_module(
 
 
 def _explanations(
-    c: _Collector, data: dict[str, Any], langs: tuple[Lang, ...]
+    c: _Collector, data: dict[str, Any], langs: tuple[TextLang, ...]
 ) -> tuple[Explanation, ...]:
     raw = data.get("explain", [])
     if not isinstance(raw, list):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from quiz_tui.core import messages
 from quiz_tui.core.errors import QuizError
 from quiz_tui.core.state import paths
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from quiz_tui.core.model import Lang
 
 DEVICES = ("auto", "cpu", "cuda")
-LANGS = ("en", "zh")
 KEYS = ("lang", "device", "data_dir", "theme", "learner")
 """Every setting config.toml may hold."""
 ENV = {
@@ -66,15 +66,19 @@ def config_path() -> Path:
 
 
 def _system_lang() -> Lang:
+    """The system's language (``zh_CN.UTF-8`` → ``zh``) if the app has it, else English."""
+    code = ""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    try:
-        code = locale.getlocale()[0] or ""
-    except ValueError:
-        code = ""
-    return "zh" if code.lower().startswith("zh") else "en"
+        code = os.environ.get(var, "")
+        if code:
+            break
+    else:
+        try:
+            code = locale.getlocale()[0] or ""
+        except ValueError:
+            code = ""
+    lang = re.split(r"[_.@-]", code.lower(), maxsplit=1)[0]
+    return lang if lang and messages.known(lang) else messages.BASE
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -154,8 +158,9 @@ def load_config(path: Path | None = None) -> Config:
     lang: object = None
     if (found := pick("lang")) is not None:
         lang, origins["lang"] = found
-        if lang not in LANGS:
-            problems.append(f"{blame('lang')} {lang!r} is not 'en' or 'zh'; using English")
+        if not isinstance(lang, str) or not messages.known(lang):
+            known = ", ".join(map(repr, messages.languages()))
+            problems.append(f"{blame('lang')} {lang!r} is not one of {known}; using English")
             lang, origins["lang"] = "en", "default"
     if lang is None:
         lang, origins["lang"] = _system_lang(), "the system language"
