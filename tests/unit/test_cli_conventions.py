@@ -311,7 +311,7 @@ def test_a_bad_config_is_reported_by_every_command_with_its_line(tmp_path: Path)
     config_path().write_text('lang = "fr"\ncolour = "blue"\n[extra]\nkeep = 1\n')
     code, out = invoke("list")
     assert code == 0
-    assert f"{config_path()}:1: lang 'fr' is not 'en' or 'zh'" in out
+    assert f"{config_path()}:1: lang 'fr' is not one of 'en', 'zh'" in out
     assert f"{config_path()}:2: unknown setting 'colour'" in out
     assert f"{config_path()}:3: unknown setting 'extra'" in out
 
