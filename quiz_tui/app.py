@@ -176,8 +176,9 @@ class QuizApp(App[None]):
             self.idle.clear()
         else:
             self.idle.set()
-        self.keybar.checking = bool(checking)
-        self.refresh_bindings()
+        if not checking:  # shown by the workspace once a check takes a moment
+            self.keybar.checking = False
+            self.refresh_bindings()
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)

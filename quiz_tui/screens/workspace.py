@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -52,6 +53,7 @@ from quiz_tui.widgets.task_list import TaskList
 
 if TYPE_CHECKING:
     from textual.theme import Theme
+    from textual.timer import Timer
 
     from quiz_tui.core.content.packs import TaskRef
     from quiz_tui.core.model import Lang, Result
@@ -62,6 +64,9 @@ DRAFT_PAUSE = 0.4
 DRAFT_MAX_DELAY = 1.0
 """Longest a change waits before it is saved, even while typing goes on."""
 NARROW = 100
+RUNNING_DELAY = 0.15
+"""Seconds before "Checking…" is drawn: a quicker verdict is the only change on screen,
+drawn in one refresh, with no redraw of its own in the way of the job's hand-off."""
 TRANSLATE_MAX_SECONDS = 10.0
 """A verdict is re-checked in the other language after F3 only if its check was this quick."""
 
@@ -78,6 +83,8 @@ class Workspace(ExamWorkspace):
         self._last_job: tuple[str, str, Lang] | None = None
         """Mode, code and language of the check behind ``_last_result``."""
         self._translating: Lang | None = None
+        self._running_timer: Timer | None = None
+        self._show_running: Callable[[], None] = lambda: None
         """Set while the last check runs again, unrecorded, for its words in this language."""
         self._saved_code: str | None = None
         self._dirty_since: float | None = None
@@ -158,7 +165,7 @@ class Workspace(ExamWorkspace):
                f"{message.broken.path.name} 无法加载："),
             problems,
         )  # fmt: skip
-        self.add_class("has-result")
+        self._give_result_room(True)
 
     # -- opening tasks ---------------------------------------------------------------
 
@@ -185,7 +192,7 @@ class Workspace(ExamWorkspace):
         self.prompt.show(ref.exercise, self.app.lang, session.shown_hints(ref))
         self._last_result = None
         self._last_job = None
-        self.remove_class("has-result")
+        self._give_result_room(False)
         if not self.app.checking:
             self.result_panel.show_idle(self.app.lang)
         self.refresh_progress()
@@ -244,11 +251,21 @@ class Workspace(ExamWorkspace):
         """The task list's marks during an exam: this exam's checks, not practice."""
         return self.exam_run.states() if self.exam_run is not None else {}
 
+    def _give_result_room(self, grown: bool) -> None:
+        """After a check the verdict gets half the height; typing gives it back.
+
+        Inline styles, not a CSS class: a class change restyles the panels' every
+        descendant (the prompt's Markdown has dozens), about 40 ms between the
+        verdict's arrival and its frame. Clearing them gives the stylesheet back.
+        """
+        self.result_panel.styles.height = "50%" if grown else None
+        self.prompt.styles.height = "25%" if grown else None
+
     # -- drafts ---------------------------------------------------------------------
 
     def on_draft_edited(self, message: DraftEdited) -> None:
         if self.editor.text != self._saved_code:
-            self.remove_class("has-result")
+            self._give_result_room(False)
         now = time.monotonic()
         if self._dirty_since is None:
             self._dirty_since = now
@@ -301,16 +318,28 @@ class Workspace(ExamWorkspace):
         self._losses = []
         warm = self.app.runner is not None and self.app.runner.worker_pid is not None
         self._run_job(self.current, code, mode, self.app.lang, self.app.cancel_event)
-        # After the hand-off: nothing blocking (the draft's SQLite write) stands between
-        # the key and the job.
+        # After the hand-off, and only if the check is still running a moment later:
+        # nothing (a redraw, the draft's SQLite write) stands between the key and the job.
         if translate:
             self._translating = self.app.lang
         else:
-            self.result_panel.show_running(self.app.lang, mode, warm)
-        self.refresh_bindings()
-        self.save_draft()
+            self._show_running = lambda: self._say_running(mode, warm)
+            self._running_timer = self.set_timer(RUNNING_DELAY, self._show_running)
+        self.call_later(self.save_draft)
 
-    @work(thread=True, exclusive=True, group="checks", exit_on_error=False)
+    def _say_running(self, mode: str, warm: bool) -> None:
+        """Say a check is running (and F9 cancels it), once, before any progress."""
+        if self._running_timer is not None:
+            self._running_timer.stop()
+            self._running_timer = None
+        if self.app.checking:
+            self.result_panel.show_running(self.app.lang, mode, warm)
+            self.keybar.checking = True
+            self.refresh_bindings()
+
+    # A fixed description: by default Textual repr()s the arguments (the whole exercise),
+    # about 8 ms between F5 and the job's hand-off.
+    @work(thread=True, exclusive=True, group="checks", exit_on_error=False, description="check")
     def _run_job(
         self, ref: TaskRef, code: str, mode: str, lang: Lang, cancel: threading.Event
     ) -> None:
@@ -334,6 +363,8 @@ class Workspace(ExamWorkspace):
         event = message.event
         if event.get("type") != "progress" or not self.app.checking:
             return
+        if self._running_timer is not None:
+            self._show_running()
         if "loss" in event:
             self._losses.append(float(event["loss"]))
         self.result_panel.show_progress(
@@ -341,15 +372,16 @@ class Workspace(ExamWorkspace):
         )
 
     def on_check_finished(self, message: CheckFinished) -> None:
+        if self._running_timer is not None:
+            self._running_timer.stop()
+            self._running_timer = None
         self.app.checking = ""
         if self._translating is not None:
             self._translated(message)
             return
-        if self.exam_run is not None:
-            run = self.exam_run
-            run.book.record_check(run.exam, message.ref.exercise.id, message.code, message.result)
-        elif self.app.session is not None:
-            self.app.session.record(message.ref, message.result, message.code)
+        # Recorded right after the verdict's frame: neither the SQLite write nor the
+        # task list's marks delay it.
+        self.call_after_refresh(self._record, message)
         if self.current is None or message.ref.exercise.id != self.current.exercise.id:
             verdict = (
                 pick(self.app.lang, "checked", "已检查")
@@ -360,14 +392,13 @@ class Workspace(ExamWorkspace):
                 f"{message.ref.exercise.number}: {verdict}",
                 title=pick(self.app.lang, "Check finished", "检查完成"),
             )
-            self.refresh_progress()
             return
         from quiz_tui.core.model import Status
 
         self._last_result = message.result
         self._last_job = (message.mode, message.code, self.app.lang)
         self.result_panel.show(message.result, self.app.lang, hide_details=self._details_hidden)
-        self.add_class("has-result")
+        self._give_result_room(True)
         if (
             not self._details_hidden
             and message.result.line is not None
@@ -378,6 +409,14 @@ class Workspace(ExamWorkspace):
             )
         ):
             self.editor.show_line(message.result.line)
+
+    def _record(self, message: CheckFinished) -> None:
+        """The attempt goes to the exam or the practice record, then the marks update."""
+        if self.exam_run is not None:
+            run = self.exam_run
+            run.book.record_check(run.exam, message.ref.exercise.id, message.code, message.result)
+        elif self.app.session is not None:
+            self.app.session.record(message.ref, message.result, message.code)
         self.refresh_progress()
 
     def _translate_verdict(self) -> None:

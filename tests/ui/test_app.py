@@ -182,8 +182,10 @@ async def test_language_toggle(make_app: Callable[..., QuizApp], fake_runner: Fa
         app.editor.load("import time\ntime.sleep(2)\n" + RIGHT_4)
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.checking)
-        await pilot.press("f3")  # while a check runs: its banner stays, not the old verdict
-        assert "检查中" in str(app.result_panel.query_one("#verdict").render())
+        await pilot.press("f3")  # while a check runs: its banner (now in English), no verdict
+        await wait_for(
+            pilot, lambda: "Checking" in str(app.result_panel.query_one("#verdict").render())
+        )
         fake_runner.release()
         await wait_for(pilot, lambda: not app.checking)
         assert app.last_result is not None and app.last_result.status is Status.PASS
