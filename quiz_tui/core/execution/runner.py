@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import io
 import itertools
 import json
 import os
@@ -27,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +36,7 @@ import msgspec
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.execution import protocol
 from quiz_tui.core.execution.codetext import clean_code
+from quiz_tui.core.execution.job import EventHandler, Job, Mode, Role, is_untouched
 from quiz_tui.core.execution.sandbox import (
     JobLimits,
     Sandbox,
@@ -50,18 +49,17 @@ from quiz_tui.core.execution.timing import mark, open_marks
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
     CheckItem,
-    Exercise,
-    Explanation,
     Image,
     Lang,
-    Limits,
     Result,
-    SetupPiece,
     Status,
     code_hash,
 )
 from quiz_tui.core.state import paths
 from quiz_tui.core.state.data import DataSource, practice_source
+
+__all__ = ["Device", "EventHandler", "Job", "Mode", "Runner", "is_untouched"]
+"""What callers import from here; the job's vocabulary lives in :mod:`.job`."""
 
 MAX_IMAGES = 16
 """Images kept from one check; more are dropped (each is at most 512×512)."""
@@ -84,101 +82,12 @@ PING_TIMEOUT = 2.0
 LEARNER_FILE = "<your code>"
 
 Device = Literal["auto", "cpu", "cuda"]
-Mode = Literal["check", "run", "probe", "prepare"]
-Role = Literal["learner", "judge"]
 JUDGE_SECONDS = 30.0
 """The least time the judge gets (replaying the setup, evaluating a trained net)."""
 _LEARNER_STATUSES = frozenset({"ok", "ran", "error", "fail", "not_attempted", "checker_error"})
 """What the learner's process may report: never a passing verdict."""
 PREPARE_SECONDS = 600.0
 """Limit for building the practice data and training the reference network once."""
-EventHandler = Callable[[dict[str, Any]], None]
-
-
-def _normalise(code: str) -> str:
-    """Code without comments, blank lines or layout, for comparing with the starter."""
-    try:
-        tokens = [
-            tok.string
-            for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-            if tok.type
-            not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                    tokenize.DEDENT, tokenize.ENDMARKER)
-        ]  # fmt: skip
-        return " ".join(tokens)
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return "\n".join(line.rstrip() for line in code.strip().splitlines())
-
-
-def is_untouched(code: str, starter: str) -> bool:
-    """True when ``code`` is the starter (or empty) up to comments and layout."""
-    normalised = _normalise(code)
-    return not normalised or normalised == _normalise(starter)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run of some code: what to run, how to judge it and within which limits."""
-
-    task: str
-    code: str
-    check: str = ""
-    setup: tuple[SetupPiece, ...] = ()
-    names: tuple[str, ...] = ()
-    starter: str | None = None
-    """When set, code equal to the starter is ``not_attempted`` without running."""
-    limits: Limits = field(default_factory=Limits)
-    mode: Mode = "check"
-    seed: int = 0
-    lang: Lang = "en"
-    uses_data: bool = False
-    instrument: str = ""
-    """Hidden code run after the setup, before the learner's code."""
-    probe: str = ""
-    """Code run in the learner's process after theirs, recording facts for the judge."""
-    solution: str = ""
-    """The reference solution: only the judge's process receives it."""
-    explain: tuple[Explanation, ...] = ()
-    format: int = 1
-    """2: ``check`` is a code module whose ``check()`` the judge calls."""
-    hooks: str = ""
-    """Format 2: the ``probe``/``instrument`` functions, for the learner's process."""
-    code_file: str = ""
-    """Format 2: the code module's file name, for tracebacks."""
-    lib: str = ""
-    """The pack's helper folder: on the import path of both processes, readable by the box."""
-
-    @classmethod
-    def for_exercise(
-        cls,
-        exercise: Exercise,
-        code: str,
-        *,
-        mode: Mode = "check",
-        lang: Lang = "en",
-        seed: int = 0,
-    ) -> Job:
-        return cls(
-            task=exercise.key,
-            code=code,
-            check=exercise.check,
-            setup=exercise.setup,
-            names=exercise.required_names,
-            starter=exercise.starter,
-            limits=exercise.limits,
-            mode=mode,
-            seed=seed,
-            lang=lang,
-            uses_data=exercise.uses_data,
-            instrument=exercise.instrument,
-            probe=exercise.probe,
-            solution=exercise.solution,
-            explain=exercise.explain,
-            format=exercise.format,
-            hooks=exercise.hooks,
-            code_file=exercise.code_file,
-            lib=exercise.lib,
-        )
 
 
 class _Capture:
