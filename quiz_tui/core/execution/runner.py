@@ -2,11 +2,17 @@
 
 The app's process never imports torch. It keeps one warm *zygote* (see
 ``checkers._worker``) and asks it to fork a fresh child per check; while the
-child runs, this module drains its output pipes, enforces the wall-time limit,
+child runs, the runner drains its output pipes, enforces the wall-time limit,
 watches memory and task counts through a sandbox, and afterwards makes sure
 nothing the learner started is still running.
 
 If the zygote cannot start, checks fall back to a cold interpreter per run.
+
+:class:`Runner` is the entry point, and orders a check's two processes (the
+learner's, then the judge's). The parts it uses live beside it, the way httpx keeps
+its transports apart from its client: the :class:`~.job.Job` (:mod:`.job`), the
+processes (:mod:`.worker`), watching one of them run (:mod:`.supervise`) and
+wording what happened (:mod:`.results`).
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import contextlib
 import itertools
 import json
 import os
-import re
 import shutil
 import signal
 import sys
@@ -29,6 +34,14 @@ from typing import Any, Literal
 from quiz_tui.core.errors import RunnerError
 from quiz_tui.core.execution.codetext import clean_code
 from quiz_tui.core.execution.job import EventHandler, Job, Mode, Role, is_untouched
+from quiz_tui.core.execution.results import (
+    LEARNER_STATUSES,
+    explained,
+    forged,
+    judged,
+    pick,
+    result_of,
+)
 from quiz_tui.core.execution.sandbox import (
     JobLimits,
     Sandbox,
@@ -38,7 +51,6 @@ from quiz_tui.core.execution.sandbox import (
 )
 from quiz_tui.core.execution.supervise import (
     CANCELLED,
-    DISK_LIMIT,
     START_TIMEOUT,
     Capture,
     Outcome,
@@ -50,8 +62,6 @@ from quiz_tui.core.execution.timing import mark, open_marks
 from quiz_tui.core.execution.worker import Launched, Spawned, Zygote, worker_env
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
-    CheckItem,
-    Lang,
     Result,
     Status,
     code_hash,
@@ -64,51 +74,12 @@ __all__ = ["Device", "EventHandler", "Job", "Mode", "Runner", "is_untouched"]
 
 PING_TIMEOUT = 2.0
 """How long the warm worker may take to answer before it counts as stuck."""
-LEARNER_FILE = "<your code>"
 
 Device = Literal["auto", "cpu", "cuda"]
 JUDGE_SECONDS = 30.0
 """The least time the judge gets (replaying the setup, evaluating a trained net)."""
-_LEARNER_STATUSES = frozenset({"ok", "ran", "error", "fail", "not_attempted", "checker_error"})
-"""What the learner's process may report: never a passing verdict."""
 PREPARE_SECONDS = 600.0
 """Limit for building the practice data and training the reference network once."""
-
-
-_TRACE_LINE = re.compile(rf'File "{re.escape(LEARNER_FILE)}", line (\d+)')
-
-
-def _line_from_trace(trace: str) -> int | None:
-    """The learner's innermost line in a faulthandler dump (most recent call first)."""
-    current = trace.split("Current thread", 1)
-    text = ("Current thread" + current[1]) if len(current) == 2 else trace
-    match = _TRACE_LINE.search(text) or _TRACE_LINE.search(trace)
-    return int(match.group(1)) if match else None
-
-
-def _source_line(code: str, line: int | None) -> str:
-    if line is None:
-        return ""
-    lines = code.splitlines()
-    if 1 <= line <= len(lines):
-        return lines[line - 1].strip()
-    return ""
-
-
-def _at(code: str, line: int | None, lang: Lang = "en") -> str:
-    """Where the code was when something happened: `` at line 3: `x = f()` ``."""
-    source = _source_line(code, line)
-    if line is None:
-        return ""
-    if lang == "zh":
-        return f"（第 {line} 行：`{source}`）" if source else f"（第 {line} 行）"
-    return f" at line {line}: `{source}`" if source else f" at line {line}"
-
-
-def _pick(lang: Lang, en: str, zh: str) -> str:
-    """The runner's own texts, in the job's language (the runner cannot use ``checkers.t``:
-    importing the checkers would import torch into the app)."""
-    return zh if lang == "zh" else en
 
 
 class Runner:
@@ -271,7 +242,7 @@ class Runner:
             failed = self._prepare(job, on_event, cancel)
             if failed is not None:
                 return failed
-        return _explained(self._run_once(job, on_event, cancel), job).cleaned()
+        return explained(self._run_once(job, on_event, cancel), job).cleaned()
 
     def _run_once(
         self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None
@@ -301,7 +272,7 @@ class Runner:
                     {
                         "type": "progress",
                         "fraction": 0.0,
-                        "text": _pick(
+                        "text": pick(
                             job.lang,
                             "preparing the data (first time only)",
                             "正在准备数据（仅第一次）",
@@ -426,7 +397,7 @@ class Runner:
         role: Role = "judge" if job.mode in ("prepare", "probe") else "learner"
         if role == "judge" or job.mode != "check":
             outcome, captures, warm = self._phase(job, job_id, workdir, role, on_event, cancel)
-            return self._result(job, outcome, captures, warm)
+            return result_of(job, outcome, captures, warm, self.device)
         # The judge starts beside the learner's process and replays the trusted setup
         # meanwhile; it learns the check only once that process is gone.
         learner = self._begin(job, job_id, workdir, role)
@@ -441,8 +412,8 @@ class Runner:
             abandon(judge)
             raise
         raw = outcome.result
-        if raw is not None and raw.get("status") not in _LEARNER_STATUSES:
-            outcome.result = _forged(job, raw)
+        if raw is not None and raw.get("status") not in LEARNER_STATUSES:
+            outcome.result = forged(job, raw)
         if (
             outcome.killed is not None
             or outcome.lost
@@ -450,42 +421,10 @@ class Runner:
             or outcome.result.get("status") != "ok"
         ):
             abandon(judge)
-            return self._result(job, outcome, captures, warm)
+            return result_of(job, outcome, captures, warm, self.device)
         secret = {"check": job.check, "solution": job.solution, "code": job.code}
         verdict, _, _ = finish(judge, on_event, cancel, secret=secret)
-        return self._judged(job, outcome, verdict, captures, warm)
-
-    def _judged(
-        self,
-        job: Job,
-        learner: Outcome,
-        judge: Outcome,
-        captures: tuple[Capture, Capture],
-        warm: bool,
-    ) -> Result:
-        """The result of a check: the judge's verdict with the learner's output and time."""
-        if judge.killed == "cancelled":
-            return self._result(job, judge, captures, warm)
-        combined = replace(judge, started=learner.started, ended=learner.ended)
-        combined.images = [*learner.images, *judge.images]
-        raw = judge.result
-        if judge.killed is not None or judge.lost or raw is None or not raw.get("status"):
-            reason = (
-                judge.protocol_error or judge.killed or ("lost" if judge.lost else "no verdict")
-            )
-            zh = job.lang == "zh"
-            combined.killed = None
-            combined.lost = False
-            combined.result = {
-                "status": Status.CHECKER_ERROR.value,
-                "message": (
-                    f"检查本身没有完成（{reason}）：这是题目的问题，不是你的代码的问题。"
-                    if zh
-                    else f"The check itself did not finish ({reason}): a problem of the "
-                    "exercise or of quiz-tui, not of your code."
-                ),
-            }
-        return self._result(job, combined, captures, warm)
+        return judged(job, outcome, verdict, captures, warm, self.device)
 
     def _phase(
         self,
@@ -552,245 +491,3 @@ class Runner:
         mark(f"runner: {role} sent to the worker")
         folder = workdir / "work" if role == "learner" else None
         return Phase(job, job_id, role, sandbox, launched, read_ends, go_write, folder)
-
-    def _result(
-        self,
-        job: Job,
-        outcome: Outcome,
-        captures: tuple[Capture, Capture],
-        warm: bool,
-    ) -> Result:
-        out, err = captures
-        seconds = (outcome.ended - outcome.started) if outcome.started else 0.0
-        trace = outcome.trace.text()
-        common: dict[str, Any] = {
-            "task": job.task,
-            "stdout": out.text(),
-            "stderr": err.text(),
-            "stdout_cut": out.cut,
-            "stderr_cut": err.cut,
-            "truncated": bool(out.cut or err.cut),
-            "seconds": seconds,
-            "images": tuple(outcome.images),
-            "warm": warm,
-        }
-        raw = outcome.result or {}
-        device = str(raw.get("device", self.device if self.device != "auto" else "cpu"))
-        common["device"] = device
-        common["details"] = dict(raw.get("details") or {})
-        common["mistake"] = str(raw.get("mistake") or "")
-        checks = tuple(
-            CheckItem(name=str(c.get("name", "")), status=c.get("status", "fail"),
-                      message=str(c.get("message", "")))
-            for c in raw.get("checks") or []
-        )  # fmt: skip
-        common["checks"] = checks
-
-        killed = outcome.killed
-        if killed == "tasks" and raw.get("status") == "error":
-            killed = None  # the code already stopped with its own exception, explained
-        if killed is not None:
-            return self._killed(
-                job,
-                killed,
-                trace,
-                common,
-                has_result=bool(raw),
-                protocol_error=outcome.protocol_error,
-            )
-        if outcome.lost:
-            # Whatever the child concluded, the learner must hear that the worker died.
-            return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
-        if raw.get("status"):
-            status = Status(raw["status"])
-            line = raw.get("line")
-            return Result(
-                status=status,
-                message=str(raw.get("message", "")),
-                traceback=str(raw.get("traceback", "")),
-                line=int(line) if isinstance(line, int) else None,
-                **common,
-            )
-
-        return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
-
-    def _killed(
-        self,
-        job: Job,
-        reason: str,
-        trace: str,
-        common: dict[str, Any],
-        *,
-        has_result: bool,
-        protocol_error: str = "",
-    ) -> Result:
-        """The result of a job this runner stopped (time, memory, tasks, cancel)."""
-        zh = job.lang == "zh"
-        line = _line_from_trace(trace)
-        at = _at(job.code, line, job.lang)
-        excerpt = _trace_excerpt(trace)
-        if reason == "timeout":
-            limit = f"{job.limits.seconds:g} s"
-            message = (
-                f"你的代码运行超过 {limit}（本题的时间上限），已被停止{at}。"
-                if zh
-                else f"Your code was still running after {limit} (the limit for this task) "
-                f"and was stopped{at}."
-            )
-            if line is None and not has_result:
-                message += _pick(
-                    job.lang,
-                    " It may be waiting for something that never happens, or doing far more "
-                    "work than the task needs.",
-                    "它可能在等待一件永远不会发生的事，或者做了远超题目需要的计算。",
-                )
-            return Result(status=Status.TIMEOUT, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "disk":
-            gb = DISK_LIMIT / (1 << 30)
-            message = (
-                f"你的代码在它的文件夹里写入了超过 {gb:g} GB 的文件（或太多文件），已被停止{at}。"
-                if zh
-                else f"Your code wrote more than {gb:g} GB of files (or too many files) in its "
-                f"folder, the limit for a check, and was stopped{at}."
-            )
-            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "memory":
-            gb = (job.limits.memory_mb or DEFAULT_MEMORY_MB) / 1024
-            message = (
-                f"你的代码使用了超过 {gb:.1f} GB 内存（本题的上限），已被停止{at}。"
-                if zh
-                else f"Your code used more than {gb:.1f} GB of memory (the limit for this task) "
-                f"and was stopped{at}."
-            )
-            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "tasks":
-            message = (
-                f"你的代码同时启动了超过 {job.limits.tasks} 个进程或线程（检查的上限），已被停止{at}。"
-                if zh
-                else f"Your code started more than {job.limits.tasks} processes or threads at "
-                f"once (the limit for a check) and was stopped{at}."
-            )
-            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "protocol":
-            message = (
-                f"运行你的代码的进程发来了 quiz-tui 无法接受的消息，已被停止：{protocol_error}。"
-                "请不要写入 quiz-tui 的事件管道（文件描述符 3）。"
-                if zh
-                else f"The process running your code sent quiz-tui a message it cannot accept, "
-                f"and was stopped: {protocol_error}. Do not write to quiz-tui's event pipe "
-                "(file descriptor 3)."
-            )
-            return Result(status=Status.ERROR, message=message, **common)
-        if reason == "cancelled":
-            message = "已取消。" if zh else "Cancelled before it finished."
-            return Result(status=Status.CANCELLED, message=message, line=line, **common)
-        return Result(
-            status=Status.CHECKER_ERROR,
-            message=_pick(
-                job.lang,
-                "The worker did not start in time; see the worker log in quiz-tui's cache folder.",
-                "运行检查的进程没有按时启动；请查看 quiz-tui 缓存文件夹中的 worker 日志。",
-            ),
-            **common,
-        )
-
-    def _death(self, job: Job, outcome: Outcome, trace: str) -> dict[str, Any]:
-        """Explain a child that ended without writing a result."""
-        lang = job.lang
-        line = _line_from_trace(trace)
-        at = _at(job.code, line, lang)
-        if outcome.lost:
-            message = _pick(
-                lang,
-                "The worker process that runs checks stopped while your code ran (did your "
-                "code kill its parent process?). A new worker has been started; check again.",
-                "运行检查的 worker 进程在你的代码运行时停止了（你的代码是否结束了它的父进程？）。"
-                "已经启动了新的 worker；请再检查一次。",
-            )
-            return {"message": message, "line": line}
-        status = outcome.status
-        if status is None:
-            message = _pick(
-                lang, "The check ended without a result.", "检查结束了，但没有给出结果。"
-            )
-            return {"message": message, "line": line}
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
-            name = (
-                signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-            )
-            if sig == signal.SIGABRT or "Fatal Python error: Aborted" in trace:
-                # As pid 1 of its box, a process ignores its own SIGABRT, and abort()
-                # ends in a fault instead; the trace still says what happened.
-                en = "aborted the Python process (SIGABRT: os.abort() or a failed C assertion)"
-                zh = "中止了 Python 进程（SIGABRT：os.abort() 或 C 代码中的断言失败）"
-            elif sig == signal.SIGSEGV:
-                en = "crashed Python with a segmentation fault (SIGSEGV)"
-                zh = "让 Python 因段错误（SIGSEGV）崩溃了"
-            elif sig == signal.SIGKILL:
-                en = (
-                    "was killed (SIGKILL) from outside quiz-tui; the system may have run out "
-                    "of memory"
-                )
-                zh = "被 quiz-tui 之外的程序强行结束了（SIGKILL）；系统可能内存不足"
-            else:
-                en = f"ended the Python process with signal {name}"
-                zh = f"用信号 {name} 结束了 Python 进程"
-            return {
-                "message": _pick(lang, f"Your code {en}{at}.", f"你的代码{zh}{at}。"),
-                "line": line,
-                "traceback": _trace_excerpt(trace),
-            }
-        code = os.WEXITSTATUS(status)
-        return {
-            "message": _pick(
-                lang,
-                f"Your code ended the process (exit code {code}, e.g. with os._exit) "
-                f"before the checks could run{at}. Remove that call.",
-                f"你的代码在检查开始之前就结束了进程（退出码 {code}，例如调用了 os._exit）{at}。"
-                "请删掉这个调用。",
-            ),
-            "line": line,
-        }
-
-
-def _forged(job: Job, raw: dict[str, Any]) -> dict[str, Any]:
-    """The learner's process claimed a verdict it cannot give: say so, as an error."""
-    zh = job.lang == "zh"
-    claimed = str(raw.get("status"))[:40]
-    return {
-        "status": Status.ERROR.value,
-        "message": (
-            f"你的代码所在的进程自己报告了结果（“{claimed}”）：只有检查器能给出结论。"
-            "请不要写入 quiz-tui 的事件管道。"
-            if zh
-            else f"The process running your code reported a verdict itself ({claimed!r}); only "
-            "the judge gives verdicts. Do not write to quiz-tui's event pipe."
-        ),
-    }
-
-
-def _explained(result: Result, job: Job) -> Result:
-    """Add the exercise's words for an error the article's own code leads to."""
-    if result.status is not Status.ERROR or not job.explain:
-        return result
-    haystack = f"{result.message}\n{result.traceback}"
-    extra = [e.text.get(job.lang) for e in job.explain if re.search(e.pattern, haystack)]
-    if not extra:
-        return result
-    # As the worker joins a catalogue explanation: Python's words, then ours on a line
-    # of their own.
-    message = result.message.rstrip()
-    if message and not message.endswith((".", "!", "?", "。", "！", "？", ":", "：")):
-        message += "。" if job.lang == "zh" else "."
-    return replace(result, message="\n".join([message, *extra]))
-
-
-def _trace_excerpt(trace: str) -> str:
-    """The learner's frames from a faulthandler dump, most recent call first."""
-    lines = [ln.strip() for ln in trace.splitlines() if LEARNER_FILE in ln]
-    return "\n".join(dict.fromkeys(lines))
