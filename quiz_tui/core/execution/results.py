@@ -1,6 +1,7 @@
 """Turns what the supervisor saw into a :class:`~quiz_tui.core.model.Result`.
 
-Every message the runner itself writes for the learner is here: a job stopped at a
+The runner's words for what happened in a run are here (the few about not running at
+all, an untouched starter or failed data, stay in :mod:`.runner`): a job stopped at a
 limit (one table, :data:`_STOPS`), a process that died without a result, a verdict
 the learner's process forged, and the exercise's own explanation of an error. It is
 apart from :mod:`.supervise` because watching a process and wording what happened
