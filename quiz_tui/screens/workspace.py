@@ -522,6 +522,7 @@ class Workspace(ExamWorkspace):
                 panel.show_idle(self.app.lang)
         if self.app.data is not None:
             self.header.dataset = self.app.data.short(self.app.lang)
+        self.show_exam_in_header()
         self.refresh_progress()
 
     def action_progress(self) -> None:

@@ -131,12 +131,18 @@ class ExamWorkspace(Screen[None]):
         # Resumed after the deadline (to hand in): nothing typed now would count.
         self.editor.read_only = exam.remaining(self.app.clock()) <= 0
         self.header.clock = format_clock(exam.remaining(self.app.clock()))
-        self.header.exam_tasks = len(refs)
+        self.show_exam_in_header()
         self.add_class("exam")
         if self._ticker is None:
             self._ticker = self.app.set_interval(1.0, self.tick)
         if not quiet:
             self.notify(say(self.app.lang, "app.exam-clock-started"))
+
+    def show_exam_in_header(self) -> None:
+        """Name the exam in the header, in the learner's language."""
+        tasks = self.app.session.limit if self.app.session is not None else None
+        if self.exam_run is not None and tasks is not None:
+            self.header.exam = say(self.app.lang, "app.header-exam", tasks=len(tasks))
 
     def tick(self) -> None:
         """Once a second during an exam: the clock, the warnings, and time's up."""
@@ -240,7 +246,7 @@ class ExamWorkspace(Screen[None]):
             self._ticker = None
         self.header.clock = ""
         self.header.clock_urgent = False
-        self.header.exam_tasks = 0
+        self.header.exam = ""
         self.remove_class("exam")
         self.editor.read_only = False
         if self.app.session is not None:
