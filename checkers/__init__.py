@@ -8,8 +8,10 @@ a message that names the mistake::
     expect_tensor(x, name="x", shape=(5, 3), dtype=torch.long)
     expect_printed(x, what="x")
 
-Messages come in English and Chinese: use ``t(en, zh)`` for your own, or name a
-misconception catalogue entry: ``fail(mistake("softmax-before-cross-entropy"))``.
+Messages come in the learner's language. The library's own live in the message
+catalogue (``quiz_tui/locales/<lang>.toml``); a pack writes its own with
+``t(en, zh)``, which travel with the pack, or names a misconception catalogue
+entry: ``fail(mistake("softmax-before-cross-entropy"))``.
 """
 
 from checkers._core import (

@@ -1,8 +1,12 @@
-"""The machinery under every check: outcomes, the checklist and bilingual text.
+"""The machinery under every check: outcomes, the checklist and the learner's language.
 
 A check is a plain script. Each ``expect_*`` call adds one line to the
 checklist the learner sees; the first failing one raises :class:`CheckFailed`,
 which ends the check with its message.
+
+The library's own texts live in the message catalogue (``[check]`` in
+``quiz_tui/locales/<lang>.toml``), looked up with :func:`say`; an exercise pack's
+texts travel with the pack, written with :func:`t`.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
+
+from quiz_tui.core import messages
 
 Lang = str
 """The learner's language code (``quiz_tui.core.messages.languages()``)."""
@@ -161,20 +167,27 @@ def error_headline(
     first = first_line(text)
     if explained:
         first = first_sentence(first)
-    where_en = f" on line {line}" if line else ""
-    where_zh = f"第 {line} 行" if line else ""
-    if during == "check":
-        if line:
-            where_en += " (while the check was using your code)"
-        where_zh = f"{where_zh}，检查在调用你的代码时" if line else "检查在调用你的代码时"
+    where = _where(line, during == "check", what)
+    if not first:
+        return f"{type_name}{where}"
+    return say("check.error-headline", type=type_name, where=where, message=first)
+
+
+def _where(line: int | None, in_check: bool, what: str) -> str:
+    """Where an error happened, as ``error_headline`` puts it after the error's type."""
     if what:
-        where_en = f" while {what}{where_en}"
-        where_zh = f"{what}时" + (f"，{where_zh}" if where_zh else "")
-    zh_frame = f"（{where_zh}）" if where_zh else ""
-    return t(
-        f"{type_name}{where_en}: {first}" if first else f"{type_name}{where_en}",
-        f"{type_name}{zh_frame}：{first}" if first else f"{type_name}{zh_frame}",
-    )
+        if line:
+            if in_check:
+                return say("check.error-where-what-line-check", what=what, line=line)
+            return say("check.error-where-what-line", what=what, line=line)
+        if in_check:
+            return say("check.error-where-what-check", what=what)
+        return say("check.error-where-what", what=what)
+    if line:
+        if in_check:
+            return say("check.error-where-line-check", line=line)
+        return say("check.error-where-line", line=line)
+    return say("check.error-where-check") if in_check else ""
 
 
 def with_explanation(message: str, explanation: str) -> str:
@@ -188,7 +201,7 @@ def with_explanation(message: str, explanation: str) -> str:
         return message
     message = message.rstrip()
     if not message.endswith((".", "!", "?", "。", "！", "？", ":", "：")):
-        message += "。" if _state.lang == "zh" else "."
+        message += say("check.full-stop")
     return f"{message}\n{explanation}"
 
 
@@ -202,11 +215,12 @@ def call(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
     if isinstance(fn, Opaque):
         fail(
-            f"The checker cannot use your {fn.kind} `{fn.type_name.removeprefix('__main__.')}` "
-            f"for {what}: it runs none of your code itself. Build it from the library's own "
-            "classes (torch.nn, torchvision.transforms).",
-            f"检查器无法用你写的 {fn.kind} `{fn.type_name.removeprefix('__main__.')}` 来{what}："
-            "它自己不运行你的任何代码。请用库自带的类（torch.nn、torchvision.transforms）来构造它。",
+            say(
+                "check.cannot-use-opaque",
+                kind=fn.kind,
+                type=fn.type_name.removeprefix("__main__."),
+                what=what,
+            )
         )
     try:
         return fn(*args, **kwargs)
@@ -250,10 +264,26 @@ def _reset(**kwargs: Any) -> _State:
 
 
 def t(en: str, zh: str | None = None) -> str:
-    """Pick the learner's language; Chinese falls back to English when missing."""
+    """An exercise pack's own text in the learner's language: ``zh`` for a Chinese
+    learner when given, else ``en``.
+
+    A pack's texts travel with the pack, not in the app's message catalogue: an
+    instructor's pack brings its words with it. A learner in a language other than
+    these two sees the English. The checkers library's own texts use :func:`say`.
+    """
     if _state.lang == "zh" and zh:
         return zh
     return en
+
+
+def say(key: str, /, **fields: Any) -> str:
+    """The catalogue's text ``key`` (``check.<name>``) in the current check's language,
+    its ``{placeholders}`` filled from ``fields`` (English where a language lacks it).
+
+    For the library's own messages; ``fail``, ``expect``, ``step`` ... take the text
+    as they take ``t(...)``'s.
+    """
+    return messages.say(_state.lang, key, **fields)
 
 
 def lang() -> Lang:
@@ -274,8 +304,9 @@ def _text(en: object, zh: str | None) -> str:
 def fail(en: object, zh: str | None = None) -> NoReturn:
     """End the check: the answer is wrong, for the reason given.
 
-    ``en`` is the English text (with ``zh`` its Chinese), or a catalogue entry
-    from ``mistake(...)``, whose id then travels with the verdict.
+    ``en`` is the English text (with ``zh`` its Chinese), a text already in the
+    learner's language (``t(...)``, ``say(...)``), or a catalogue entry from
+    ``mistake(...)``, whose id then travels with the verdict.
     """
     raise CheckFailed(en if not isinstance(en, str) else t(en, zh))
 
@@ -292,7 +323,7 @@ def expect(
 
     The message is ``en``/``zh``, or a catalogue entry from ``mistake(...)``.
     """
-    label = name or t("custom check", "自定义检查")
+    label = name or say("check.custom-check")
     if condition:
         _record(label, True)
         return
@@ -336,10 +367,7 @@ def learner(name: str) -> Any:
     """The value the learner's code bound to ``name``; fails clearly if missing."""
     ns = _state.namespace
     if name not in ns or ns[name] is Ellipsis:
-        fail(
-            f"Your code does not define `{name}`. The task asks you to store the answer in `{name}`.",
-            f"你的代码没有定义 `{name}`。题目要求把结果存到 `{name}` 中。",
-        )
+        fail(say("check.name-not-defined", name=name))
     return ns[name]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from checkers import code
-from checkers._core import _check, fail, source, suffix, t
+from checkers._core import _check, fail, say, source, suffix
 from checkers._mistakes import Mistake, mistake
 from checkers.tensors import expect_tensor, expect_values
 
@@ -36,27 +36,14 @@ def expect_grad_fn(value: Any, kind: str | None, *, name: str = "y", why: str = 
     got = grad_fn_kind(value)
     want = re.sub(r"\d+$", "", kind) if kind else None
     if want is None:
-        message = t(
-            f"`{name}.grad_fn` is {got}: `{name}` still records how it was computed, "
-            "so gradients would flow through it.",
-            f"`{name}.grad_fn` 是 {got}：`{name}` 仍记录着计算历史，梯度会经过它。",
-        )
+        message = say("check.grad-fn-still-recorded", name=name, got=got)
     elif got is None:
-        message = t(
-            f"`{name}.grad_fn` is None, expected {want}: `{name}` was not computed from a "
-            "tensor that requires grad (check requires_grad=True, and don't use no_grad here).",
-            f"`{name}.grad_fn` 是 None，期望 {want}：`{name}` 不是由需要梯度的张量计算得到的"
-            "（检查 requires_grad=True，且这里不要用 no_grad）。",
-        )
+        message = say("check.grad-fn-none", name=name, want=want)
     else:
-        message = t(
-            f"`{name}.grad_fn` is {got}, expected {want}: `{name}` was made by a different "
-            "operation than the task asks for.",
-            f"`{name}.grad_fn` 是 {got}，期望 {want}：`{name}` 是由另一种运算得到的。",
-        )
+        message = say("check.grad-fn-other", name=name, got=got, want=want)
     _check(
         got == want,
-        t(f"`{name}.grad_fn` is {want}", f"`{name}.grad_fn` 是 {want}"),
+        say("check.grad-fn-is", name=name, want=want),
         message + suffix(why),
     )
 
@@ -75,13 +62,8 @@ def expect_grad(
     grad = value.grad
     _check(
         grad is not None,
-        t(f"`{name}.grad` exists", f"`{name}.grad` 存在"),
-        t(
-            f"`{name}.grad` is None: no gradient has reached `{name}`. Call .backward() on a "
-            f"result computed from `{name}` (and make sure `{name}` has requires_grad=True).",
-            f"`{name}.grad` 是 None：梯度没有传到 `{name}`。请对由 `{name}` 计算得到的结果调用 "
-            f".backward()（并确认 `{name}` 的 requires_grad=True）。",
-        ),
+        say("check.grad-exists", name=name),
+        say("check.grad-none", name=name),
     )
     expect_values(grad, expected, name=f"{name}.grad", atol=atol, rtol=rtol, why=why)
 

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from checkers._core import CheckFailed, _check, _record, fail, lang, source, t
+from checkers._core import CheckFailed, _check, _record, fail, say, source
 from checkers._mistakes import Mistake, mistake
 
 
@@ -81,29 +81,19 @@ def expect_module(
     got_kind = type(module).__name__
     want_kind = kind.__name__
     if module is Ellipsis:
-        fail(
-            f"`{name}` is still `...`: replace it with a {want_kind}.",
-            f"`{name}` 仍然是 `...`：请把它换成 {want_kind}。",
-        )
+        fail(say("check.module-still-ellipsis", name=name, want=want_kind))
     if isinstance(module, type) and issubclass(module, kind):
         spelled = _spelled(kind)
-        fail(
-            f"`{name}` is the class {spelled} itself. Create an instance: {spelled}().",
-            f"`{name}` 是 {spelled} 这个类本身。请创建实例：{spelled}()。",
-        )
+        fail(say("check.module-is-class", name=name, cls=spelled))
     if module is None:
-        message = t(
-            f"`{name}` is None: it was never set to a {want_kind}.",
-            f"`{name}` 是 None：还没有设置成 {want_kind}。",
-        )
+        message = say("check.module-is-none", name=name, want=want_kind)
+    elif _a(got_kind) == "an":
+        message = say("check.module-is-other-an", name=name, got=got_kind, want=want_kind)
     else:
-        message = t(
-            f"`{name}` is {_a(got_kind)} {got_kind}, the task asks for {want_kind}.",
-            f"`{name}` 是 {got_kind}，题目要求 {want_kind}。",
-        )
+        message = say("check.module-is-other-a", name=name, got=got_kind, want=want_kind)
     _check(
         isinstance(module, kind),
-        t(f"`{name}` is {want_kind}", f"`{name}` 是 {want_kind}"),
+        say("check.module-is", name=name, want=want_kind),
         message + (" " + why["type"] if "type" in why else ""),
     )
     written = constructor_call(source(), name, kind) if diagnose else None
@@ -111,7 +101,7 @@ def expect_module(
         got = module_param(module, param)
         reason = why.get(param)
         if diagnose:
-            label = t(f"`{name}.{param}` is {_show(want)}", f"`{name}.{param}` 为 {_show(want)}")
+            label = say("check.module-param-is", name=name, param=param, want=_show(want))
             if same_param(got, want):
                 _record(label, True)
                 continue
@@ -119,18 +109,20 @@ def expect_module(
             _record(label, False, found.text)
             raise CheckFailed(found)
         if reason:
-            detail = t(
-                f"`{name}` has {param}={_show(got)}; {reason}",
-                f"`{name}` 的 {param}={_show(got)}；{reason}",
+            detail = say(
+                "check.module-param-reason", name=name, param=param, got=_show(got), why=reason
             )
         else:
-            detail = t(
-                f"`{name}` has {param}={_show(got)}, the task asks for {param}={_show(want)}.",
-                f"`{name}` 的 {param}={_show(got)}，题目要求 {param}={_show(want)}。",
+            detail = say(
+                "check.module-param-wrong",
+                name=name,
+                param=param,
+                got=_show(got),
+                want=_show(want),
             )
         _check(
             same_param(got, want),
-            t(f"`{name}.{param}` is {_show(want)}", f"`{name}.{param}` 为 {_show(want)}"),
+            say("check.module-param-is", name=name, param=param, want=_show(want)),
             detail,
         )
 
@@ -207,10 +199,17 @@ def argument_order(kind: type) -> list[tuple[str, bool]]:
 
 
 def _ordinal(n: int) -> str:
-    if lang() == "zh":
-        return f"第 {n} 个"
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    """ "3rd" (English picks the key; another language may say every one alike)."""
+    if 10 <= n % 100 <= 20:
+        return say("check.ordinal-th", n=n)
+    ending = n % 10
+    if ending == 1:
+        return say("check.ordinal-st", n=n)
+    if ending == 2:
+        return say("check.ordinal-nd", n=n)
+    if ending == 3:
+        return say("check.ordinal-rd", n=n)
+    return say("check.ordinal-th", n=n)
 
 
 def argument_mistake(
@@ -232,10 +231,7 @@ def argument_mistake(
     order = [p for p, _ in signature]
     optional = {p for p, has_default in signature if has_default}
     cls = _spelled(kind)
-    why = reason or t(
-        f"the task's layer keeps the default, {param}={_show(want)}.",
-        f"题目中的这一层使用默认值 {param}={_show(want)}。",
-    )
+    why = reason or say("check.layer-keeps-default", param=param, want=_show(want))
     position = order.index(param) if param in order else -1
     if written is not None and param in optional and 0 <= position < len(written.args):
         if param == "stride" and issubclass(kind, nn.modules.conv._ConvNd) and position == 3:

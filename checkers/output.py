@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from checkers._core import _check, expect, printed, suffix, t
+from checkers._core import _check, expect, printed, say, suffix
 from checkers._format import brief
 
 _TOKEN = re.compile(
@@ -211,17 +211,11 @@ def expect_printed(
     """Check that the learner printed ``value`` (described to them as ``what``)."""
     output = printed()
     if not output.strip():
-        message = t(
-            f"Nothing was printed: the task asks you to print {what}.",
-            f"什么也没有打印：题目要求打印 {what}。",
-        )
+        message = say("check.nothing-printed", what=what)
     else:
         shown = f"{value!r}" if isinstance(value, str) else brief(value)
-        message = t(
-            f"The output does not show {what} ({shown}). Print it with print(...).",
-            f"输出里没有 {what}（{shown}）。请用 print(...) 打印它。",
-        )
-    label = t(f"{what} is printed", f"打印了 {what}")
+        message = say("check.not-printed", what=what, shown=shown)
+    label = say("check.is-printed", what=what)
     shown_ok = was_printed(value, output, resolution=resolution)
     if not shown_ok:
         expect_no_method_printed(label, output)
@@ -288,8 +282,8 @@ def expect_printed_each(
     output = printed()
     missing = first_not_apart([value for value, _ in items], output, resolution=resolution)
     names = [what for _, what in items]
-    all_names = t(" and ", " 和 ").join(names)
-    label = t(f"{all_names} are printed", f"打印了 {all_names}")
+    and_ = say("check.list-and")
+    label = say("check.are-printed", names=and_.join(names))
     if missing is None:
         _check(True, label, "")
         return
@@ -300,29 +294,18 @@ def expect_printed_each(
         if k != missing and _numbers(v) == _numbers(items[missing][0])
     ]
     if same and _numbers(items[missing][0]) is not None:
-        both = t(" and ", " 和 ").join([*same, what])
+        both = and_.join([*same, what])
         _check(
             False,
             label,
-            t(
-                f"{both} hold the same numbers, and the output shows them only once: the task "
-                f"asks you to print each of them, print({same[0]}) and print({what}).",
-                f"{both} 的数值相同，而输出里只出现了一次：题目要求分别打印它们：print({same[0]}) "
-                f"和 print({what})。",
-            ),
+            say("check.printed-once", names=both, first=same[0], what=what),
         )
-    every, every_zh = ("both", "两者都") if len(items) == 2 else ("each of them", "每一个都")
-    others = t(" and ", " 和 ").join(n for k, n in enumerate(names) if k != missing)
-    _check(
-        False,
-        label,
-        t(
-            f"The output does not show {what} on its own: the numbers it shows for {what} are "
-            f"those of {others}. The task asks you to print {every}: add print({what}).",
-            f"输出里没有单独显示 {what}：能对上 {what} 的数字其实是 {others} 的。"
-            f"题目要求{every_zh}打印：请加上 print({what})。",
-        ),
-    )
+    others = and_.join(n for k, n in enumerate(names) if k != missing)
+    if len(items) == 2:
+        message = say("check.printed-inside-both", what=what, others=others)
+    else:
+        message = say("check.printed-inside-each", what=what, others=others)
+    _check(False, label, message)
 
 
 def expect_no_method_printed(label: str, text: str | None = None) -> None:

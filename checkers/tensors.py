@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from checkers import _core
-from checkers._core import _check, expect, suffix, t
+from checkers._core import _check, expect, say, suffix
 from checkers._format import brief, dtype_name, dtype_wanted, index_str, num, shape_str
 
 _METHOD_TYPES = (
@@ -42,14 +42,16 @@ def uncalled(value: Any, name: str, label: str) -> None:
             isinstance(base, ast.Name)
             and isinstance(_core._state.namespace.get(base.id), ModuleType)
         )
-        what = t("function", "函数") if is_function else t("method", "方法")
         code = text(expr)
-        described = t(f"the {what} `{code}`", f"{what} `{code}` ")
+        if is_function:
+            described = say("check.uncalled-function", code=code)
+        else:
+            described = say("check.uncalled-method", code=code)
         # The call only: what the task does with its result may be more (list(...), .item()).
         fix = f"`{code}({'...' if is_function else ''})`"
     else:
-        described = t("a method (or function)", "一个方法（或函数）")
-        fix = t("add the parentheses that call it, `(...)`", "加上调用它的括号 `(...)`")
+        described = say("check.uncalled-callable")
+        fix = say("check.uncalled-fix")
     expect(False, mistake("method-not-called", name=name, described=described, fix=fix), name=label)
 
 
@@ -86,18 +88,12 @@ def expect_tensor(
     ``why`` adds a sentence to the message of a failing property, keyed by
     ``"type"``, ``"shape"``, ``"dtype"``, ``"device"``, ``"requires_grad"`` or ``"values"``.
     """
-    label = t(f"`{name}` is a tensor", f"`{name}` 是张量")
+    label = say("check.is-tensor", name=name)
     uncalled(value, name, label)
     if isinstance(value, np.ndarray):
-        message = t(
-            f"`{name}` is a NumPy array, the task asks for a torch tensor.",
-            f"`{name}` 是 NumPy 数组，题目要求的是 torch 张量。",
-        )
+        message = say("check.numpy-not-tensor", name=name)
     else:
-        message = t(
-            f"`{name}` is a {brief(value)}, the task asks for a torch tensor.",
-            f"`{name}` 是 {brief(value)}，题目要求的是 torch 张量。",
-        )
+        message = say("check.not-tensor", name=name, got=brief(value))
     _check(
         isinstance(value, torch.Tensor),
         label,
@@ -109,52 +105,39 @@ def expect_tensor(
         got = tuple(tensor.shape)
         _check(
             got == want,
-            t(f"`{name}` has shape {shape_str(want)}", f"`{name}` 的形状是 {shape_str(want)}"),
-            t(
-                f"`{name}` has shape {shape_str(got)}, the task asks for {shape_str(want)}.",
-                f"`{name}` 的形状是 {shape_str(got)}，题目要求 {shape_str(want)}。",
-            )
+            say("check.has-shape", name=name, want=shape_str(want)),
+            say("check.wrong-shape", name=name, got=shape_str(got), want=shape_str(want))
             + _why(why, "shape"),
         )
     if dtype is not None:
         _check(
             tensor.dtype == dtype,
-            t(
-                f"`{name}` has dtype {dtype_wanted(dtype)}",
-                f"`{name}` 的类型是 {dtype_wanted(dtype)}",
-            ),
-            t(
-                f"`{name}` has dtype {dtype_name(tensor.dtype)}, "
-                f"the task asks for {dtype_wanted(dtype)}.",
-                f"`{name}` 的 dtype 是 {dtype_name(tensor.dtype)}，题目要求 {dtype_wanted(dtype)}。",
+            say("check.has-dtype", name=name, want=dtype_wanted(dtype)),
+            say(
+                "check.wrong-dtype",
+                name=name,
+                got=dtype_name(tensor.dtype),
+                want=dtype_wanted(dtype),
             )
             + _why(why, "dtype"),
         )
     if device is not None:
         _check(
             tensor.device.type == torch.device(device).type,
-            t(f"`{name}` is on {device}", f"`{name}` 在 {device} 上"),
-            t(
-                f"`{name}` is on {tensor.device.type}, the task asks for {device}.",
-                f"`{name}` 在 {tensor.device.type} 上，题目要求 {device}。",
-            )
+            say("check.on-device", name=name, want=device),
+            say("check.wrong-device", name=name, got=tensor.device.type, want=device)
             + _why(why, "device"),
         )
     if requires_grad is not None:
-        hint = (
-            t(" Create it with requires_grad=True.", " 创建时传入 requires_grad=True。")
-            if requires_grad
-            else ""
-        )
+        hint = say("check.requires-grad-hint") if requires_grad else ""
         _check(
             tensor.requires_grad == requires_grad,
-            t(
-                f"`{name}.requires_grad` is {requires_grad}",
-                f"`{name}.requires_grad` 为 {requires_grad}",
-            ),
-            t(
-                f"`{name}.requires_grad` is {tensor.requires_grad}, the task needs {requires_grad}.",
-                f"`{name}.requires_grad` 是 {tensor.requires_grad}，题目需要 {requires_grad}。",
+            say("check.has-requires-grad", name=name, want=requires_grad),
+            say(
+                "check.wrong-requires-grad",
+                name=name,
+                got=tensor.requires_grad,
+                want=requires_grad,
             )
             + hint
             + _why(why, "requires_grad"),
@@ -177,16 +160,17 @@ class Mismatch:
     max_rel: float
 
     def describe(self) -> str:
-        where_en = f" at index {index_str(self.index)}" if self.index else ""
-        where_zh = f"（下标 {index_str(self.index)}）" if self.index else ""
-        return t(
-            f"{self.count} of {self.total} values differ; the worst{where_en} is "
-            f"{num(self.got)} where {num(self.want)} was expected "
-            f"(max abs error {num(self.max_abs)}, max rel error {num(self.max_rel)})",
-            f"{self.total} 个值中有 {self.count} 个不同；差得最多的{where_zh}是 "
-            f"{num(self.got)}，期望 {num(self.want)}"
-            f"（最大绝对误差 {num(self.max_abs)}，最大相对误差 {num(self.max_rel)}）",
-        )
+        figures = {
+            "count": self.count,
+            "total": self.total,
+            "got": num(self.got),
+            "want": num(self.want),
+            "max_abs": num(self.max_abs),
+            "max_rel": num(self.max_rel),
+        }
+        if self.index:
+            return say("check.values-differ-at", index=index_str(self.index), **figures)
+        return say("check.values-differ", **figures)
 
 
 def value_mismatch(
@@ -246,7 +230,7 @@ def expect_values(
     why: str = "",
 ) -> None:
     """Check element values (on the CPU, in float64) and say where they differ most."""
-    label = t(f"`{name}` has the expected values", f"`{name}` 的值正确")
+    label = say("check.has-values", name=name)
     uncalled(value, name, label)
     try:
         g = as_cpu(value)
@@ -254,21 +238,18 @@ def expect_values(
         _check(
             False,
             label,
-            t(
-                f"`{name}` is a {brief(value)}, the task asks for numbers.",
-                f"`{name}` 是 {brief(value)}，题目要求的是数值。",
-            )
-            + suffix(why),
+            say("check.values-not-numbers", name=name, got=brief(value)) + suffix(why),
         )
     w = as_cpu(expected)
     if tuple(g.shape) != tuple(w.shape):
         _check(
             False,
             label,
-            t(
-                f"`{name}` has shape {shape_str(g.shape)}, the expected values have "
-                f"shape {shape_str(w.shape)}.",
-                f"`{name}` 的形状是 {shape_str(g.shape)}，期望的值的形状是 {shape_str(w.shape)}。",
+            say(
+                "check.values-wrong-shape",
+                name=name,
+                got=shape_str(g.shape),
+                want=shape_str(w.shape),
             )
             + suffix(why),
         )
@@ -278,10 +259,7 @@ def expect_values(
         label,
         ""
         if mismatch is None
-        else t(f"`{name}` has the wrong values: ", f"`{name}` 的值不对：")
-        + mismatch.describe()
-        + t(".", "。")
-        + suffix(why),
+        else say("check.wrong-values", name=name, mismatch=mismatch.describe()) + suffix(why),
     )
 
 
@@ -337,12 +315,8 @@ def expect_same_memory(
     na, nb = names
     _check(
         shares_memory(a, b),
-        t(f"`{na}` and `{nb}` share memory", f"`{na}` 和 `{nb}` 共享内存"),
-        t(
-            f"`{na}` and `{nb}` do not share memory, so a change to one is not seen in the other.",
-            f"`{na}` 和 `{nb}` 不共享内存，修改其中一个，另一个看不到变化。",
-        )
-        + suffix(why),
+        say("check.share-memory", a=na, b=nb),
+        say("check.not-sharing-memory", a=na, b=nb) + suffix(why),
     )
 
 
@@ -353,12 +327,8 @@ def expect_separate_memory(
     na, nb = names
     _check(
         not shares_memory(a, b),
-        t(f"`{na}` and `{nb}` are separate copies", f"`{na}` 和 `{nb}` 是独立的副本"),
-        t(
-            f"`{na}` and `{nb}` share memory: changing one changes the other.",
-            f"`{na}` 和 `{nb}` 共享内存：修改一个会改变另一个。",
-        )
-        + suffix(why),
+        say("check.separate-copies", a=na, b=nb),
+        say("check.sharing-memory", a=na, b=nb) + suffix(why),
     )
 
 
@@ -374,26 +344,18 @@ def expect_close(
     """Check a single number (Python number or one-element tensor)."""
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     is_scalar_tensor = isinstance(value, torch.Tensor) and value.numel() == 1
-    label = t(f"`{name}` is a number", f"`{name}` 是一个数")
+    label = say("check.is-number", name=name)
     uncalled(value, name, label)
     _check(
         is_number or is_scalar_tensor,
         label,
-        t(
-            f"`{name}` is a {brief(value)}, the task asks for a single number.",
-            f"`{name}` 是 {brief(value)}，题目要求的是一个数。",
-        )
-        + suffix(why),
+        say("check.not-a-number", name=name, got=brief(value)) + suffix(why),
     )
     got = float(value.item() if isinstance(value, torch.Tensor) else value)
     _check(
         abs(got - expected) <= atol + rtol * abs(expected),
-        t(f"`{name}` is {num(expected)}", f"`{name}` 等于 {num(expected)}"),
-        t(
-            f"`{name}` is {num(got)}, expected {num(expected)}.",
-            f"`{name}` 是 {num(got)}，期望 {num(expected)}。",
-        )
-        + suffix(why),
+        say("check.equals", name=name, want=num(expected)),
+        say("check.wrong-number", name=name, got=num(got), want=num(expected)) + suffix(why),
     )
 
 
@@ -408,15 +370,11 @@ def expect_type(
         else f"{k.__module__}.{k.__qualname__}".removeprefix("builtins.")
         for k in kinds
     )
-    label = t(f"`{name}` is a {want}", f"`{name}` 是 {want}")
+    label = say("check.is-type", name=name, want=want)
     if not isinstance(value, kinds):
         uncalled(value, name, label)
     _check(
         isinstance(value, kinds),
         label,
-        t(
-            f"`{name}` is a {brief(value)}, the task asks for a {want}.",
-            f"`{name}` 是 {brief(value)}，题目要求的是 {want}。",
-        )
-        + suffix(why),
+        say("check.wrong-type", name=name, got=brief(value), want=want) + suffix(why),
     )

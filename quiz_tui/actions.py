@@ -48,10 +48,18 @@ class Action:
         return f"{self.help} ({self.key_text})" if self.keys else self.help
 
 
-def shown_key(key: str) -> str:
-    """``ctrl+pagedown`` → ``Ctrl+PgDn``."""
+def shown_key(key: str, *, short: bool = False) -> str:
+    """``ctrl+pagedown`` → ``Ctrl+PgDn``, or ``^PgDn`` when ``short`` (the key bar)."""
     *mods, base = key.split("+")
-    return "+".join([m.capitalize() for m in mods] + [KEY_NAMES.get(base, base.upper())])
+    name = KEY_NAMES.get(base, base.upper())
+    if short and mods == ["ctrl"]:
+        return "^" + name
+    return "+".join([m.capitalize() for m in mods] + [name])
+
+
+def action(name: str) -> Action:
+    """The action whose method is ``action_<name>``."""
+    return next(a for a in ACTIONS if a.action == name)
 
 
 # Not Ctrl+B or Ctrl+A anywhere: they are the prefix keys of tmux and screen.

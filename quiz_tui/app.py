@@ -27,7 +27,6 @@ from quiz_tui.core.messages import say
 from quiz_tui.core.state.config import load_config
 from quiz_tui.messages import WorkerReady
 from quiz_tui.screens.workspace import Workspace
-from quiz_tui.textutil import pick
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -234,11 +233,7 @@ class QuizApp(App[None]):
             if store.notice:
                 notices.append(store.notice)
         except ProgressStoreError as exc:
-            notices.append(
-                f"Progress will not be saved this time: {exc}"
-                if self.lang == "en"
-                else f"本次进度无法保存：{exc}"
-            )
+            notices.append(say(self.lang, "app.progress-not-saved", error=exc))
         pending: list[tuple[Pack, str]] = []
         library = Library.load(self.pack_dirs, allow=self._trust_rule(store, pending))
         notices += [str(e) for e in library.errors]
@@ -311,13 +306,14 @@ class QuizApp(App[None]):
 
         pack, origin = pending[0]
         rest = pending[1:]
-        question = pick(
+        name = repr(pack.name.get(self.lang))
+        question = say(
             self.lang,
-            f"A new pack, {pack.name.en!r} ({len(pack)} tasks), was found in\n{pack.root}\n"
-            f"(from {origin}).\n\nIts checks are Python code that runs on this machine. "
-            "Trust this pack? quiz-tui asks only once.",
-            f"发现了一个新的题目包 {pack.name.zh!r}（{len(pack)} 题），位于\n{pack.root}\n（来自 {origin}）。\n\n"
-            "它的检查代码会在这台机器上运行。信任这个题目包吗？只会询问一次。",
+            "app.trust-question",
+            name=name,
+            tasks=len(pack),
+            root=pack.root,
+            origin=origin,
         )
 
         def answered(yes: bool | None) -> None:
@@ -327,20 +323,14 @@ class QuizApp(App[None]):
             if yes and session is not None and session.library.pack(pack.id) is None:
                 session.library.packs.append(pack)
                 self.workspace.refresh_progress()
-                self.notify(
-                    pick(
-                        self.lang,
-                        f"Pack {pack.name.en!r} added.",
-                        f"已加入题目包 {pack.name.zh!r}。",
-                    )
-                )
+                self.notify(say(self.lang, "app.trust-added", name=name))
             self._ask_trust(rest)
 
         self.push_screen(
             Confirm(
                 question,
-                pick(self.lang, "Trust (y)", "信任 (y)"),
-                pick(self.lang, "No (n)", "不信任 (n)"),
+                say(self.lang, "app.trust-yes"),
+                say(self.lang, "app.trust-no"),
             ),
             answered,
         )
@@ -384,10 +374,9 @@ class QuizApp(App[None]):
             self.workspace.open_task(target)
         tasks = sum(len(p) for p in library.packs)
         self.notify(
-            pick(self.lang, f"Reloaded {len(library.packs)} packs: {tasks} tasks, {broken} broken files.",
-               f"已重新加载 {len(library.packs)} 个题目包：{tasks} 题，{broken} 个文件有问题。"),
+            say(self.lang, "app.reloaded", packs=len(library.packs), tasks=tasks, broken=broken),
             severity="warning" if broken else "information",
-        )  # fmt: skip
+        )
         self._ask_trust(pending)
 
     @work(thread=True, exclusive=True, group="worker", exit_on_error=False)
@@ -429,11 +418,7 @@ class QuizApp(App[None]):
         if self.is_running:
             self.call_from_thread(
                 self.notify,
-                pick(
-                    self.lang,
-                    "The checker process had stopped; a new one was started.",
-                    "检查进程已停止，已重新启动。",
-                ),
+                say(self.lang, "app.worker-restarted"),
                 severity="warning",
             )
 

@@ -7,6 +7,8 @@ first frame nothing; the colours are names that both Rich and click know.
 
 from __future__ import annotations
 
+from quiz_tui.core.messages import say
+
 VERDICT_MARKS: dict[str, tuple[str, str]] = {
     "pass": ("✓", "green"),
     "fail": ("✗", "red"),
@@ -19,23 +21,22 @@ VERDICT_MARKS: dict[str, tuple[str, str]] = {
 }
 
 
-VERDICT_WORDS: dict[str, tuple[str, str]] = {
-    "pass": ("Passed", "通过"),
-    "fail": ("Not yet", "未通过"),
-    "error": ("Your code raised an error", "代码出错"),
-    "timeout": ("Too slow: stopped", "超时，已停止"),
-    "not_attempted": ("Not attempted", "未作答"),
-    "checker_error": ("The checker broke (not your fault)", "检查器出错（不是你的问题）"),
-    "ran": ("Ran", "已运行"),
-    "cancelled": ("Cancelled", "已取消"),
+VERDICT_WORDS: dict[str, str] = {
+    "pass": "app.verdict-pass",
+    "fail": "app.verdict-fail",
+    "error": "app.verdict-error",
+    "timeout": "app.verdict-timeout",
+    "not_attempted": "app.verdict-not-attempted",
+    "checker_error": "app.verdict-checker-error",
+    "ran": "app.verdict-ran",
+    "cancelled": "app.verdict-cancelled",
 }
-"""Each verdict's words, in English and Chinese: the app's banner and the CLI say the same."""
+"""Each verdict's words in the message catalogue: the app's banner and the CLI say the same."""
 
 
 def verdict_words(status: str, lang: str) -> str:
     """The words for the verdict ``status`` (a Status value) in ``lang``."""
-    en, zh = VERDICT_WORDS[status]
-    return zh if lang == "zh" else en
+    return say(lang, VERDICT_WORDS[status])
 
 
 def checklist(checks: list[tuple[bool, str]], status: str, message: str) -> list[tuple[bool, str]]:

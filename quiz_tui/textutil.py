@@ -36,8 +36,3 @@ def human_bytes(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} bytes"
-
-
-def pick(lang: str, en: str, zh: str) -> str:
-    """The English or the Chinese text, for the learner's language."""
-    return zh if lang == "zh" else en

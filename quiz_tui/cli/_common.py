@@ -427,7 +427,7 @@ def render_result(result: Result, ex: Exercise, lang: Lang) -> str:
         mark = click.style("✓" if ok else "✗", fg="green" if ok else "red")
         lines.append(f"    {mark} {one_line(name)}")
     if result.traceback:
-        lines.append(click.style("  Traceback:" if lang == "en" else "  错误追踪：", bold=True))
+        lines.append(click.style("  " + messages.say(lang, "cli.traceback"), bold=True))
         lines.extend("    " + visible(t) for t in result.traceback.splitlines())
     for title, text, cut in (
         ("stdout", result.stdout, result.stdout_cut),

@@ -24,6 +24,7 @@ from quiz_tui.cli._main import main
 from quiz_tui.cli_grade import write_export
 from quiz_tui.console import echo
 from quiz_tui.core.errors import ProgressStoreError
+from quiz_tui.core.messages import say
 from quiz_tui.core.model import Pack
 from quiz_tui.core.state import paths
 from quiz_tui.core.state.config import load_config, save_config_value
@@ -60,7 +61,7 @@ def data_status(settings: Settings, as_json: bool, verify: bool) -> None:
         click.echo(json.dumps(info, ensure_ascii=False))
         return
     lang = settings.lang
-    echo(("使用：" if lang == "zh" else "Using: ") + source.describe(lang))
+    echo(say(lang, "cli.data-using", source=source.describe(lang)))
     if source.kind == "practice":
         state = "ready" if source.ready else "generated on first use (a few seconds)"
         echo(f"  practice set: {state}")

@@ -31,6 +31,7 @@ from quiz_tui.cli._main import main
 from quiz_tui.console import echo
 from quiz_tui.core.content.packs import TaskRef
 from quiz_tui.core.execution.checking import CheckService
+from quiz_tui.core.messages import say
 from quiz_tui.core.model import Lang, Status
 from quiz_tui.textutil import visible
 
@@ -136,11 +137,9 @@ def show_command(settings: Settings, task: str, as_json: bool) -> None:
     console.rule(f"{ex.number}. {ex.title.get(lang)}")
     console.print(Markdown(ex.prompt.get(lang)))
     if ex.setup_code.strip():
-        console.print(
-            f"\n[bold]{'已经运行的代码' if lang == 'zh' else 'Already run before your code'}[/]"
-        )
+        console.print(f"\n[bold]{say(lang, 'cli.show-setup')}[/]")
         console.print(Syntax(ex.setup_code, "python", line_numbers=False))
-    console.print(f"\n[bold]{'初始代码' if lang == 'zh' else 'Starter'}[/]")
+    console.print(f"\n[bold]{say(lang, 'cli.show-starter')}[/]")
     console.print(Syntax(ex.starter.strip("\n"), "python", line_numbers=True))
 
 
@@ -165,12 +164,12 @@ def hint_command(settings: Settings, task: str, n: int, as_json: bool) -> None:
         info = {"version": 1, "task": ex.number, "hint": n, "of": len(ex.hints), "text": text}
         click.echo(json.dumps(info, ensure_ascii=False))
         return
-    head = f"提示 {n}/{len(ex.hints)}" if lang == "zh" else f"Hint {n} of {len(ex.hints)}"
+    head = say(lang, "cli.hint-head", n=n, total=len(ex.hints))
     echo(click.style(f"{head}  {ex.number}. {ex.title.get(lang)}", bold=True))
     echo("  " + visible(text).replace("\n", "\n  "))
     if n < len(ex.hints):
-        more = "下一条" if lang == "zh" else "next"
-        echo(click.style(f"  ({more}: quiz-tui hint {task} {n + 1})", dim=True))
+        more = say(lang, "cli.hint-next", task=task, n=n + 1)
+        echo(click.style(f"  {more}", dim=True))
 
 
 @main.command("next")
@@ -391,13 +390,9 @@ def _put_task_code(path: Path, ref: TaskRef, settings: Settings, saves: Any) -> 
 def _watch_hint(ref: TaskRef, lang: Lang, shown: int) -> int:
     ex = ref.exercise
     if shown >= len(ex.hints):
-        echo("no more hints" if lang == "en" else "没有更多提示了", err=True)
+        echo(say(lang, "cli.no-more-hints"), err=True)
         return shown
-    head = (
-        f"提示 {shown + 1}/{len(ex.hints)}"
-        if lang == "zh"
-        else f"Hint {shown + 1} of {len(ex.hints)}"
-    )
+    head = say(lang, "cli.hint-head", n=shown + 1, total=len(ex.hints))
     echo(click.style(head, bold=True) + "  " + visible(ex.hints[shown].get(lang)))
     return shown + 1
 

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
+from quiz_tui.core.messages import say
 from quiz_tui.core.state.exam import ExamError, ExamPlan, Report, format_clock, plan
-from quiz_tui.textutil import pick
 
 if TYPE_CHECKING:
     from quiz_tui.core.model import Lang, Pack
@@ -59,28 +59,40 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
         # Compact fields (one row each): the whole form fits 80×24 with its buttons. The
         # box scrolls if it must, but never takes focus (or the first keys) from the fields.
         with VerticalScroll(can_focus=False):
-            yield Static(Text(pick(lang, "Start an exam", "开始考试"), style="bold"))
-            for key, en, zh, placeholder in (
-                ("tasks", "Tasks", "题号", "e.g. 1-25,30 (empty: all)"),
-                ("section", "Section", "章节", sections),
-                ("random", "Random N", "随机抽 N 题", "e.g. 5"),
-                ("minutes", "Minutes", "分钟", "30"),
-                ("seed", "Seed", "随机种子", "for --random, e.g. 7"),
+            yield Static(Text(say(lang, "app.exam-form-title"), style="bold"))
+            for key, label, placeholder in (
+                (
+                    "tasks",
+                    say(lang, "app.exam-field-tasks"),
+                    say(lang, "app.exam-field-tasks-example"),
+                ),
+                ("section", say(lang, "app.exam-field-section"), sections),
+                (
+                    "random",
+                    say(lang, "app.exam-field-random"),
+                    say(lang, "app.exam-field-random-example"),
+                ),
+                ("minutes", say(lang, "app.exam-field-minutes"), "30"),
+                (
+                    "seed",
+                    say(lang, "app.exam-field-seed"),
+                    say(lang, "app.exam-field-seed-example"),
+                ),
             ):
                 with Horizontal(classes="row"):
-                    yield Label(pick(lang, en, zh))
+                    yield Label(label)
                     yield Input(placeholder=placeholder, id=key, compact=True)
             yield Checkbox(
-                pick(lang, "Show verdicts during the exam", "考试中显示检查结果"),
+                say(lang, "app.exam-show-verdicts"),
                 True,
                 id="feedback",
                 compact=True,
             )
             yield Static(id="error")
             with Horizontal():
-                yield Button(pick(lang, "Cancel (Esc)", "取消 (Esc)"), id="cancel", compact=True)
+                yield Button(say(lang, "app.cancel-esc"), id="cancel", compact=True)
                 yield Button(
-                    pick(lang, "Next (Enter)", "下一步（回车）"),
+                    say(lang, "app.next-enter"),
                     id="ok",
                     variant="primary",
                     compact=True,
@@ -147,36 +159,27 @@ class ExamIntro(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         p, lang = self.plan, self.lang
-        rules = pick(
+        count, minutes = len(p.exercises), f"{p.minutes:g}"
+        rules = say(
             lang,
-            f"{len(p.exercises)} task{'s' if len(p.exercises) != 1 else ''}, "
-            f"{p.minutes:g} minute{'s' if p.minutes != 1 else ''}.\n\n"
-            "• The clock is wall-clock time, like a real exam: it keeps running if you quit or "
-            "lose the connection. Relaunch quiz-tui to resume.\n"
-            "• Hints, solutions and tasks outside the exam are locked.\n"
-            "• Move freely between the exam's tasks and check as often as you like.\n"
-            + ("• Verdicts are shown after each check.\n" if p.feedback
-               else "• Verdicts are hidden until the end.\n")
-            + "• Warnings when 5 minutes and 1 minute are left. At zero, editing stops and every "
-            "task is checked "
-            "as it stands. You can hand in early (Ctrl+P → Hand in exam).",
-            f"共 {len(p.exercises)} 题，{p.minutes:g} 分钟。\n\n"
-            "• 计时按真实时间进行，和正式考试一样：退出程序或断开连接后时间仍在流逝。重新启动 quiz-tui 即可继续。\n"
-            "• 考试中不能查看提示、答案和考试范围以外的题目。\n"
-            "• 可以在考试题目之间自由切换，检查次数不限。\n"
-            + ("• 每次检查后显示结果。\n" if p.feedback else "• 检查结果在考试结束后才显示。\n")
-            + "• 剩余 5 分钟和 1 分钟时会提醒。时间到后停止编辑，并按当时的代码检查每一题。"
-            "也可以提前交卷（Ctrl+P → 交卷）。",
+            "app.exam-rules",
+            tasks=say(lang, "app.exam-tasks-one" if count == 1 else "app.exam-tasks-other", count=count),
+            minutes=say(
+                lang, "app.exam-minutes-one" if p.minutes == 1 else "app.exam-minutes-other",
+                count=minutes,
+            ),
+            verdicts=say(lang, "app.exam-rule-verdicts-shown" if p.feedback
+                         else "app.exam-rule-verdicts-hidden"),
         )  # fmt: skip
         tasks = "\n".join(f"  {ex.number:>2}. {ex.title.get(lang)}" for ex in p.exercises)
         with VerticalScroll():
-            yield Static(Text(pick(lang, "Ready?", "准备好了吗？"), style="bold"))
+            yield Static(Text(say(lang, "app.exam-ready"), style="bold"))
             yield Static(rules)
             yield Static(Text(tasks, style="dim"))
             with Horizontal():
-                yield Button(pick(lang, "Back", "返回"), id="back")
+                yield Button(say(lang, "app.back"), id="back")
                 yield Button(
-                    pick(lang, "Start the clock (Enter)", "开始计时（回车）"),
+                    say(lang, "app.exam-start-clock"),
                     id="start",
                     variant="success",
                 )
@@ -212,23 +215,20 @@ class ResumeExam(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         lang = self.lang
         if self.remaining > 0:
-            text = pick(lang, f"An exam of {self.tasks} tasks is in progress, {format_clock(self.remaining)} left "
-                            "(the clock kept running while you were away).",
-                      f"有一场 {self.tasks} 题的考试正在进行，还剩 {format_clock(self.remaining)}（离开期间时间仍在流逝）。")  # fmt: skip
+            left = format_clock(self.remaining)
+            text = say(lang, "app.exam-resume-running", tasks=self.tasks, left=left)
         else:
-            text = pick(lang, f"An exam of {self.tasks} tasks ran out of time while you were away.",
-                      f"一场 {self.tasks} 题的考试在你离开期间已经到时间了。")  # fmt: skip
-        later = pick(lang, "Esc: decide later (Ctrl+P → Start exam… asks again).",
-                     "Esc：稍后决定（Ctrl+P → 开始考试… 会再次询问）。")  # fmt: skip
+            text = say(lang, "app.exam-resume-timed-out", tasks=self.tasks)
+        later = say(lang, "app.exam-resume-later")
         with Vertical():
             yield Static(text)
             yield Static(Text(later, style="dim"))
             with Horizontal():
-                yield Button(pick(lang, "Abandon (a)", "放弃 (a)"), id="abandon", variant="error")
-                yield Button(pick(lang, "Hand in (h)", "交卷 (h)"), id="hand_in")
+                yield Button(say(lang, "app.exam-abandon-button"), id="abandon", variant="error")
+                yield Button(say(lang, "app.exam-hand-in-button"), id="hand_in")
                 if self.remaining > 0:
                     yield Button(
-                        pick(lang, "Resume (r)", "继续 (r)"), id="resume", variant="success"
+                        say(lang, "app.exam-resume-button"), id="resume", variant="success"
                     )
 
     def on_mount(self) -> None:
@@ -257,47 +257,42 @@ class ExamReportScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         r, lang = self.report, self.lang
         head = Text()
-        head.append(pick(lang, f"Exam {r.exam.id}: ", f"考试 {r.exam.id}："), style="bold")
+        head.append(say(lang, "app.exam-report-head", id=r.exam.id), style="bold")
         head.append(
             f"{r.passed}/{len(r.tasks)} ({r.score:.0%})",
             style="bold green" if r.score >= 0.5 else "bold red",
         )
         outcomes = {
-            "passed": ("✓", "green"),
-            "failed": ("✗", "red"),
-            "not attempted": ("○", "blue"),
+            "passed": ("✓", "green", "app.exam-outcome-passed"),
+            "failed": ("✗", "red", "app.exam-outcome-failed"),
+            "not attempted": ("○", "blue", "app.exam-outcome-not-attempted"),
         }
         table = Table(box=None, expand=True, pad_edge=False)
         for column in (
-            pick(lang, "Task", "题目"),
-            pick(lang, "Result", "结果"),
-            pick(lang, "Time", "用时"),
-            pick(lang, "Checks", "检查"),
+            say(lang, "app.exam-column-task"),
+            say(lang, "app.exam-column-result"),
+            say(lang, "app.exam-column-time"),
+            say(lang, "app.exam-column-checks"),
         ):
             table.add_column(column)
         for t in r.tasks:
-            outcome = r.outcome(t)
-            mark, style = outcomes[outcome]
-            table.add_row(f"{t.number}. {t.title}", Text(f"{mark} {outcome}", style=style),
+            mark, style, words = outcomes[r.outcome(t)]
+            table.add_row(f"{t.number}. {t.title}", Text(f"{mark} {say(lang, words)}", style=style),
                           format_clock(t.seconds), str(t.checks))  # fmt: skip
         sections = "  ".join(f"{s['title']}: {s['passed']}/{s['total']}" for s in r.sections)
         earlier = (
-            pick(lang, "Earlier attempts at these tasks: ", "此前对这些题目的考试：")
-            + ", ".join(f"{e['passed']}/{e['total']}" for e in r.earlier)
+            say(lang, "app.exam-earlier", scores=", ".join(f"{e['passed']}/{e['total']}" for e in r.earlier))
             if r.earlier
-            else pick(lang, "First attempt at these tasks.", "第一次考这些题目。")
-        )
+            else say(lang, "app.exam-first-attempt")
+        )  # fmt: skip
         with VerticalScroll():
             yield Static(head)
             yield Static(table)
             yield Static(Text(sections, style="dim"))
             yield Static(earlier)
-            yield Static(Text(pick(lang, f"Full report: quiz-tui exam report {r.exam.id} --format md",
-                                 f"完整报告：quiz-tui exam report {r.exam.id} --format md"), style="dim"))  # fmt: skip
+            yield Static(Text(say(lang, "app.exam-full-report", id=r.exam.id), style="dim"))
             with Horizontal():
-                yield Button(
-                    pick(lang, "Close (Enter)", "关闭（回车）"), id="close", variant="primary"
-                )
+                yield Button(say(lang, "app.close-enter"), id="close", variant="primary")
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)

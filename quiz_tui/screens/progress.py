@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from quiz_tui.core.messages import say
 from quiz_tui.core.model import Lang
 from quiz_tui.core.state.session import SectionProgress, Session
 
@@ -42,15 +43,15 @@ class ProgressScreen(ModalScreen[None]):
             yield Static(self._render_table())
 
     def _render_table(self) -> Table:
-        zh = self.lang == "zh"
+        lang = self.lang
         table = Table(title=self.title_text, expand=True, box=None, pad_edge=False)
-        table.add_column("章节" if zh else "Section")
-        table.add_column("完成" if zh else "Done", justify="right")
+        table.add_column(say(lang, "app.progress-section"))
+        table.add_column(say(lang, "app.progress-done"), justify="right")
         table.add_column("", ratio=1)
         for s in self.sections:
             filled = s.filled(BAR_WIDTH)
             bar = Text("█" * filled, style="green") + Text("░" * (BAR_WIDTH - filled), style="dim")
             table.add_row(s.title, f"{s.passed}/{s.total}", bar)
         passed, total = Session.totals(self.sections)
-        table.add_row(Text("合计" if zh else "All", style="bold"), f"{passed}/{total}", "")
+        table.add_row(Text(say(lang, "app.progress-all"), style="bold"), f"{passed}/{total}", "")
         return table

@@ -32,7 +32,8 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 
 from quiz_tui.actions import bindings
-from quiz_tui.core.messages import next_language
+from quiz_tui.core.messages import next_language, say
+from quiz_tui.marks import verdict_words
 from quiz_tui.messages import (
     BrokenTaskChosen,
     CheckFinished,
@@ -43,7 +44,6 @@ from quiz_tui.messages import (
     TaskListDismissed,
 )
 from quiz_tui.screens.workspace_exam import ExamWorkspace
-from quiz_tui.textutil import pick
 from quiz_tui.widgets.editor import CodeEditor
 from quiz_tui.widgets.header import StatusHeader
 from quiz_tui.widgets.keybar import KeyBar
@@ -123,7 +123,7 @@ class Workspace(ExamWorkspace):
         self.follow_theme(app.current_theme)
         self.keybar.lang = app.lang
         self.result_panel.show_idle(app.lang)
-        self.header.pack = pick(app.lang, "loading…", "加载中…")
+        self.header.pack = say(app.lang, "app.loading")
         self.layout_for(app.size.width, app.size.height)
 
     def follow_theme(self, theme: Theme) -> None:
@@ -161,10 +161,8 @@ class Workspace(ExamWorkspace):
         """A file that failed to load: show why, and keep everything else working."""
         problems = "\n".join(str(p) for p in message.broken.problems)
         self.result_panel.show_problems(
-            pick(self.app.lang, f"{message.broken.path.name} could not be loaded:",
-               f"{message.broken.path.name} 无法加载："),
-            problems,
-        )  # fmt: skip
+            say(self.app.lang, "app.broken-file", file=message.broken.path.name), problems
+        )
         self._give_result_room(True)
 
     # -- opening tasks ---------------------------------------------------------------
@@ -174,8 +172,7 @@ class Workspace(ExamWorkspace):
         if self.app.session is None:
             return
         if not self.app.session.allowed(ref):
-            self.notify(pick(self.app.lang, "During the exam only its own tasks can be opened.",
-                           "考试期间只能打开考试中的题目。"), severity="warning")  # fmt: skip
+            self.notify(say(self.app.lang, "app.exam-tasks-only"), severity="warning")
             return
         if self.current is not None:
             self.save_draft()
@@ -305,13 +302,7 @@ class Workspace(ExamWorkspace):
         if self.current is None or self.app.session is None:
             return
         if self.app.checking:
-            self.notify(
-                pick(
-                    self.app.lang,
-                    "A check is already running (F9 cancels it).",
-                    "已有检查在运行（按 F9 取消）。",
-                )
-            )
+            self.notify(say(self.app.lang, "app.check-already-running"))
             return
         self.app.checking = mode
         self.app.cancel_event = threading.Event()
@@ -384,13 +375,13 @@ class Workspace(ExamWorkspace):
         self.call_after_refresh(self._record, message)
         if self.current is None or message.ref.exercise.id != self.current.exercise.id:
             verdict = (
-                pick(self.app.lang, "checked", "已检查")
+                say(self.app.lang, "app.checked")
                 if self._details_hidden  # no verdict in any channel
-                else message.result.status.value
+                else verdict_words(message.result.status.value, self.app.lang)
             )
             self.notify(
                 f"{message.ref.exercise.number}: {verdict}",
-                title=pick(self.app.lang, "Check finished", "检查完成"),
+                title=say(self.app.lang, "app.check-finished"),
             )
             return
         from quiz_tui.core.model import Status
@@ -433,8 +424,7 @@ class Workspace(ExamWorkspace):
         if self.current is None or code != self.editor.text or self.app.checking:
             return
         if result.seconds > TRANSLATE_MAX_SECONDS:
-            self.notify(pick(self.app.lang, "The verdict's own words change language at the next check (F5).",
-                           "判定说明将在下次检查（F5）时切换语言。"))  # fmt: skip
+            self.notify(say(self.app.lang, "app.verdict-changes-at-next-check"))
             return
         self._start_job(mode, code, translate=True)
 
@@ -464,9 +454,7 @@ class Workspace(ExamWorkspace):
     def _locked(self) -> bool:
         if self.exam is None:
             return False
-        self.notify(
-            pick(self.app.lang, "Locked during the exam.", "考试期间不可用。"), severity="warning"
-        )
+        self.notify(say(self.app.lang, "app.locked-in-exam"), severity="warning")
         return True
 
     def action_hint(self) -> None:
@@ -475,8 +463,7 @@ class Workspace(ExamWorkspace):
         ref = self.current
         hint = self.app.session.next_hint(ref)
         if hint is None:
-            self.notify(pick(self.app.lang, "That was the last hint. The solution is in the palette (Ctrl+P).",
-                           "提示已经全部给出。需要的话，可在命令面板（Ctrl+P）中查看答案。"))  # fmt: skip
+            self.notify(say(self.app.lang, "app.last-hint"))
             return
         self.prompt.show_hints(self.app.session.shown_hints(ref), self.app.lang)
 
@@ -484,12 +471,7 @@ class Workspace(ExamWorkspace):
         if self.current is None or self._locked():
             return
         ref = self.current
-        question = pick(
-            self.app.lang,
-            "Show the reference solution? It replaces your code in the editor (your draft is "
-            "kept in the undo history), and the task will be marked as solved with the solution shown.",
-            "显示参考答案？它会替换编辑器中的代码（可以撤销），并且本题会被标记为“看过答案后完成”。",
-        )
+        question = say(self.app.lang, "app.show-solution-question")
 
         def answered(yes: bool | None) -> None:
             if yes and self.app.session is not None and self.current is ref:
@@ -507,9 +489,7 @@ class Workspace(ExamWorkspace):
         if self.current is None:
             return
         ref = self.current
-        question = pick(
-            self.app.lang, "Replace your code with the starter code?", "用初始代码替换你的代码？"
-        )
+        question = say(self.app.lang, "app.reset-question")
 
         def answered(yes: bool | None) -> None:
             if yes and self.app.session is not None and self.current is ref:
@@ -535,7 +515,7 @@ class Workspace(ExamWorkspace):
             return
         target = self.app.session.next_unsolved(self.current)
         if target is None:
-            self.notify(pick(self.app.lang, "Every task is solved.", "所有题目都已完成。"))
+            self.notify(say(self.app.lang, "app.all-solved"))
         elif self.current is None or target.exercise.id != self.current.exercise.id:
             self.open_task(target)
 
@@ -581,6 +561,7 @@ class Workspace(ExamWorkspace):
                 panel.show_idle(self.app.lang)
         if self.app.data is not None:
             self.header.dataset = self.app.data.short(self.app.lang)
+        self.show_exam_in_header()
         self.refresh_progress()
 
     def action_progress(self) -> None:
@@ -589,7 +570,7 @@ class Workspace(ExamWorkspace):
         pack = self.current.pack
         from quiz_tui.screens.progress import ProgressScreen
 
-        title = f"{pack.name.get(self.app.lang)}: " + pick(self.app.lang, "progress", "进度")
+        title = say(self.app.lang, "app.progress-title", pack=pack.name.get(self.app.lang))
         self.app.push_screen(ProgressScreen(title, self.app.session.progress(pack), self.app.lang))
 
     # -- leaving the app for a moment --------------------------------------------------------
@@ -601,12 +582,7 @@ class Workspace(ExamWorkspace):
         argv = shlex.split(command)
         if not argv or shutil.which(argv[0]) is None:
             self.notify(
-                pick(
-                    self.app.lang,
-                    f"Editor not found: {command!r}. Set $EDITOR.",
-                    f"找不到编辑器：{command!r}。请设置 $EDITOR。",
-                ),
-                severity="error",
+                say(self.app.lang, "app.editor-not-found", command=repr(command)), severity="error"
             )
             return
         self.save_draft()
@@ -621,14 +597,7 @@ class Workspace(ExamWorkspace):
                 subprocess.run([*argv, str(path)], check=False)
             code = path.read_text("utf-8")
         except SuspendNotSupported:
-            self.notify(
-                pick(
-                    self.app.lang,
-                    "This terminal cannot hand over to another program.",
-                    "此终端无法切换到其他程序。",
-                ),
-                severity="error",
-            )
+            self.notify(say(self.app.lang, "app.cannot-suspend"), severity="error")
             return
         except (OSError, UnicodeDecodeError) as exc:
             self.notify(str(exc), severity="error")
@@ -643,30 +612,18 @@ class Workspace(ExamWorkspace):
     def action_view_image(self) -> None:
         result = self._last_result
         if result is None or not result.images:
-            self.notify(
-                pick(
-                    self.app.lang,
-                    "No image to show yet (task 56 shows some).",
-                    "还没有可以显示的图像（第 56 题会显示）。",
-                )
-            )
+            self.notify(say(self.app.lang, "app.no-image-yet"))
             return
         from quiz_tui import graphics
 
         protocol = graphics.detect()
         if protocol is None:
-            self.notify(
-                pick(self.app.lang, "This terminal has no graphics protocol; the image is drawn with blocks in the result panel.",
-                   "此终端不支持图形协议；图像已用字符块画在结果面板中。"),
-            )  # fmt: skip
+            self.notify(say(self.app.lang, "app.no-graphics"))
             return
         sequence = graphics.encode(result.images[-1], protocol)
         with contextlib.suppress(SuspendNotSupported), self.app.suspend():
             sys.stdout.write(
-                "\n"
-                + sequence
-                + "\n\n"
-                + pick(self.app.lang, "Press Enter to go back.", "按回车返回。")
+                "\n" + sequence + "\n\n" + say(self.app.lang, "app.press-enter-to-go-back")
             )
             sys.stdout.flush()
             with contextlib.suppress(EOFError):

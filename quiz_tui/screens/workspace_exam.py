@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import work
 from textual.screen import Screen
 
-from quiz_tui.textutil import pick
+from quiz_tui.core.messages import say
 
 if TYPE_CHECKING:
     from quiz_tui.app import QuizApp
@@ -56,7 +56,7 @@ class ExamWorkspace(Screen[None]):
         return self.exam_run.exam if self.exam_run is not None else None
 
     def _yes_no(self) -> tuple[str, str]:
-        return (pick(self.app.lang, "Yes (y)", "是 (y)"), pick(self.app.lang, "No (n)", "否 (n)"))
+        return (say(self.app.lang, "app.yes"), say(self.app.lang, "app.no"))
 
     # -- exams -------------------------------------------------------------------------------
 
@@ -65,7 +65,7 @@ class ExamWorkspace(Screen[None]):
         if self.app.session is None or self.current is None or self.app.book is None:
             return
         if self.exam is not None:
-            self.notify(pick(self.app.lang, "An exam is already running.", "已有考试在进行。"))
+            self.notify(say(self.app.lang, "app.exam-already-running"))
             return
         if (running := self.app.book.running()) is not None:  # put off with Escape at launch
             self.offer_resume(running)
@@ -110,7 +110,10 @@ class ExamWorkspace(Screen[None]):
         assert self.app.session is not None
         pack = self.app.session.library.pack(exam.pack)
         if pack is None:
-            self.notify(f"The exam's pack {exam.pack!r} is not loaded.", severity="error")
+            self.notify(
+                say(self.app.lang, "app.exam-pack-not-loaded", pack=repr(exam.pack)),
+                severity="error",
+            )
             return
         refs = [TaskRef(pack, ex) for ex_id in exam.exercise_ids if (ex := pack.find(ex_id))]
         self.save_draft()
@@ -128,14 +131,18 @@ class ExamWorkspace(Screen[None]):
         # Resumed after the deadline (to hand in): nothing typed now would count.
         self.editor.read_only = exam.remaining(self.app.clock()) <= 0
         self.header.clock = format_clock(exam.remaining(self.app.clock()))
-        self.header.exam_tasks = len(refs)
+        self.show_exam_in_header()
         self.add_class("exam")
         if self._ticker is None:
             self._ticker = self.app.set_interval(1.0, self.tick)
         if not quiet:
-            self.notify(
-                pick(self.app.lang, "The clock is running. Good luck!", "开始计时，祝你顺利！")
-            )
+            self.notify(say(self.app.lang, "app.exam-clock-started"))
+
+    def show_exam_in_header(self) -> None:
+        """Name the exam in the header, in the learner's language."""
+        tasks = self.app.session.limit if self.app.session is not None else None
+        if self.exam_run is not None and tasks is not None:
+            self.header.exam = say(self.app.lang, "app.header-exam", tasks=len(tasks))
 
     def tick(self) -> None:
         """Once a second during an exam: the clock, the warnings, and time's up."""
@@ -147,13 +154,10 @@ class ExamWorkspace(Screen[None]):
         self.header.clock_urgent = now.urgent
         if now.warning is not None:
             minutes = now.warning // 60
+            left = "app.exam-minutes-left-other" if minutes > 1 else "app.exam-minutes-left-one"
             self.notify(
-                pick(
-                    self.app.lang,
-                    f"{minutes} minute{'s' if minutes > 1 else ''} left.",
-                    f"还剩 {minutes} 分钟。",
-                ),
-                title=pick(self.app.lang, "Exam", "考试"),
+                say(self.app.lang, left, minutes=minutes),
+                title=say(self.app.lang, "app.exam"),
                 severity="warning",
                 timeout=10,
             )
@@ -162,7 +166,7 @@ class ExamWorkspace(Screen[None]):
 
     def action_hand_in(self) -> None:
         if self.exam is None:
-            self.notify(pick(self.app.lang, "No exam is running.", "没有正在进行的考试。"))
+            self.notify(say(self.app.lang, "app.no-exam-running"))
             return
         from quiz_tui.screens.confirm import Confirm
 
@@ -170,13 +174,12 @@ class ExamWorkspace(Screen[None]):
             if yes:
                 self._hand_in("handed_in")
 
-        question = pick(self.app.lang, "Hand in now? Every task is checked as it stands.",
-                      "现在交卷？每道题都会按当前代码检查。")  # fmt: skip
+        question = say(self.app.lang, "app.hand-in-question")
         self.app.push_screen(Confirm(question, *self._yes_no()), answered)
 
     def action_abandon_exam(self) -> None:
         if self.exam is None:
-            self.notify(pick(self.app.lang, "No exam is running.", "没有正在进行的考试。"))
+            self.notify(say(self.app.lang, "app.no-exam-running"))
             return
         from quiz_tui.screens.confirm import Confirm
 
@@ -185,11 +188,7 @@ class ExamWorkspace(Screen[None]):
                 self.exam_run.book.finish(self.exam_run.exam, "abandoned")
                 self._leave_exam()
 
-        question = pick(
-            self.app.lang,
-            "Abandon this exam? It ends without a score.",
-            "放弃这场考试？它将不计分结束。",
-        )
+        question = say(self.app.lang, "app.abandon-question")
         self.app.push_screen(Confirm(question, *self._yes_no()), answered)
 
     def _hand_in(self, state: ExamState) -> None:
@@ -203,11 +202,10 @@ class ExamWorkspace(Screen[None]):
         self.app.cancel_event.set()
         self.editor.read_only = True
         self.header.clock = "00:00" if state == "timed_out" else self.header.clock
-        self.notify(
-            pick(self.app.lang, "Time is up: grading every task." if state == "timed_out" else "Handed in: grading every task.",
-               "时间到：正在检查每一道题。" if state == "timed_out" else "已交卷：正在检查每一道题。"),
-            title=pick(self.app.lang, "Exam", "考试"),
-        )  # fmt: skip
+        grading = (
+            "app.exam-time-up-grading" if state == "timed_out" else "app.exam-handed-in-grading"
+        )
+        self.notify(say(self.app.lang, grading), title=say(self.app.lang, "app.exam"))
         self._grade(run, state)
 
     @work(thread=True, exclusive=True, group="grading", exit_on_error=False)
@@ -225,8 +223,8 @@ class ExamWorkspace(Screen[None]):
             self.app.call_from_thread(
                 self.result_panel.show_progress,
                 (index - 1) / total,
-                pick(self.app.lang, f"grading {index}/{total}: task {exercise.number}",
-                   f"正在检查 {index}/{total}：第 {exercise.number} 题"),
+                say(self.app.lang, "app.exam-grading-task", index=index, total=total,
+                    number=exercise.number),
                 [],
             )  # fmt: skip
 
@@ -248,7 +246,7 @@ class ExamWorkspace(Screen[None]):
             self._ticker = None
         self.header.clock = ""
         self.header.clock_urgent = False
-        self.header.exam_tasks = 0
+        self.header.exam = ""
         self.remove_class("exam")
         self.editor.read_only = False
         if self.app.session is not None:

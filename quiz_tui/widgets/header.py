@@ -29,15 +29,16 @@ class StatusHeader(Widget):
     dataset = reactive("")
     clock = reactive("")
     clock_urgent = reactive(False)
-    exam_tasks = reactive(0)
-    """During an exam: how many tasks it has (shown instead of practice progress)."""
+    exam = reactive("")
+    """During an exam: what it is, in the learner's words (``exam: 3 tasks``), shown
+    instead of practice progress; empty otherwise."""
 
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {self.pack} ", style="bold")
         line.append("│ ")
-        if self.exam_tasks:
-            line.append(f"exam: {self.exam_tasks} tasks", style="bold")
+        if self.exam:
+            line.append(self.exam, style="bold")
         else:
             line.append(f"✓ {self.passed}/{self.total}", style="bold green" if self.passed else "")
             if self.with_solution:
@@ -54,6 +55,6 @@ class StatusHeader(Widget):
         # The per-section summary only when all of it fits: a cut one reads as wrong numbers.
         extra = f" │ {self.sections}"
         fits = line.cell_len + Text(extra).cell_len <= self.size.width
-        if self.sections and not self.exam_tasks and fits:
+        if self.sections and not self.exam and fits:
             line.append(extra, style="dim")
         return line

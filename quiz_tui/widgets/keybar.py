@@ -6,21 +6,26 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-KEYS: list[tuple[str, str, str, str, int]] = [
-    # key shown, English, Chinese, when ("" always, "checking" only while a check runs),
-    # and rank: when the line is too narrow, the highest ranks are left out first.
-    ("F5", "Check", "检查", "", 0),
-    ("F6", "Run", "运行", "", 3),
-    ("F9", "Cancel", "取消", "checking", 0),
-    ("F7", "Hint", "提示", "", 2),
-    ("^N", "Next", "下一题", "", 4),
-    ("^PgUp", "Prev", "上一题", "", 5),
-    ("F2", "Tasks", "题目", "", 1),
-    ("F3", "中/EN", "中/EN", "", 1),
-    ("^P", "Commands", "命令", "", 1),
-    ("F10", "Quit", "退出", "", 0),
-]
+from quiz_tui.actions import action, shown_key
+from quiz_tui.core.messages import say
+
+ENTRIES: tuple[tuple[str, str, int], ...] = (
+    # the action (its first key comes from actions.py), its label in the message
+    # catalogue, and rank: when the line is too narrow, the highest ranks are left out first.
+    ("check", "app.key-check", 0),
+    ("run", "app.key-run", 3),
+    ("cancel", "app.key-cancel", 0),
+    ("hint", "app.key-hint", 2),
+    ("next_task", "app.key-next", 4),
+    ("previous_task", "app.key-previous", 5),
+    ("toggle_tasks", "app.key-tasks", 1),
+    ("toggle_lang", "app.key-language", 1),
+    ("command_palette", "app.key-commands", 1),
+    ("quit", "app.key-quit", 0),
+)
 """Quit, Check and (while a check runs) Cancel are never left out."""
+WHILE_CHECKING = {"cancel"}
+"""Actions shown only while a check runs."""
 
 
 class KeyBar(Widget):
@@ -33,11 +38,16 @@ class KeyBar(Widget):
     lang = reactive("en")
     checking = reactive(False)
 
+    def _key(self, name: str) -> str:
+        """The first key of the action, as ``F5`` or ``^N``; the palette's is Textual's."""
+        keys = self.app.COMMAND_PALETTE_BINDING if name == "command_palette" else action(name).keys
+        return shown_key(keys.split(",")[0], short=True)
+
     def _entries(self) -> list[tuple[str, str, int]]:
         return [
-            (key, zh if self.lang == "zh" else en, rank)
-            for key, en, zh, when, rank in KEYS
-            if when != "checking" or self.checking
+            (self._key(name), say(self.lang, label), rank)
+            for name, label, rank in ENTRIES
+            if name not in WHILE_CHECKING or self.checking
         ]
 
     def render(self) -> Text:

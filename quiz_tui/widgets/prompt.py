@@ -8,19 +8,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Collapsible, Static
 
+from quiz_tui.core.messages import BASE, say
+
 if TYPE_CHECKING:
     from textual.widget import AwaitMount
 
     from quiz_tui.core.model import Exercise, Lang
-
-SETUP_TITLE = {
-    "en": "Already run before your code (read-only)",
-    "zh": "在你的代码之前已经运行（只读）",
-}
-NO_SETUP = {
-    "en": "Nothing: your code starts from an empty script.",
-    "zh": "无：你的代码从空白脚本开始。",
-}
 
 
 class PromptView(VerticalScroll):
@@ -42,7 +35,7 @@ class PromptView(VerticalScroll):
         # first paint; see show().
         yield Static(id="prompt-title")
         yield Vertical(id="hints")
-        with Collapsible(title=SETUP_TITLE["en"], collapsed=True, id="setup"):
+        with Collapsible(title=say(BASE, "app.setup-title"), collapsed=True, id="setup"):
             yield Static(id="setup-code")
 
     code_theme = "monokai"
@@ -65,7 +58,7 @@ class PromptView(VerticalScroll):
             self.mount(Markdown(exercise.prompt.get(lang), id="prompt-text"), after="#prompt-title")
         self.show_hints(hints, lang, reveal=False)  # a new prompt starts at its top
         collapsible = self.query_one("#setup", Collapsible)
-        collapsible.title = SETUP_TITLE[lang]
+        collapsible.title = say(lang, "app.setup-title")
         self._setup = (exercise.setup_code.strip(), lang)
         self._show_setup()
         self.scroll_home(animate=False)
@@ -84,7 +77,7 @@ class PromptView(VerticalScroll):
                 code, "python", theme=self.code_theme, background_color="default", word_wrap=True
             )
             if code
-            else NO_SETUP[lang]
+            else say(lang, "app.no-setup")
         )
 
     def show_hints(self, hints: list[str], lang: Lang, *, reveal: bool = True) -> None:
@@ -95,13 +88,12 @@ class PromptView(VerticalScroll):
         """
         from rich.markdown import Markdown as RichMarkdown
 
-        label = "提示" if lang == "zh" else "Hint"
         box = self.query_one("#hints", Vertical)
         box.remove_children()
         shown = [
             Static(
                 RichMarkdown(
-                    f"**💡 {label} {i}.** {text}",
+                    f"**💡 {say(lang, 'app.hint-heading', number=i)}** {text}",
                     inline_code_lexer="python",
                     inline_code_theme=self.code_theme,
                 ),

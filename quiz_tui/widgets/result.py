@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import ProgressBar, Static
 
+from quiz_tui.core.messages import say
 from quiz_tui.marks import VERDICT_MARKS, verdict_words
 from quiz_tui.marks import checklist as shared_checklist
 from quiz_tui.textutil import human_bytes, one_line, visible
@@ -57,11 +58,7 @@ class ResultPanel(VerticalScroll):
 
     def show_idle(self, lang: Lang) -> None:
         self._clear()
-        hint = (
-            "写好代码后按 F5（或 Ctrl+R）检查，F6 只运行。"
-            if lang == "zh"
-            else "Write your code, then press F5 (or Ctrl+R) to check it, F6 to just run it."
-        )
+        hint = say(lang, "app.idle-hint")
         self.query_one("#verdict", Static).update(Text(hint, style="dim"))
         self.query_one("#body", Static).update("")
 
@@ -73,21 +70,9 @@ class ResultPanel(VerticalScroll):
 
     def show_running(self, lang: Lang, mode: str, warm: bool) -> None:
         self._clear()
-        doing = (
-            ("运行中" if mode == "run" else "检查中")
-            if lang == "zh"
-            else ("Running" if mode == "run" else "Checking")
-        )
-        note = (
-            ""
-            if warm
-            else (
-                "（首次启动检查进程，需要几秒）"
-                if lang == "zh"
-                else " (starting the checker, a few seconds the first time)"
-            )
-        )
-        cancel = "按 F9 取消" if lang == "zh" else "F9 cancels"
+        doing = say(lang, "app.running" if mode == "run" else "app.checking")
+        note = "" if warm else say(lang, "app.starting-checker")
+        cancel = say(lang, "app.f9-cancels")
         self.query_one("#verdict", Static).update(Text(f"⋯ {doing}{note}   {cancel}", style="bold"))
         self.query_one("#body", Static).update("")
 
@@ -106,17 +91,16 @@ class ResultPanel(VerticalScroll):
         self._clear()
         label, style = verdict_label(result.status, lang)
         if hide_details:  # the banner's words and colour are a verdict too
-            label, style = ("● 已检查" if lang == "zh" else "● Checked"), "bold"
+            label, style = say(lang, "app.checked-banner"), "bold"
         verdict = Text()
         verdict.append(label, style=style)
         if result.seconds:
             verdict.append(f"  {result.seconds:.2f} s · {one_line(result.device)}", style="dim")
         self.query_one("#verdict", Static).update(verdict)
         if hide_details:
-            self.query_one("#body", Static).update(Text(
-                "考试中不显示结果。" if lang == "zh" else "Verdicts are hidden during this exam.",
-                style="dim",
-            ))  # fmt: skip
+            self.query_one("#body", Static).update(
+                Text(say(lang, "app.verdicts-hidden"), style="dim")
+            )
             return
         body = Text()
         body.append(visible(result.message) + "\n", style="bold")
@@ -125,22 +109,14 @@ class ResultPanel(VerticalScroll):
             body.append(one_line(name) + "\n")
         accuracy = result.details.get("accuracy")
         if isinstance(accuracy, int | float) and not isinstance(accuracy, bool):
-            body.append(f"  accuracy {float(accuracy):.1%}\n", style="cyan")
+            shown = say(lang, "app.accuracy", accuracy=f"{float(accuracy):.1%}")
+            body.append(f"  {shown}\n", style="cyan")
         if result.traceback:
-            body.append(
-                "\n"
-                + (
-                    "错误追踪（行号与编辑器一致）"
-                    if lang == "zh"
-                    else "Traceback (line numbers match the editor)"
-                )
-                + "\n",
-                style="bold",
-            )
+            body.append("\n" + say(lang, "app.traceback-title") + "\n", style="bold")
             body.append(visible(result.traceback) + "\n", style="red")
-        for title, text, cut in (
-            ("stdout", result.stdout, result.stdout_cut),
-            ("stderr", result.stderr, result.stderr_cut),
+        for title, text, cut, not_shown in (
+            ("stdout", result.stdout, result.stdout_cut, "app.stdout-cut"),
+            ("stderr", result.stderr, result.stderr_cut, "app.stderr-cut"),
         ):
             if text:
                 body.append(f"\n── {title} ──\n", style="dim")
@@ -148,9 +124,7 @@ class ResultPanel(VerticalScroll):
                     visible(text.rstrip("\n")) + "\n", style="" if title == "stdout" else "yellow"
                 )
             if cut:
-                more = f"… {human_bytes(cut)} " + (
-                    "未显示" if lang == "zh" else f"more {title} not shown"
-                )
+                more = say(lang, not_shown, size=human_bytes(cut))
                 body.append(more + "\n", style="bold yellow")
         self.query_one("#body", Static).update(body)
         for image in result.images:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from quiz_tui.core.execution.runner import EventHandler, Job, is_untouched
+from quiz_tui.core.execution.job import EventHandler, Job, is_untouched
 from quiz_tui.core.model import Result, Status
 
 Respond = Callable[[Job], Result]

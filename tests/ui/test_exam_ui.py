@@ -100,8 +100,10 @@ async def test_hidden_verdicts_and_handing_in_early(make_app: Callable[..., Quiz
         assert "hidden during this exam" in str(app.result_panel.query_one("#body").render())
         assert str(app.result_panel.query_one("#verdict").render()).startswith("● Checked")
         assert "dtype" not in str(app.result_panel.query_one("#body").render())
+        assert app.header.exam == "exam: 1 tasks"
         await pilot.press("f3")  # redrawing the verdict in Chinese keeps the details hidden
         assert "long" not in str(app.result_panel.query_one("#body").render())
+        assert app.header.exam == "考试：1 题"  # the header follows the language too
         await app.workspace.run_action("hand_in")
         await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, ExamReportScreen), timeout=60)

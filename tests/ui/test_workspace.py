@@ -301,6 +301,27 @@ async def test_header_fits_and_the_key_bar_keeps_quit_while_checking(
         assert "F3" in bar.plain
 
 
+async def test_the_key_bar_shows_the_keys_of_the_action_registry(
+    make_app: Callable[..., QuizApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar takes each action's first key from actions.py: a rebound key shows there."""
+    import dataclasses
+
+    from quiz_tui import actions
+
+    rebound = tuple(
+        dataclasses.replace(a, keys="f11,ctrl+r") if a.action == "check" else a
+        for a in actions.ACTIONS
+    )
+    monkeypatch.setattr(actions, "ACTIONS", rebound)
+    app = make_app("4")
+    async with app.run_test(size=LARGE) as pilot:
+        await started(pilot)
+        bar = app.keybar.render().plain
+        assert bar.startswith("F11 Check F6 Run F7 Hint ^N Next ^PgUp Prev F2 Tasks")
+        assert "^P Commands" in bar and "F5" not in bar
+
+
 async def test_the_palette_offers_only_what_can_be_used_now(
     make_app: Callable[..., QuizApp],
 ) -> None:

@@ -108,6 +108,24 @@ class TestLanguage:
             checkers.fail("wrong", "错了")
         assert items() == []
 
+    def test_say_reads_the_catalogue_in_the_checks_language(self) -> None:
+        assert _core.say("check.name-not-defined", name="y") == (
+            "Your code does not define `y`. The task asks you to store the answer in `y`."
+        )
+        zh()
+        assert _core.say("check.name-not-defined", name="y") == (
+            "你的代码没有定义 `y`。题目要求把结果存到 `y` 中。"
+        )
+        _core._reset(lang="eo")
+        assert _core.say("check.custom-check") == "custom check"
+
+    def test_fail_and_step_take_the_catalogues_text(self) -> None:
+        zh()
+        label = _core.say("check.custom-check")
+        with pytest.raises(checkers.CheckFailed, match=r"^自定义检查$"), checkers.step(label):
+            checkers.fail(_core.say("check.custom-check"))
+        assert items() == [{"name": "自定义检查", "status": "fail", "message": "自定义检查"}]
+
     def test_not_attempted_raises_not_attempted(self) -> None:
         with pytest.raises(checkers.NotAttempted) as info:
             checkers.not_attempted("write something first", "先写点代码")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from quiz_tui.core.content.packs import load_builtin
 from quiz_tui.core.execution.checking import CheckService, record, recordable
-from quiz_tui.core.execution.runner import EventHandler, Job
+from quiz_tui.core.execution.job import EventHandler, Job
 from quiz_tui.core.model import Result, Status
 from quiz_tui.core.state.progress import ProgressStore
 

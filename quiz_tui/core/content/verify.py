@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from quiz_tui.core.execution.runner import Job, Runner
+from quiz_tui.core.execution.job import Job
+from quiz_tui.core.execution.runner import Runner
 from quiz_tui.core.model import Exercise, Result, Status
 
 CaseKind = Literal["solution", "starter", "starter-run", "alternative", "wrong"]

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from quiz_tui.core.execution.runner import EventHandler, Job, Mode
+from quiz_tui.core.execution.job import EventHandler, Job, Mode
 from quiz_tui.core.model import Exercise, Lang, Result, Status
 
 if TYPE_CHECKING:

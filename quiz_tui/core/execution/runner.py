@@ -2,534 +2,84 @@
 
 The app's process never imports torch. It keeps one warm *zygote* (see
 ``checkers._worker``) and asks it to fork a fresh child per check; while the
-child runs, this module drains its output pipes, enforces the wall-time limit,
+child runs, the runner drains its output pipes, enforces the wall-time limit,
 watches memory and task counts through a sandbox, and afterwards makes sure
 nothing the learner started is still running.
 
 If the zygote cannot start, checks fall back to a cold interpreter per run.
+
+:class:`Runner` is the entry point, and orders a check's two processes (the
+learner's, then the judge's). The parts it uses live beside it, the way httpx keeps
+its transports apart from its client: the :class:`~.job.Job` (:mod:`.job`), the
+processes (:mod:`.worker`), watching one of them run (:mod:`.supervise`) and
+wording what happened (:mod:`.results`).
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import io
 import itertools
 import json
 import os
-import re
-import selectors
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
-import tokenize
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, Protocol
-
-import msgspec
+from typing import Any, Literal
 
 from quiz_tui.core.errors import RunnerError
-from quiz_tui.core.execution import protocol
 from quiz_tui.core.execution.codetext import clean_code
+from quiz_tui.core.execution.job import EventHandler, Job, Mode, Role, is_untouched
+from quiz_tui.core.execution.results import (
+    LEARNER_STATUSES,
+    explained,
+    forged,
+    judged,
+    pick,
+    result_of,
+)
 from quiz_tui.core.execution.sandbox import (
     JobLimits,
     Sandbox,
     WatchSandbox,
-    anonymous_bytes,
     choose_sandbox,
     kill_group,
 )
+from quiz_tui.core.execution.supervise import (
+    CANCELLED,
+    START_TIMEOUT,
+    Capture,
+    Outcome,
+    Phase,
+    abandon,
+    finish,
+)
 from quiz_tui.core.execution.timing import mark, open_marks
+from quiz_tui.core.execution.worker import Launched, Spawned, Zygote, worker_env
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
-    CheckItem,
-    Exercise,
-    Explanation,
-    Image,
-    Lang,
-    Limits,
     Result,
-    SetupPiece,
     Status,
     code_hash,
 )
 from quiz_tui.core.state import paths
 from quiz_tui.core.state.data import DataSource, practice_source
 
-MAX_IMAGES = 16
-"""Images kept from one check; more are dropped (each is at most 512×512)."""
-OUTPUT_LIMIT = 64 * 1024
-"""Bytes of stdout (and of stderr) kept for display; the rest is drained and counted."""
-TRACE_LIMIT = 64 * 1024
-TERM_GRACE = 0.4
-"""Seconds between SIGTERM (which dumps the stack) and SIGKILL."""
-START_TIMEOUT = 180.0
-"""How long a job may take to start (a cold interpreter imports torch first)."""
-POLL = 0.05
-DISK_LIMIT = 2 << 30
-"""Bytes a check's folder may hold: single files are capped by RLIMIT_FSIZE, but many of
-them could fill the disk that the progress database lives on."""
-DISK_FILES = 20_000
-"""Files and folders a check's folder may hold (each costs an inode and a scan)."""
-DISK_POLL = 0.25
+__all__ = ["Device", "EventHandler", "Job", "Mode", "Runner", "is_untouched"]
+"""What callers import from here; the job's vocabulary lives in :mod:`.job`."""
+
 PING_TIMEOUT = 2.0
 """How long the warm worker may take to answer before it counts as stuck."""
-LEARNER_FILE = "<your code>"
 
 Device = Literal["auto", "cpu", "cuda"]
-Mode = Literal["check", "run", "probe", "prepare"]
-Role = Literal["learner", "judge"]
 JUDGE_SECONDS = 30.0
 """The least time the judge gets (replaying the setup, evaluating a trained net)."""
-_LEARNER_STATUSES = frozenset({"ok", "ran", "error", "fail", "not_attempted", "checker_error"})
-"""What the learner's process may report: never a passing verdict."""
 PREPARE_SECONDS = 600.0
 """Limit for building the practice data and training the reference network once."""
-EventHandler = Callable[[dict[str, Any]], None]
-
-
-def _normalise(code: str) -> str:
-    """Code without comments, blank lines or layout, for comparing with the starter."""
-    try:
-        tokens = [
-            tok.string
-            for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-            if tok.type
-            not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                    tokenize.DEDENT, tokenize.ENDMARKER)
-        ]  # fmt: skip
-        return " ".join(tokens)
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return "\n".join(line.rstrip() for line in code.strip().splitlines())
-
-
-def is_untouched(code: str, starter: str) -> bool:
-    """True when ``code`` is the starter (or empty) up to comments and layout."""
-    normalised = _normalise(code)
-    return not normalised or normalised == _normalise(starter)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One run of some code: what to run, how to judge it and within which limits."""
-
-    task: str
-    code: str
-    check: str = ""
-    setup: tuple[SetupPiece, ...] = ()
-    names: tuple[str, ...] = ()
-    starter: str | None = None
-    """When set, code equal to the starter is ``not_attempted`` without running."""
-    limits: Limits = field(default_factory=Limits)
-    mode: Mode = "check"
-    seed: int = 0
-    lang: Lang = "en"
-    uses_data: bool = False
-    instrument: str = ""
-    """Hidden code run after the setup, before the learner's code."""
-    probe: str = ""
-    """Code run in the learner's process after theirs, recording facts for the judge."""
-    solution: str = ""
-    """The reference solution: only the judge's process receives it."""
-    explain: tuple[Explanation, ...] = ()
-    format: int = 1
-    """2: ``check`` is a code module whose ``check()`` the judge calls."""
-    hooks: str = ""
-    """Format 2: the ``probe``/``instrument`` functions, for the learner's process."""
-    code_file: str = ""
-    """Format 2: the code module's file name, for tracebacks."""
-    lib: str = ""
-    """The pack's helper folder: on the import path of both processes, readable by the box."""
-
-    @classmethod
-    def for_exercise(
-        cls,
-        exercise: Exercise,
-        code: str,
-        *,
-        mode: Mode = "check",
-        lang: Lang = "en",
-        seed: int = 0,
-    ) -> Job:
-        return cls(
-            task=exercise.key,
-            code=code,
-            check=exercise.check,
-            setup=exercise.setup,
-            names=exercise.required_names,
-            starter=exercise.starter,
-            limits=exercise.limits,
-            mode=mode,
-            seed=seed,
-            lang=lang,
-            uses_data=exercise.uses_data,
-            instrument=exercise.instrument,
-            probe=exercise.probe,
-            solution=exercise.solution,
-            explain=exercise.explain,
-            format=exercise.format,
-            hooks=exercise.hooks,
-            code_file=exercise.code_file,
-            lib=exercise.lib,
-        )
-
-
-class _Capture:
-    """The first ``limit`` bytes of a stream, and a count of the rest."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.kept = bytearray()
-        self.total = 0
-
-    def feed(self, data: bytes) -> None:
-        self.total += len(data)
-        room = self.limit - len(self.kept)
-        if room > 0:
-            self.kept += data[:room]
-
-    @property
-    def cut(self) -> int:
-        return self.total - len(self.kept)
-
-    def text(self) -> str:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        # A character split by the cut is dropped rather than shown as garbage.
-        return decoder.decode(bytes(self.kept), final=not self.cut)
-
-
-class _Launched(Protocol):
-    warm: bool
-
-    @property
-    def pid(self) -> int | None:
-        """The job process, once known; its process group has the same id."""
-        ...
-
-    def status(self) -> int | None:
-        """The wait status once the process has exited, else None."""
-        ...
-
-    def lost(self) -> bool:
-        """True when the exit status can never be known (its parent died)."""
-        ...
-
-    def close(self) -> None:
-        """Forget the process; the supervisor has what it needs."""
-        ...
-
-    def parent_alive(self) -> bool:
-        """Whether the process that forked the job is still well."""
-        ...
-
-
-class _Zygote:
-    """The warm worker process and the thread that reads its messages."""
-
-    def __init__(
-        self,
-        python: str,
-        log_path: Path | None,
-        env: dict[str, str],
-        on_death: Callable[[_Zygote], None] | None = None,
-    ) -> None:
-        self._python = python
-        self._log_path = log_path
-        self._env = env
-        self._on_death = on_death
-        self.closing = False
-        self._lock = threading.Lock()
-        self._cond = threading.Condition()
-        self._exits: dict[int, int] = {}
-        self._pids: dict[str, int] = {}
-        self._pongs: set[int] = set()
-        self._ping_ids = itertools.count(1)
-        self._ready = False
-        self._dead = False
-        self.anonymous_bytes = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._sock: socket.socket | None = None
-
-    def start(self) -> None:
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
-        try:
-            self.proc = subprocess.Popen(
-                [self._python, "-m", "checkers._worker", "zygote", "--socket", str(child.fileno())],
-                pass_fds=[child.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,
-                env=self._env,
-            )
-        finally:
-            child.close()
-            if not isinstance(log, int):
-                log.close()
-        self._sock = parent
-        threading.Thread(target=self._read, name="quiz-tui-zygote", daemon=True).start()
-
-    def _read(self) -> None:
-        assert self._sock is not None
-        while True:
-            try:
-                data = self._sock.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                with self._cond:
-                    self._dead = True
-                    self._cond.notify_all()
-                if self._on_death is not None and not self.closing:
-                    self._on_death(self)
-                return
-            try:
-                event = json.loads(data)
-            except ValueError:
-                continue
-            with self._cond:
-                kind = event.get("event")
-                if kind == "ready":
-                    self._ready = True
-                    self.anonymous_bytes = anonymous_bytes(int(event.get("pid", 0)))
-                elif kind == "started":
-                    self._pids[str(event["id"])] = int(event["pid"])
-                elif kind == "pong":
-                    self._pongs.add(int(event.get("id") or 0))
-                elif kind == "exited":
-                    pid = int(event["pid"])
-                    if pid in self._pids.values():
-                        self._exits[pid] = int(event["status"])
-                self._cond.notify_all()
-
-    def wait_ready(self, timeout: float) -> bool:
-        with self._cond:
-            self._cond.wait_for(lambda: self._ready or self._dead, timeout)
-            return self._ready and not self._dead
-
-    @property
-    def dead(self) -> bool:
-        return self._dead or (self.proc is not None and self.proc.poll() is not None)
-
-    def launch(self, job_id: str, job_path: Path, fds: list[int]) -> _ZygoteChild:
-        message = json.dumps({"op": "run", "id": job_id, "job_path": str(job_path)}).encode()
-        with self._lock:
-            if self._sock is None or self._dead:
-                raise RunnerError("the worker is not running")
-            try:
-                socket.send_fds(self._sock, [message], fds)
-            except OSError as exc:
-                raise RunnerError(f"could not reach the worker: {exc}") from exc
-        return _ZygoteChild(self, job_id)
-
-    def ping(self, timeout: float = 1.0) -> bool:
-        """True when the zygote answers: it is alive and not being killed.
-
-        A process sent SIGKILL never runs again, so an answer to a ping sent
-        after that cannot come.
-        """
-        ping_id = next(self._ping_ids)
-        with self._lock:
-            if self._sock is None or self._dead:
-                return False
-            try:
-                self._sock.send(json.dumps({"op": "ping", "id": ping_id}).encode())
-            except OSError:
-                return False
-        with self._cond:
-            self._cond.wait_for(lambda: ping_id in self._pongs or self._dead, timeout)
-            answered = ping_id in self._pongs
-            self._pongs.discard(ping_id)
-            return answered
-
-    def pid_of(self, job_id: str) -> int | None:
-        with self._cond:
-            return self._pids.get(job_id)
-
-    def forget(self, job_id: str) -> None:
-        """The supervisor is done with this job; drop what is kept about it."""
-        with self._cond:
-            pid = self._pids.pop(job_id, None)
-            if pid is not None:
-                self._exits.pop(pid, None)
-
-    def exit_status(self, job_id: str) -> int | None:
-        with self._cond:
-            pid = self._pids.get(job_id)
-            if pid is None or pid not in self._exits:
-                return None
-            del self._pids[job_id]
-            return self._exits.pop(pid)
-
-    def close(self) -> None:
-        self.closing = True
-        if self._sock is not None:
-            with contextlib.suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
-            self._sock.close()
-        if self.proc is not None:
-            try:
-                self.proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                kill_group(self.proc.pid)
-                self.proc.wait()
-
-
-class _ZygoteChild:
-    warm = True
-
-    def __init__(self, zygote: _Zygote, job_id: str) -> None:
-        self._zygote = zygote
-        self._job_id = job_id
-        self._pid: int | None = None
-        self._status: int | None = None
-
-    @property
-    def pid(self) -> int | None:
-        if self._pid is None:
-            self._pid = self._zygote.pid_of(self._job_id)
-        return self._pid
-
-    def status(self) -> int | None:
-        if self._status is None:
-            self.pid  # noqa: B018 - remember the pid before the exit consumes it
-            self._status = self._zygote.exit_status(self._job_id)
-        return self._status
-
-    def lost(self) -> bool:
-        return self._status is None and self._zygote.dead and self.status() is None
-
-    def close(self) -> None:
-        self._zygote.forget(self._job_id)
-
-    def parent_alive(self) -> bool:
-        return self._zygote.ping()
-
-
-class _Spawned:
-    """A cold interpreter running one job (``python -m checkers._worker once``)."""
-
-    warm = False
-
-    def __init__(self, python: str, job_path: Path, fds: list[int], env: dict[str, str]) -> None:
-        names = ("stdout", "stderr", "events", "trace", "go")
-        request = json.dumps(
-            {"job_path": str(job_path), "fds": dict(zip(names, fds, strict=False))}
-        )
-        self.proc = subprocess.Popen(
-            [python, "-m", "checkers._worker", "once"],
-            pass_fds=fds,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-        )
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(request.encode())
-        self.proc.stdin.close()
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid
-
-    def status(self) -> int | None:
-        try:
-            pid, status = os.waitpid(self.proc.pid, os.WNOHANG)
-        except ChildProcessError:
-            return 0
-        if pid == 0:
-            return None
-        self.proc.returncode = os.waitstatus_to_exitcode(status)
-        return status
-
-    def lost(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        if self.proc.returncode is None:
-            # Reap it in the background; it was killed or is exiting.
-            threading.Thread(target=self.proc.wait, daemon=True).start()
-
-    def parent_alive(self) -> bool:
-        return True  # the app itself is the parent
-
-
-_TRACE_LINE = re.compile(rf'File "{re.escape(LEARNER_FILE)}", line (\d+)')
-
-
-def _line_from_trace(trace: str) -> int | None:
-    """The learner's innermost line in a faulthandler dump (most recent call first)."""
-    current = trace.split("Current thread", 1)
-    text = ("Current thread" + current[1]) if len(current) == 2 else trace
-    match = _TRACE_LINE.search(text) or _TRACE_LINE.search(trace)
-    return int(match.group(1)) if match else None
-
-
-def _source_line(code: str, line: int | None) -> str:
-    if line is None:
-        return ""
-    lines = code.splitlines()
-    if 1 <= line <= len(lines):
-        return lines[line - 1].strip()
-    return ""
-
-
-def _at(code: str, line: int | None, lang: Lang = "en") -> str:
-    """Where the code was when something happened: `` at line 3: `x = f()` ``."""
-    source = _source_line(code, line)
-    if line is None:
-        return ""
-    if lang == "zh":
-        return f"（第 {line} 行：`{source}`）" if source else f"（第 {line} 行）"
-    return f" at line {line}: `{source}`" if source else f" at line {line}"
-
-
-def _pick(lang: Lang, en: str, zh: str) -> str:
-    """The runner's own texts, in the job's language (the runner cannot use ``checkers.t``:
-    importing the checkers would import torch into the app)."""
-    return zh if lang == "zh" else en
-
-
-@dataclass
-class _Phase:
-    """One started process of a job, not yet supervised."""
-
-    job: Job
-    job_id: str
-    role: Role
-    sandbox: Sandbox
-    launched: _Launched
-    read_ends: list[int]
-    go: int = -1
-    """Our end of the pipe a waiting judge reads its secret from (-1: none)."""
-    folder: Path | None = None
-    """The learner's folder, whose size is watched (None for the judge)."""
-
-
-@dataclass
-class _Outcome:
-    """What the supervisor saw while the child ran."""
-
-    result: dict[str, Any] | None = None
-    status: int | None = None
-    lost: bool = False
-    killed: str | None = None
-    """Why we killed it: "timeout", "memory", "tasks", "cancelled", "start", "protocol"."""
-    protocol_error: str = ""
-    """What was wrong with a message the process sent (when killed is "protocol")."""
-    started: float | None = None
-    ended: float = 0.0
-    images: list[Image] = field(default_factory=list)
-    trace: _Capture = field(default_factory=lambda: _Capture(TRACE_LIMIT))
 
 
 class Runner:
@@ -570,7 +120,7 @@ class Runner:
         # threads slow everything down many times over.
         self._threads = threads or max(1, min(2, (os.cpu_count() or 1) // 2))
         self._sandbox = choose_sandbox(os.getpid(), sandbox)
-        self._zygote: _Zygote | None = None
+        self._zygote: Zygote | None = None
         self._zygote_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._probe: dict[str, Any] | None = None
@@ -594,17 +144,17 @@ class Runner:
         if self.warm:
             self._ensure_zygote()
 
-    def _ensure_zygote(self) -> _Zygote:
+    def _ensure_zygote(self) -> Zygote:
         with self._zygote_lock:
             if self._zygote is None or self._zygote.dead:
                 if self._zygote is not None:
                     self._zygote.close()
-                zygote = _Zygote(self._python, self._log_path, self._env, self._zygote_died)
+                zygote = Zygote(self._python, self._log_path, self._env, self._zygote_died)
                 zygote.start()
                 self._zygote = zygote
             return self._zygote
 
-    def _zygote_died(self, zygote: _Zygote) -> None:
+    def _zygote_died(self, zygote: Zygote) -> None:
         """The warm worker exited on its own: start another, and tell whoever listens."""
         if self._closed or zygote is not self._zygote:
             return
@@ -612,7 +162,7 @@ class Runner:
             listener()
         threading.Thread(target=self._ensure_zygote, name="quiz-tui-restart", daemon=True).start()
 
-    def _replace_stuck(self, zygote: _Zygote) -> None:
+    def _replace_stuck(self, zygote: Zygote) -> None:
         """Kill a warm worker that no longer answers, so that the next one takes over."""
         with self._zygote_lock:
             if self._zygote is zygote:
@@ -692,7 +242,7 @@ class Runner:
             failed = self._prepare(job, on_event, cancel)
             if failed is not None:
                 return failed
-        return _explained(self._run_once(job, on_event, cancel), job).cleaned()
+        return explained(self._run_once(job, on_event, cancel), job).cleaned()
 
     def _run_once(
         self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None
@@ -722,7 +272,7 @@ class Runner:
                     {
                         "type": "progress",
                         "fraction": 0.0,
-                        "text": _pick(
+                        "text": pick(
                             job.lang,
                             "preparing the data (first time only)",
                             "正在准备数据（仅第一次）",
@@ -811,7 +361,7 @@ class Runner:
 
     def _launch(
         self, job_path: Path, job_id: str, fds: list[int], *, ping: bool = True
-    ) -> _Launched:
+    ) -> Launched:
         if self.warm:
             for _ in range(2):  # a worker that died since the last job gets replaced once
                 zygote = self._ensure_zygote()
@@ -827,7 +377,7 @@ class Runner:
                         return zygote.launch(job_id, job_path, fds)
                 elif not zygote.dead:
                     break  # alive but never ready: a second wait would be on the same worker
-        return _Spawned(self._python, job_path, fds, self._env)
+        return Spawned(self._python, job_path, fds, self._env)
 
     def _run_in(
         self,
@@ -847,66 +397,34 @@ class Runner:
         role: Role = "judge" if job.mode in ("prepare", "probe") else "learner"
         if role == "judge" or job.mode != "check":
             outcome, captures, warm = self._phase(job, job_id, workdir, role, on_event, cancel)
-            return self._result(job, outcome, captures, warm)
+            return result_of(job, outcome, captures, warm, self.device)
         # The judge starts beside the learner's process and replays the trusted setup
         # meanwhile; it learns the check only once that process is gone.
         learner = self._begin(job, job_id, workdir, role)
         try:
             judge = self._begin(job, f"{job_id}-judge", workdir, "judge", waits=True)
         except BaseException:
-            self._finish(learner, None, _CANCELLED)
+            finish(learner, None, CANCELLED)
             raise
         try:
-            outcome, captures, warm = self._finish(learner, on_event, cancel)
+            outcome, captures, warm = finish(learner, on_event, cancel)
         except BaseException:
-            self._abandon(judge)
+            abandon(judge)
             raise
         raw = outcome.result
-        if raw is not None and raw.get("status") not in _LEARNER_STATUSES:
-            outcome.result = _forged(job, raw)
+        if raw is not None and raw.get("status") not in LEARNER_STATUSES:
+            outcome.result = forged(job, raw)
         if (
             outcome.killed is not None
             or outcome.lost
             or outcome.result is None
             or outcome.result.get("status") != "ok"
         ):
-            self._abandon(judge)
-            return self._result(job, outcome, captures, warm)
+            abandon(judge)
+            return result_of(job, outcome, captures, warm, self.device)
         secret = {"check": job.check, "solution": job.solution, "code": job.code}
-        verdict, _, _ = self._finish(judge, on_event, cancel, secret=secret)
-        return self._judged(job, outcome, verdict, captures, warm)
-
-    def _judged(
-        self,
-        job: Job,
-        learner: _Outcome,
-        judge: _Outcome,
-        captures: tuple[_Capture, _Capture],
-        warm: bool,
-    ) -> Result:
-        """The result of a check: the judge's verdict with the learner's output and time."""
-        if judge.killed == "cancelled":
-            return self._result(job, judge, captures, warm)
-        combined = replace(judge, started=learner.started, ended=learner.ended)
-        combined.images = [*learner.images, *judge.images]
-        raw = judge.result
-        if judge.killed is not None or judge.lost or raw is None or not raw.get("status"):
-            reason = (
-                judge.protocol_error or judge.killed or ("lost" if judge.lost else "no verdict")
-            )
-            zh = job.lang == "zh"
-            combined.killed = None
-            combined.lost = False
-            combined.result = {
-                "status": Status.CHECKER_ERROR.value,
-                "message": (
-                    f"检查本身没有完成（{reason}）：这是题目的问题，不是你的代码的问题。"
-                    if zh
-                    else f"The check itself did not finish ({reason}): a problem of the "
-                    "exercise or of quiz-tui, not of your code."
-                ),
-            }
-        return self._result(job, combined, captures, warm)
+        verdict, _, _ = finish(judge, on_event, cancel, secret=secret)
+        return judged(job, outcome, verdict, captures, warm, self.device)
 
     def _phase(
         self,
@@ -916,13 +434,13 @@ class Runner:
         role: Role,
         on_event: EventHandler | None,
         cancel: threading.Event | None,
-    ) -> tuple[_Outcome, tuple[_Capture, _Capture], bool]:
+    ) -> tuple[Outcome, tuple[Capture, Capture], bool]:
         """Run one process of the job (the learner's or the judge's) and supervise it."""
-        return self._finish(self._begin(job, job_id, workdir, role), on_event, cancel)
+        return finish(self._begin(job, job_id, workdir, role), on_event, cancel)
 
     def _begin(
         self, job: Job, job_id: str, workdir: Path, role: Role, *, waits: bool = False
-    ) -> _Phase:
+    ) -> Phase:
         """Start one process of the job. With ``waits``, it gets a pipe and waits there
         for the secret part of its job (the judge: the check, the solution, the code)."""
         if role == "judge" and job.mode == "check":
@@ -972,524 +490,4 @@ class Runner:
                 os.close(w)
         mark(f"runner: {role} sent to the worker")
         folder = workdir / "work" if role == "learner" else None
-        return _Phase(job, job_id, role, sandbox, launched, read_ends, go_write, folder)
-
-    def _finish(
-        self,
-        phase: _Phase,
-        on_event: EventHandler | None,
-        cancel: threading.Event | None,
-        *,
-        secret: dict[str, Any] | None = None,
-    ) -> tuple[_Outcome, tuple[_Capture, _Capture], bool]:
-        """Hand a waiting process its secret (if any), supervise it to the end, clean up."""
-        if phase.go >= 0:
-            try:
-                if secret is not None:
-                    data = memoryview(json.dumps(secret).encode())
-                    while data:
-                        data = data[os.write(phase.go, data) :]
-            except OSError:
-                pass  # it died early; supervising it says how
-            finally:
-                os.close(phase.go)
-                phase.go = -1
-            mark("runner: secret sent")
-        outcome = _Outcome()
-        captures = (_Capture(OUTPUT_LIMIT), _Capture(OUTPUT_LIMIT))
-        pid: int | None = None
-        sandbox, job_id, launched = phase.sandbox, phase.job_id, phase.launched
-        try:
-            pid = self._supervise(
-                phase.job, job_id, phase.role, launched, phase.read_ends, captures, outcome,
-                sandbox, on_event, cancel, folder=phase.folder,
-            )  # fmt: skip
-        finally:
-            for r in phase.read_ends:
-                with contextlib.suppress(OSError):
-                    os.close(r)
-            if pid is None:
-                pid = launched.pid
-            if pid is not None:
-                sandbox.kill_all(job_id, pid)
-            launched.close()
-            breach = sandbox.breached(job_id)
-            if breach and outcome.killed is None:
-                outcome.killed = breach
-            sandbox.release(job_id)
-        return outcome, captures, launched.warm
-
-    def _abandon(self, phase: _Phase) -> None:
-        """Stop a waiting process that is no longer needed (the learner's code failed)."""
-        with contextlib.suppress(OSError):
-            os.close(phase.go)
-        phase.go = -1
-        self._finish(phase, None, _CANCELLED)
-
-    def _supervise(
-        self,
-        job: Job,
-        job_id: str,
-        role: Role,
-        launched: _Launched,
-        read_ends: list[int],
-        captures: tuple[_Capture, _Capture],
-        outcome: _Outcome,
-        sandbox: Sandbox,
-        on_event: EventHandler | None,
-        cancel: threading.Event | None,
-        *,
-        folder: Path | None = None,
-    ) -> int | None:
-        out_r, err_r, ev_r, tr_r = read_ends
-        next_disk = time.monotonic() + DISK_POLL
-        sel = selectors.DefaultSelector()
-        for fd in read_ends:
-            os.set_blocking(fd, False)
-            sel.register(fd, selectors.EVENT_READ)
-        open_fds = set(read_ends)
-        events = bytearray()
-        pid: int | None = None
-        launched_at = time.monotonic()
-        term_at: float | None = None
-        exited_at: float | None = None
-
-        decode = protocol.decode_judge_event if role == "judge" else protocol.decode_learner_event
-
-        def handle_event(line: bytes) -> None:
-            """One line from the process, validated; a bad one stops the job."""
-            try:
-                event = decode(line)
-            except protocol.ProtocolError as exc:
-                outcome.protocol_error = exc.reason
-                stop("protocol")
-                return
-            if isinstance(event, protocol.Started):
-                # Only the start time: which process to watch and kill comes from the
-                # worker (or the spawn), never from a pid the job itself reports.
-                if outcome.started is None:
-                    outcome.started = time.monotonic()
-                    mark(f"runner: {role} started seen")
-            elif isinstance(event, protocol.LearnerDone | protocol.Verdict):
-                if outcome.result is None:
-                    mark(f"runner: {role} result seen")
-                    outcome.result = msgspec.structs.asdict(event)
-                    outcome.result["checks"] = [
-                        msgspec.structs.asdict(c) for c in getattr(event, "checks", [])
-                    ]
-            elif isinstance(event, protocol.ImageEvent):
-                if len(outcome.images) < MAX_IMAGES:
-                    outcome.images.append(
-                        Image(width=event.width, height=event.height, rgb=event.rgb,
-                              title=event.title)
-                    )  # fmt: skip
-                    if on_event:
-                        on_event({"type": "image", "index": len(outcome.images) - 1})
-            elif on_event is not None:
-                on_event({"type": "progress", **msgspec.structs.asdict(event)})
-
-        def stop(reason: str) -> None:
-            nonlocal term_at
-            if outcome.killed is None:
-                outcome.killed = reason
-            if term_at is None and pid is not None:
-                kill_group(pid, signal.SIGTERM)  # faulthandler dumps the stack on SIGTERM
-                term_at = time.monotonic()
-
-        while True:
-            if open_fds:
-                ready = sel.select(POLL)
-            else:
-                ready = []
-                time.sleep(0.002)  # only the exit status is awaited now
-            for key, _ in ready:
-                fd = key.fd
-                try:
-                    data = os.read(fd, 65536)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    data = b""
-                if not data:
-                    sel.unregister(fd)
-                    open_fds.discard(fd)
-                    continue
-                if fd == out_r:
-                    captures[0].feed(data)
-                elif fd == err_r:
-                    captures[1].feed(data)
-                elif fd == tr_r:
-                    outcome.trace.feed(data)
-                elif outcome.killed != "protocol":
-                    events += data
-                    while b"\n" in events and outcome.killed != "protocol":
-                        line, _, rest = events.partition(b"\n")
-                        events = bytearray(rest)
-                        handle_event(bytes(line))
-                    if len(events) > protocol.MAX_EVENT_BYTES:
-                        handle_event(bytes(events))  # refused as too long, whatever it holds
-                        events.clear()
-            now = time.monotonic()
-
-            if outcome.status is None and not outcome.lost:
-                outcome.status = launched.status()
-                if outcome.status is None and launched.lost():
-                    outcome.lost = True
-                if outcome.status is not None or outcome.lost:
-                    exited_at = now
-            if outcome.result is not None:
-                # The process wrote its output before its last event, so what is left is
-                # already in the pipes: read it and go on. Waiting for the exit would wait
-                # for a large process to tear its memory down (the kill does that).
-                drain(captures, outcome, out_r, err_r, tr_r, open_fds)
-                outcome.lost = outcome.lost or not launched.parent_alive()
-                break
-            done = outcome.status is not None or outcome.lost
-            # Output may still be in flight from processes the job left behind.
-            settled = not open_fds or (exited_at is not None and now - exited_at > 0.3)
-            if done and (ev_r not in open_fds or outcome.result is not None) and settled:
-                break
-            if done and exited_at is not None and now - exited_at > 0.3 and pid is not None:
-                sandbox.kill_all(job_id, pid)
-                if now - exited_at > 1.0:
-                    break
-
-            if pid is None:
-                pid = launched.pid
-            if term_at is not None and now - term_at > TERM_GRACE and pid is not None:
-                sandbox.kill_all(job_id, pid)
-            if outcome.killed is None:
-                if cancel is not None and cancel.is_set():
-                    stop("cancelled")
-                elif outcome.started is None:
-                    if now - launched_at > START_TIMEOUT:
-                        outcome.killed = "start"
-                        break
-                elif now - outcome.started > job.limits.seconds:
-                    stop("timeout")
-                elif folder is not None and now >= next_disk:
-                    next_disk = now + DISK_POLL
-                    if folder_too_big(folder):
-                        stop("disk")
-                elif pid is not None:
-                    breach = sandbox.breach(job_id, pid)
-                    if breach:
-                        stop(breach)
-            if outcome.killed and outcome.started is None and pid is None:
-                break  # cancelled before the job even started
-        outcome.ended = time.monotonic()
-        sel.close()
-        # A zygote that died during the job is replaced by _zygote_died already.
-        return pid
-
-    def _result(
-        self,
-        job: Job,
-        outcome: _Outcome,
-        captures: tuple[_Capture, _Capture],
-        warm: bool,
-    ) -> Result:
-        out, err = captures
-        seconds = (outcome.ended - outcome.started) if outcome.started else 0.0
-        trace = outcome.trace.text()
-        common: dict[str, Any] = {
-            "task": job.task,
-            "stdout": out.text(),
-            "stderr": err.text(),
-            "stdout_cut": out.cut,
-            "stderr_cut": err.cut,
-            "truncated": bool(out.cut or err.cut),
-            "seconds": seconds,
-            "images": tuple(outcome.images),
-            "warm": warm,
-        }
-        raw = outcome.result or {}
-        device = str(raw.get("device", self.device if self.device != "auto" else "cpu"))
-        common["device"] = device
-        common["details"] = dict(raw.get("details") or {})
-        common["mistake"] = str(raw.get("mistake") or "")
-        checks = tuple(
-            CheckItem(name=str(c.get("name", "")), status=c.get("status", "fail"),
-                      message=str(c.get("message", "")))
-            for c in raw.get("checks") or []
-        )  # fmt: skip
-        common["checks"] = checks
-
-        killed = outcome.killed
-        if killed == "tasks" and raw.get("status") == "error":
-            killed = None  # the code already stopped with its own exception, explained
-        if killed is not None:
-            return self._killed(
-                job,
-                killed,
-                trace,
-                common,
-                has_result=bool(raw),
-                protocol_error=outcome.protocol_error,
-            )
-        if outcome.lost:
-            # Whatever the child concluded, the learner must hear that the worker died.
-            return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
-        if raw.get("status"):
-            status = Status(raw["status"])
-            line = raw.get("line")
-            return Result(
-                status=status,
-                message=str(raw.get("message", "")),
-                traceback=str(raw.get("traceback", "")),
-                line=int(line) if isinstance(line, int) else None,
-                **common,
-            )
-
-        return Result(status=Status.ERROR, **self._death(job, outcome, trace), **common)
-
-    def _killed(
-        self,
-        job: Job,
-        reason: str,
-        trace: str,
-        common: dict[str, Any],
-        *,
-        has_result: bool,
-        protocol_error: str = "",
-    ) -> Result:
-        """The result of a job this runner stopped (time, memory, tasks, cancel)."""
-        zh = job.lang == "zh"
-        line = _line_from_trace(trace)
-        at = _at(job.code, line, job.lang)
-        excerpt = _trace_excerpt(trace)
-        if reason == "timeout":
-            limit = f"{job.limits.seconds:g} s"
-            message = (
-                f"你的代码运行超过 {limit}（本题的时间上限），已被停止{at}。"
-                if zh
-                else f"Your code was still running after {limit} (the limit for this task) "
-                f"and was stopped{at}."
-            )
-            if line is None and not has_result:
-                message += _pick(
-                    job.lang,
-                    " It may be waiting for something that never happens, or doing far more "
-                    "work than the task needs.",
-                    "它可能在等待一件永远不会发生的事，或者做了远超题目需要的计算。",
-                )
-            return Result(status=Status.TIMEOUT, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "disk":
-            gb = DISK_LIMIT / (1 << 30)
-            message = (
-                f"你的代码在它的文件夹里写入了超过 {gb:g} GB 的文件（或太多文件），已被停止{at}。"
-                if zh
-                else f"Your code wrote more than {gb:g} GB of files (or too many files) in its "
-                f"folder, the limit for a check, and was stopped{at}."
-            )
-            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "memory":
-            gb = (job.limits.memory_mb or DEFAULT_MEMORY_MB) / 1024
-            message = (
-                f"你的代码使用了超过 {gb:.1f} GB 内存（本题的上限），已被停止{at}。"
-                if zh
-                else f"Your code used more than {gb:.1f} GB of memory (the limit for this task) "
-                f"and was stopped{at}."
-            )
-            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "tasks":
-            message = (
-                f"你的代码同时启动了超过 {job.limits.tasks} 个进程或线程（检查的上限），已被停止{at}。"
-                if zh
-                else f"Your code started more than {job.limits.tasks} processes or threads at "
-                f"once (the limit for a check) and was stopped{at}."
-            )
-            return Result(status=Status.ERROR, message=message, line=line, traceback=excerpt,
-                          **common)  # fmt: skip
-        if reason == "protocol":
-            message = (
-                f"运行你的代码的进程发来了 quiz-tui 无法接受的消息，已被停止：{protocol_error}。"
-                "请不要写入 quiz-tui 的事件管道（文件描述符 3）。"
-                if zh
-                else f"The process running your code sent quiz-tui a message it cannot accept, "
-                f"and was stopped: {protocol_error}. Do not write to quiz-tui's event pipe "
-                "(file descriptor 3)."
-            )
-            return Result(status=Status.ERROR, message=message, **common)
-        if reason == "cancelled":
-            message = "已取消。" if zh else "Cancelled before it finished."
-            return Result(status=Status.CANCELLED, message=message, line=line, **common)
-        return Result(
-            status=Status.CHECKER_ERROR,
-            message=_pick(
-                job.lang,
-                "The worker did not start in time; see the worker log in quiz-tui's cache folder.",
-                "运行检查的进程没有按时启动；请查看 quiz-tui 缓存文件夹中的 worker 日志。",
-            ),
-            **common,
-        )
-
-    def _death(self, job: Job, outcome: _Outcome, trace: str) -> dict[str, Any]:
-        """Explain a child that ended without writing a result."""
-        lang = job.lang
-        line = _line_from_trace(trace)
-        at = _at(job.code, line, lang)
-        if outcome.lost:
-            message = _pick(
-                lang,
-                "The worker process that runs checks stopped while your code ran (did your "
-                "code kill its parent process?). A new worker has been started; check again.",
-                "运行检查的 worker 进程在你的代码运行时停止了（你的代码是否结束了它的父进程？）。"
-                "已经启动了新的 worker；请再检查一次。",
-            )
-            return {"message": message, "line": line}
-        status = outcome.status
-        if status is None:
-            message = _pick(
-                lang, "The check ended without a result.", "检查结束了，但没有给出结果。"
-            )
-            return {"message": message, "line": line}
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
-            name = (
-                signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-            )
-            if sig == signal.SIGABRT or "Fatal Python error: Aborted" in trace:
-                # As pid 1 of its box, a process ignores its own SIGABRT, and abort()
-                # ends in a fault instead; the trace still says what happened.
-                en = "aborted the Python process (SIGABRT: os.abort() or a failed C assertion)"
-                zh = "中止了 Python 进程（SIGABRT：os.abort() 或 C 代码中的断言失败）"
-            elif sig == signal.SIGSEGV:
-                en = "crashed Python with a segmentation fault (SIGSEGV)"
-                zh = "让 Python 因段错误（SIGSEGV）崩溃了"
-            elif sig == signal.SIGKILL:
-                en = (
-                    "was killed (SIGKILL) from outside quiz-tui; the system may have run out "
-                    "of memory"
-                )
-                zh = "被 quiz-tui 之外的程序强行结束了（SIGKILL）；系统可能内存不足"
-            else:
-                en = f"ended the Python process with signal {name}"
-                zh = f"用信号 {name} 结束了 Python 进程"
-            return {
-                "message": _pick(lang, f"Your code {en}{at}.", f"你的代码{zh}{at}。"),
-                "line": line,
-                "traceback": _trace_excerpt(trace),
-            }
-        code = os.WEXITSTATUS(status)
-        return {
-            "message": _pick(
-                lang,
-                f"Your code ended the process (exit code {code}, e.g. with os._exit) "
-                f"before the checks could run{at}. Remove that call.",
-                f"你的代码在检查开始之前就结束了进程（退出码 {code}，例如调用了 os._exit）{at}。"
-                "请删掉这个调用。",
-            ),
-            "line": line,
-        }
-
-
-_WORKER_ENV = re.compile(
-    r"PATH|HOME|LANG|LANGUAGE|TZ|TERM|VIRTUAL_ENV|PYTHONPATH|PYTHONHASHSEED|LD_LIBRARY_PATH"
-    r"|QUIZ_TUI_HOME|QUIZ_TUI_MARKS"
-    r"|LC_\w+|CUDA_\w+|NVIDIA_\w+|OMP_\w+|MKL_\w+|OPENBLAS_\w+|KMP_\w+|TORCH_\w+"
-)
-
-
-def worker_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The environment the worker starts with: what Python, torch and CUDA need, no more.
-
-    A forked process's /proc/self/environ shows the environment its interpreter
-    started with, so secrets (tokens, keys, passwords) must never reach the worker.
-    """
-    return {k: v for k, v in env.items() if _WORKER_ENV.fullmatch(k)}
-
-
-_CANCELLED = threading.Event()
-_CANCELLED.set()
-"""Stops a process at once (one the check no longer needs)."""
-
-
-def folder_too_big(folder: Path) -> bool:
-    """Whether ``folder`` holds more than DISK_LIMIT bytes (allocated) or DISK_FILES entries."""
-    used, entries = 0, 0
-    stack = [str(folder)]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as found:
-                for entry in found:
-                    entries += 1
-                    if entries > DISK_FILES:
-                        return True
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    used += info.st_blocks * 512
-                    if used > DISK_LIMIT:
-                        return True
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-        except OSError:
-            continue
-    return False
-
-
-def drain(
-    captures: tuple[_Capture, _Capture],
-    outcome: _Outcome,
-    out_r: int,
-    err_r: int,
-    tr_r: int,
-    open_fds: set[int],
-) -> None:
-    """Read what is already in the output pipes, without waiting for more."""
-    sinks = {out_r: captures[0], err_r: captures[1], tr_r: outcome.trace}
-    for fd in list(open_fds):
-        sink = sinks.get(fd)
-        if sink is None:
-            continue
-        for _ in range(64):  # 64 × 64 KiB at most: more is a flood, cut anyway
-            try:
-                data = os.read(fd, 65536)
-            except (BlockingIOError, OSError):
-                break
-            if not data:
-                break
-            sink.feed(data)
-
-
-def _forged(job: Job, raw: dict[str, Any]) -> dict[str, Any]:
-    """The learner's process claimed a verdict it cannot give: say so, as an error."""
-    zh = job.lang == "zh"
-    claimed = str(raw.get("status"))[:40]
-    return {
-        "status": Status.ERROR.value,
-        "message": (
-            f"你的代码所在的进程自己报告了结果（“{claimed}”）：只有检查器能给出结论。"
-            "请不要写入 quiz-tui 的事件管道。"
-            if zh
-            else f"The process running your code reported a verdict itself ({claimed!r}); only "
-            "the judge gives verdicts. Do not write to quiz-tui's event pipe."
-        ),
-    }
-
-
-def _explained(result: Result, job: Job) -> Result:
-    """Add the exercise's words for an error the article's own code leads to."""
-    if result.status is not Status.ERROR or not job.explain:
-        return result
-    haystack = f"{result.message}\n{result.traceback}"
-    extra = [e.text.get(job.lang) for e in job.explain if re.search(e.pattern, haystack)]
-    if not extra:
-        return result
-    # As the worker joins a catalogue explanation: Python's words, then ours on a line
-    # of their own.
-    message = result.message.rstrip()
-    if message and not message.endswith((".", "!", "?", "。", "！", "？", ":", "：")):
-        message += "。" if job.lang == "zh" else "."
-    return replace(result, message="\n".join([message, *extra]))
-
-
-def _trace_excerpt(trace: str) -> str:
-    """The learner's frames from a faulthandler dump, most recent call first."""
-    lines = [ln.strip() for ln in trace.splitlines() if LEARNER_FILE in ln]
-    return "\n".join(dict.fromkeys(lines))
+        return Phase(job, job_id, role, sandbox, launched, read_ends, go_write, folder)

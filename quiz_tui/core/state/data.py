@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from quiz_tui.core.errors import QuizError
+from quiz_tui.core.messages import say
 from quiz_tui.core.model import Lang
 from quiz_tui.core.state import paths
 
@@ -50,21 +51,13 @@ class DataSource:
 
     def describe(self, lang: Lang = "en") -> str:
         if self.kind == "cifar10":
-            return (
-                f"真实的 CIFAR-10（{self.root}）"
-                if lang == "zh"
-                else f"real CIFAR-10 ({self.root})"
-            )
-        return (
-            f"离线练习数据集（{self.root}）"
-            if lang == "zh"
-            else f"the offline practice set ({self.root})"
-        )
+            return say(lang, "core.data-cifar10", root=self.root)
+        return say(lang, "core.data-practice", root=self.root)
 
     def short(self, lang: Lang = "en") -> str:
         if self.kind == "cifar10":
             return "CIFAR-10"
-        return "练习集" if lang == "zh" else "practice set"
+        return say(lang, "core.data-practice-short")
 
     def for_job(self) -> dict[str, str]:
         return {"kind": self.kind, "root": str(self.root), "cache": str(self.cache)}

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from quiz_tui.core.content.packs import Library, TaskRef
 from quiz_tui.core.errors import ProgressStoreError, UnknownTaskError
+from quiz_tui.core.messages import say
 from quiz_tui.core.model import Lang, Pack, Result
 from quiz_tui.core.state.progress import ProgressStore, TaskState
 
@@ -136,11 +137,7 @@ class Session:
         """Whether the exam's time is up: its drafts are then what they were at the end."""
         if self.deadline is None or self.clock() <= self.deadline:
             return False
-        self.save_error = (
-            "考试时间已到：之后的修改不会保存，也不会计分。"
-            if self.lang == "zh"
-            else "The exam's time is up: changes made after it are not saved or graded."
-        )
+        self.save_error = say(self.lang, "core.exam-time-up-not-saved")
         return True
 
     def save_draft(self, ref: TaskRef, code: str) -> bool:

@@ -1,0 +1,229 @@
+"""Learner's boxes and judges forked ahead of time, waiting for their check.
+
+Forking a process that has torch loaded costs tens of milliseconds; the zygote
+(``checkers._worker``) forks the next check's box and judge while nothing else
+runs, and a check then only hands them the job and its pipes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import io
+import json
+import os
+import signal
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from checkers._job import (
+    FD_NAMES,
+    MAX_MESSAGE,
+    PR_SET_PDEATHSIG,
+    in_box,
+    read_job,
+    run_job,
+    take_fds,
+    write_event,
+)
+from checkers._learner import JOINED, await_cgroups_on
+from checkers._setup import seed_everything
+from quiz_tui.core.execution import confine, protocol
+from quiz_tui.core.execution.timing import mark
+
+
+class Parked:
+    """A learner's box made ahead of time: forked, in its namespaces, waiting for a job.
+
+    Forking a process that has torch loaded costs about 12 ms, and a box needs
+    two forks (the pid namespace's first process is the second); parking the
+    next box while the current check runs takes both off the critical path.
+    """
+
+    def __init__(self, pid: int, sock: socket.socket, box_pid_fd: int) -> None:
+        self.pid = pid
+        """The box's outer process: a session leader, parent of the box's pid 1."""
+        self.sock = sock
+        self._box_pid_fd = box_pid_fd
+
+    def box_pid(self) -> int:
+        """The box's pid 1 as seen from here (it may still be starting)."""
+        with os.fdopen(self._box_pid_fd, "rb") as f:
+            data = f.read()
+        return int(data) if data.strip().isdigit() else 0
+
+    def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
+        """Hand the parked box its job, then move it into the job's cgroups.
+
+        Moving a process between cgroups waits for the kernel (about 10 ms), so the
+        box replays the trusted setup meanwhile; it runs the learner's code only
+        once it hears :data:`JOINED` (see :func:`checkers._learner.await_cgroups_on`).
+        """
+        members = [self.pid, self.box_pid()]
+        message = json.dumps({"job_path": job_path}).encode()
+        overlap = bool(job.get("prefork", True))  # off: the old order, to measure it
+        if overlap:
+            socket.send_fds(self.sock, [message], fds)
+        for folder in job.get("cgroups", []):
+            for pid in members:
+                path = os.path.join(folder, "cgroup.procs")
+                with contextlib.suppress(OSError), open(path, "w") as f:
+                    f.write(str(pid))
+        if not overlap:
+            socket.send_fds(self.sock, [message], fds)
+        with contextlib.suppress(OSError):
+            self.sock.send(JOINED)
+        self.sock.close()
+
+    def discard(self) -> None:
+        self.sock.close()  # the box reads nothing and exits
+        with contextlib.suppress(OSError):
+            os.close(self._box_pid_fd)
+        kill_tree(self.pid)
+
+
+def park(close_in_child: Callable[[], None], *, warm: bool = True) -> Parked | None:
+    """Fork the next learner's box and leave it waiting (None if it cannot be made)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid_r, pid_w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        for s in (ours, theirs):
+            s.close()
+        os.close(pid_r)
+        os.close(pid_w)
+        return None
+    if pid == 0:
+        status = 1
+        try:
+            close_in_child()
+            ours.close()
+            os.close(pid_r)
+            os.setsid()
+            entered = confine.enter_namespaces()
+
+            def told(box: int) -> None:
+                os.write(pid_w, str(box).encode())
+                os.close(pid_w)
+
+            status = confine.run_contained(
+                lambda: _wait_parked(theirs, pid_w, entered, warm=warm), on_start=told
+            )
+        finally:
+            os._exit(status)
+    theirs.close()
+    os.close(pid_w)
+    return Parked(pid, ours, pid_r)
+
+
+def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str], *, warm: bool) -> int:
+    """The parked box's pid 1: wait for a job, then run the learner's side of it."""
+    with contextlib.suppress(OSError):
+        os.close(pid_w)
+    with contextlib.suppress(OSError, AttributeError):  # die with the process that waits on us
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if warm:
+        _warm_up()
+    try:
+        msg, fd_list, _flags, _addr = socket.recv_fds(sock, MAX_MESSAGE, 8)
+    except OSError:
+        return 0
+    if not msg:
+        sock.close()
+        return 0  # discarded: the worker is closing
+    mark("learner: parked box got its job")
+    gate = fcntl.fcntl(sock.fileno(), fcntl.F_DUPFD_CLOEXEC, 100)
+    await_cgroups_on(gate)
+    sock.close()
+    job = read_job(json.loads(msg)["job_path"])
+    fds = dict(zip(FD_NAMES, fd_list, strict=False))
+    events_fd, trace_fd = take_fds(job, fds, keep=(gate,))
+    # The runner knows this box by its outer pid (from the worker); this one is 1.
+    write_event(events_fd, protocol.Started(pid=os.getpid()))
+    return in_box(job, job["box"], entered, events_fd, trace_fd)
+
+
+class ParkedJudge:
+    """A judge forked ahead of time, in a session of its own, waiting for its job.
+
+    A judge is forked while the learner's process runs, and on two cores that
+    fork (about 20 ms for a process with torch loaded) slows the learner's code
+    down. Parked, it is forked while nothing runs; a check then only hands it
+    the job and its pipes, and it joins the job's cgroups itself (it runs no
+    learner code, so it needs no box).
+    """
+
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock
+
+    def dispatch(self, job_path: str, fds: list[int]) -> None:
+        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+        self.sock.close()
+
+    def discard(self) -> None:
+        self.sock.close()  # the judge reads nothing and exits
+        kill_tree(self.pid)
+
+
+def park_judge(close_in_child: Callable[[], None]) -> ParkedJudge | None:
+    """Fork the next check's judge and leave it waiting (None if it cannot be made)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        pid = os.fork()
+    except OSError:
+        for s in (ours, theirs):
+            s.close()
+        return None
+    if pid == 0:
+        try:
+            close_in_child()
+            ours.close()
+            os.setsid()
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            _warm_up()
+            try:
+                msg, fd_list, _flags, _addr = socket.recv_fds(theirs, MAX_MESSAGE, 8)
+            except OSError:
+                msg, fd_list = b"", []
+            theirs.close()
+            if msg:
+                mark("judge: parked judge got its job")
+                job = read_job(json.loads(msg)["job_path"])
+                run_job(job, dict(zip(FD_NAMES, fd_list, strict=False)))
+        finally:
+            os._exit(0)
+    theirs.close()
+    return ParkedJudge(pid, ours)
+
+
+def _warm_up() -> None:
+    """What every check does first and costs the same for all: done while parked.
+
+    The first seeding in a fresh fork looks torch's devices up, and the first
+    ``torch.save``, ``torch.load`` and tensor ``repr`` import and set up their
+    machinery (several milliseconds each); after them, a job's own are cheap.
+    """
+    import torch
+
+    with contextlib.suppress(Exception):
+        seed_everything(0)
+        # The facts' way there and back (torch.save, the restricted torch.load): their
+        # first use imports and builds what later ones reuse.
+        buffer = io.BytesIO()
+        torch.save({"tree": "{}", "tensors": [torch.zeros(2)]}, buffer)
+        buffer.seek(0)
+        torch.load(buffer, map_location="cpu", weights_only=True)
+        repr(torch.zeros(2, 2, dtype=torch.long))  # printing a tensor, and expect_printed
+        repr(torch.zeros(2, 2))
+
+
+def kill_tree(pid: int) -> None:
+    """Kill a process with its whole group (a job leads its own session), or alone."""
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(OSError):
+            kill(pid, signal.SIGKILL)
