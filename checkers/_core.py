@@ -277,11 +277,11 @@ def t(en: str, zh: str | None = None) -> str:
 
 
 def say(key: str, /, **fields: Any) -> str:
-    """The catalogue's text ``key`` (``check.<name>``) in the current check's language,
-    its ``{placeholders}`` filled from ``fields`` (English where a language lacks it).
+    """The catalogue's text ``key`` in the current check's language, its
+    ``{placeholders}`` filled from ``fields`` (English where a language lacks it).
 
-    For the library's own messages; ``fail``, ``expect``, ``step`` ... take the text
-    as they take ``t(...)``'s.
+    For the library's own messages (``check.<name>``) and the worker's (``worker.<name>``);
+    ``fail``, ``expect``, ``step`` ... take the text as they take ``t(...)``'s.
     """
     return messages.say(_state.lang, key, **fields)
 

@@ -46,16 +46,9 @@ class _NoStdin(io.TextIOBase):
         return True
 
     def _refuse(self) -> str:
-        from checkers._core import t
+        from checkers._core import say
 
-        raise EOFError(
-            t(
-                "input() cannot read anything here: quiz-tui runs your code without a keyboard. "
-                "Put the value in your code instead.",
-                "input() 在这里读不到任何内容：quiz-tui 运行你的代码时没有键盘输入。"
-                "请直接把值写在代码里。",
-            )
-        )
+        raise EOFError(say("worker.no-keyboard"))
 
     def read(self, size: int | None = -1) -> str:
         return self._refuse()
@@ -169,14 +162,9 @@ def _resolve_device(requested: str) -> str:
         return "cpu"
     available = torch.cuda.is_available()
     if requested == "cuda" and not available:
-        from checkers._core import t
+        from checkers._core import say
 
-        raise RuntimeError(
-            t(
-                "CUDA was asked for, but torch finds no usable GPU on this machine",
-                "设置要求使用 CUDA，但 torch 在这台机器上找不到可用的 GPU",
-            )
-        )
+        raise RuntimeError(say("worker.no-gpu"))
     return "cuda" if available else "cpu"
 
 

@@ -59,7 +59,7 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
         # trains the reference network once, so that checks find them cached.
         return {
             "status": "ran",
-            "message": _core.t("The task's setup is ready.", "本题的准备工作已完成。"),
+            "message": _core.say("worker.setup-ready"),
         }
 
     reference: dict[str, Any] | None = None
@@ -91,12 +91,7 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     except _facts.FactsError as exc:
         return {
             "status": "error",
-            "message": _core.t(
-                f"The results of your code could not be read ({exc}). Did your code delete or "
-                "overwrite files in its folder, or end the process early?",
-                f"无法读取你的代码的运行结果（{exc}）。你的代码是否删除或覆盖了所在文件夹中的文件，"
-                "或者提前结束了进程？",
-            ),
+            "message": _core.say("worker.facts-unreadable", error=exc),
         }
     printed = tree.get("stdout")
     stdout: str = printed if isinstance(printed, str) else ""
@@ -162,7 +157,7 @@ def judge(job: dict[str, Any]) -> dict[str, Any]:
     mark("judge: check ran")
     return {
         "status": "pass",
-        "message": _core.t("All checks passed.", "全部检查通过。"),
+        "message": _core.say("worker.all-passed"),
     }
 
 
@@ -171,7 +166,7 @@ def _replaced_method(ns: dict[str, Any]) -> Any:
     their code assigned over (``net3.state_dict = weights``), if any: a fact, not a guess
     (the facts say what the assignment put there), told when the answer is judged wrong."""
     from checkers import _facts
-    from checkers._core import t
+    from checkers._core import say
     from checkers._mistakes import mistake
 
     for name, value in ns.items():
@@ -179,16 +174,9 @@ def _replaced_method(ns: dict[str, Any]) -> Any:
             continue
         for attr, found in _facts.shadowed(value).items():
             if attr == "state_dict":
-                advice = t(
-                    f"To load saved weights into a network, call "
-                    f"`{name}.load_state_dict(weights)`.",
-                    f"要把保存的权重加载到网络中，请调用 `{name}.load_state_dict(weights)`。",
-                )
+                advice = say("worker.advice-load-weights", name=name)
             else:
-                advice = t(
-                    f"To use the method, call it: `{name}.{attr}(...)`.",
-                    f"要使用这个方法，请调用它：`{name}.{attr}(...)`。",
-                )
+                advice = say("worker.advice-call-method", name=name, attr=attr)
             return mistake("method-replaced", name=name, attr=attr, found=found, advice=advice)
     return None
 
@@ -210,7 +198,7 @@ def _learner_value_error(exc: BaseException, ns: dict[str, Any], setup: dict[str
     lacks, a ``TypeError``) stays a bug of the exercise: a check must test the kind
     of a value before it uses it.
     """
-    from checkers._core import t
+    from checkers._core import say
     from checkers._facts import LearnerObject, Opaque
 
     if not isinstance(exc, AttributeError):
@@ -227,12 +215,7 @@ def _learner_value_error(exc: BaseException, ns: dict[str, Any], setup: dict[str
         found = type(value).__name__
         if isinstance(value, Opaque):
             found = value.type_name.removeprefix("__main__.")
-        return t(
-            f"`{name}` is a {found}, and a {found} has no `.{attr}`, which the check needs: "
-            f"`{name}` does not hold the kind of value the task asks for.",
-            f"`{name}` 是一个 {found}，而 {found} 没有检查需要的 `.{attr}`："
-            f"`{name}` 里存放的不是题目要求的那种值。",
-        )
+        return say("worker.wrong-kind-of-value", name=name, found=found, attr=attr)
     return ""
 
 
@@ -252,10 +235,4 @@ def _opaque_in(exc: BaseException) -> str:
     text = str(exc)
     if "Opaque" not in text and "LearnerModule" not in text and "runs no learner code" not in text:
         return ""
-    return _core.t(
-        f"One of your values is something the checker can only describe, not use ({text}). "
-        "Build it from the objects the task names (torch tensors, torch.nn layers, "
-        "torchvision transforms).",
-        f"你的某个值只能被检查器描述而无法使用（{text}）。请用题目要求的对象来构造它"
-        "（torch 张量、torch.nn 层、torchvision 变换）。",
-    )
+    return _core.say("worker.opaque-value", text=text)

@@ -81,7 +81,7 @@ def learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
     if job.get("mode") == "run":
         return {
             "status": "ran",
-            "message": _core.t("Your code ran to the end.", "你的代码运行完毕。"),
+            "message": _core.say("worker.ran-to-end"),
         }
 
     missing = [n for n in job.get("names", []) if n not in ns or ns[n] is Ellipsis]
@@ -123,12 +123,8 @@ def learn(job: dict[str, Any], ns: dict[str, Any], me: int) -> dict[str, Any]:
         # builtin, a replaced torch function, a deleted folder).
         return {
             "status": "error",
-            "message": _core.t(
-                "Your code changed Python or torch in a way that kept quiz-tui from reading "
-                f"its results ({type(exc).__name__}: {exc}). Leave built-in functions and "
-                "torch's own functions as they are.",
-                f"你的代码改动了 Python 或 torch，导致 quiz-tui 无法读取运行结果"
-                f"（{type(exc).__name__}：{exc}）。请不要替换内置函数或 torch 自带的函数。",
+            "message": _core.say(
+                "worker.changed-python-or-torch", type=type(exc).__name__, error=exc
             ),
         }
     return {"status": "ok", "message": ""}

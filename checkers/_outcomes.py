@@ -38,46 +38,25 @@ IMPORTS = {
 def _explain(exc: BaseException, job: dict[str, Any]) -> str:
     """A sentence for errors of the machine rather than of PyTorch (limits, memory, recursion),
     whose Python message does not say what to do. Misconceptions are in the catalogue."""
-    from checkers._core import t
+    from checkers._core import say
 
     tasks = job.get("tasks", 128)
     if type(exc).__name__ == "OutOfMemoryError":
-        return t(
-            "The GPU ran out of memory: use smaller tensors or batches, and drop references "
-            "to tensors you no longer need.",
-            "GPU 显存不够用了：请使用更小的张量或批次，并去掉对不再需要的张量的引用。",
-        )
+        return say("worker.gpu-out-of-memory")
     if isinstance(exc, RecursionError):
-        return t(
-            "A function keeps calling itself without stopping.",
-            "有一个函数在不停地调用自己，没有停下来的条件。",
-        )
+        return say("worker.recursion")
     if isinstance(exc, MemoryError):
-        return t(
-            "Your code asked for more memory than this machine can give.",
-            "你的代码申请的内存超过了这台机器能提供的量。",
-        )
+        return say("worker.out-of-memory")
     if isinstance(exc, BlockingIOError | PermissionError) and exc.errno in (
         errno.EAGAIN,
         errno.EPERM,
     ):
-        return t(
-            f"Your code tried to start too many processes or threads "
-            f"(at most {tasks} may run at once in a check).",
-            f"你的代码试图启动太多进程或线程（一次检查中最多同时运行 {tasks} 个）。",
-        )
+        return say("worker.too-many-processes", tasks=tasks)
     if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
-        return t(
-            f"Your code tried to start too many threads "
-            f"(at most {tasks} may run at once in a check).",
-            f"你的代码试图启动太多线程（一次检查中最多同时运行 {tasks} 个）。",
-        )
+        return say("worker.too-many-threads", tasks=tasks)
     if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
         mb = job.get("file_mb", 512)
-        return t(
-            f"Files written by a check may be at most {mb} MB.",
-            f"检查中写入的文件最大只能是 {mb} MB。",
-        )
+        return say("worker.file-too-big", mb=mb)
     return ""
 
 
@@ -114,7 +93,12 @@ def _exercise_explains(job: dict[str, Any], message: str, trace: str) -> bool:
     return False
 
 
-SYNTAX_ZH = {"SyntaxError": "语法错误", "IndentationError": "缩进错误", "TabError": "缩进错误"}
+SYNTAX_ERRORS = {
+    "SyntaxError": "worker.syntax-error",
+    "IndentationError": "worker.indentation-error",
+    "TabError": "worker.indentation-error",
+}
+"""Python's syntax errors → the catalogue's headline for each (other kinds: a syntax error)."""
 
 
 def error_result(
@@ -128,15 +112,13 @@ def error_result(
     the exercise has its own ``[[explain]]`` words for the error, those take the
     place of the catalogue's text (the id still travels).
     """
-    from checkers._core import error_headline, t, with_explanation
+    from checkers._core import error_headline, say, with_explanation
 
     if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
         kind = type(exc).__name__
-        message = t(
-            f"{kind} on line {exc.lineno}: {exc.msg}",
-            f"第 {exc.lineno} 行有{SYNTAX_ZH.get(kind, '语法错误')}（{kind}）：{exc.msg}",
-        )
+        key = SYNTAX_ERRORS.get(kind, "worker.syntax-error")
+        message = say(key, kind=kind, line=exc.lineno, message=exc.msg)
         found = _mistake_for(exc, job)
         return {
             "status": "error",
@@ -148,11 +130,7 @@ def error_result(
     if isinstance(exc, SystemExit):
         return {
             "status": "error",
-            "message": t(
-                "Your code called sys.exit() or exit(). The checks need your code to run to "
-                "its end; remove the call.",
-                "你的代码调用了 sys.exit() 或 exit()。检查需要你的代码一直运行到结尾；请删掉这个调用。",
-            ),
+            "message": say("worker.sys-exit"),
             "line": last_line(exc.__traceback__),
         }
     frames = _learner_frames(exc.__traceback__)
@@ -189,25 +167,20 @@ def blanks_result(exc: BaseException) -> dict[str, Any] | None:
     attribute 'item'") would blame a line the learner has not reached yet.
     """
     from checkers import code
-    from checkers._core import t
+    from checkers._core import say
 
     if "ellipsis" not in f"{type(exc).__name__}: {exc}".lower():
         return None
     left = code.blanks()
     if not left:
         return None
-    en = ", ".join(f"{line}" + (f" (task {label})" if label else "") for line, label in left)
-    zh = "、".join(f"{line}" + (f"（第 {label} 题）" if label else "") for line, label in left)
-    lines = "lines" if len(left) > 1 else "line"
+    lines = say("worker.list-separator").join(
+        say("worker.blank-line-task", line=line, label=label) if label else f"{line}"
+        for line, label in left
+    )
     return {
         "status": "error",
-        "message": t(
-            f"Your code still has blanks (`...`) on {lines} {en}, and it stopped on one: "
-            "the code runs only once every blank is filled in. Write those lines, then "
-            "check again.",
-            f"你的代码在第 {zh} 行还有空白（`...`），运行时在空白处停了下来：只有把所有空白都"
-            "填好，代码才能运行。请写好这些行，再检查一次。",
-        ),
+        "message": say("worker.blanks-many" if len(left) > 1 else "worker.blanks-one", lines=lines),
         "line": left[0][0],
     }
 
@@ -221,18 +194,18 @@ def has_learner_frame(tb: TracebackType | None) -> bool:
     return any(f.filename == LEARNER_FILE for f in traceback.extract_tb(tb))
 
 
-PARTS_ZH = {
-    "setup": "准备代码",
-    "probe": "探针",
-    "check": "检查",
-    "runner": "运行器",
-    "report": "报告",
+PARTS = {
+    "setup": "worker.part-setup",
+    "probe": "worker.part-probe",
+    "check": "worker.part-check",
+    "runner": "worker.part-runner",
+    "report": "worker.part-report",
 }
-"""The parts of a task that can fail, in Chinese (for checker errors)."""
+"""The parts of a task that can fail → the catalogue's word for each (for checker errors)."""
 
 
 def checker_error(what: str, exc: BaseException) -> dict[str, Any]:
-    from checkers._core import t
+    from checkers._core import say
 
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     try:
@@ -241,9 +214,8 @@ def checker_error(what: str, exc: BaseException) -> dict[str, Any]:
         raw = type(exc).__name__
     return {
         "status": "checker_error",
-        "message": t(
-            f"The task's {what} failed; this is a bug in the exercise, not in your code. {raw}",
-            f"本题的{PARTS_ZH.get(what, what)}出错了：这是题目的问题，不是你的代码的问题。{raw}",
+        "message": say(
+            "worker.checker-error", part=say(PARTS[what]) if what in PARTS else what, error=raw
         ),
         "traceback": detail.rstrip(),
     }
@@ -265,9 +237,6 @@ def undefined(job: dict[str, Any], missing: list[str]) -> dict[str, Any]:
     from checkers import _core
 
     names = ", ".join(f"`{n}`" for n in missing)
-    msg = _core.t(
-        f"Your code does not define {names} yet: the task asks you to store the answer there.",
-        f"你的代码还没有定义 {names}：题目要求把答案存到这些变量里。",
-    )
+    msg = _core.say("worker.not-defined", names=names)
     status = "not_attempted" if _is_placeholder(job["code"]) else "fail"
     return {"status": status, "message": msg}

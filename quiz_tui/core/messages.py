@@ -24,6 +24,12 @@ from __future__ import annotations
 import functools
 import string
 import tomllib
+
+# The worker says some texts in the learner's process after the learner's code ran,
+# and that code may have replaced builtins (``builtins.isinstance = lambda *a: True``,
+# a fault test): the ones a lookup uses are bound here, at import, so the learner
+# still reads what happened instead of the process dying on a garbled lookup.
+from builtins import dict, isinstance, str  # noqa: UP029
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any

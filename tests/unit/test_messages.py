@@ -9,6 +9,7 @@ config.toml.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +81,19 @@ def test_say_fills_placeholders_and_keeps_unknown_ones_visible() -> None:
         said = messages.say("en", key, **fields)
         assert all(f"<{name}>" in said for name in fields), key
     assert messages.fill("{a} and {b}", {"a": 1}) == "1 and {b}"
+
+
+def test_a_text_reads_right_after_the_learners_code_replaced_builtins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The worker says texts in the learner's process after their code ran, and that
+    code may have replaced ``builtins.isinstance`` (the zygote has read every file)."""
+    for lang in messages.languages():
+        messages.table(lang)
+    monkeypatch.setattr(builtins, "isinstance", lambda *a: True)
+    said = [messages.say(lang, "worker.ran-to-end") for lang in ("en", "zh")]
+    monkeypatch.undo()
+    assert said == ["Your code ran to the end.", "你的代码运行完毕。"]
 
 
 def test_an_unknown_key_is_a_bug_in_the_caller() -> None:

@@ -1,11 +1,12 @@
 """Turns what the supervisor saw into a :class:`~quiz_tui.core.model.Result`.
 
-The runner's words for what happened in a run are here (the few about not running at
-all, an untouched starter or failed data, stay in :mod:`.runner`): a job stopped at a
-limit (one table, :data:`_STOPS`), a process that died without a result, a verdict
-the learner's process forged, and the exercise's own explanation of an error. It is
-apart from :mod:`.supervise` because watching a process and wording what happened
-are different concerns, and these texts are the ones a translator reads.
+Which of the runner's words tell what happened in a run is chosen here (the few about
+not running at all, an untouched starter or failed data, in :mod:`.runner`): a job
+stopped at a limit (one table, :data:`_STOPS`), a process that died without a result,
+a verdict the learner's process forged, and the exercise's own explanation of an
+error. The words themselves are the message catalogue's ``[runner]`` section
+(:mod:`quiz_tui.core.messages`). It is apart from :mod:`.supervise` because watching
+a process and wording what happened are different concerns.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from quiz_tui.core.execution.job import Job
 from quiz_tui.core.execution.supervise import DISK_LIMIT, Capture, Outcome
+from quiz_tui.core.messages import say
 from quiz_tui.core.model import DEFAULT_MEMORY_MB, CheckItem, Lang, Result, Status
 
 LEARNER_FILE = "<your code>"
@@ -105,17 +107,11 @@ def judged(
     raw = judge.result
     if judge.killed is not None or judge.lost or raw is None or not raw.get("status"):
         reason = judge.protocol_error or judge.killed or ("lost" if judge.lost else "no verdict")
-        zh = job.lang == "zh"
         combined.killed = None
         combined.lost = False
         combined.result = {
             "status": Status.CHECKER_ERROR.value,
-            "message": (
-                f"检查本身没有完成（{reason}）：这是题目的问题，不是你的代码的问题。"
-                if zh
-                else f"The check itself did not finish ({reason}): a problem of the "
-                "exercise or of quiz-tui, not of your code."
-            ),
+            "message": say(job.lang, "runner.check-did-not-finish", reason=reason),
         }
     return result_of(job, combined, captures, warm, device)
 
@@ -124,14 +120,13 @@ def judged(
 class _Stop:
     """What the learner reads about a job the runner stopped for one reason.
 
-    The texts are ``str.format`` templates over the fields :func:`_stopped` fills in:
-    ``at`` (where the code was), ``limit``, ``memory_gb``, ``disk_gb``, ``tasks``
-    and ``protocol_error``.
+    ``key`` names the catalogue's text, a template over the fields :func:`_stopped`
+    fills in: ``at`` (where the code was), ``limit``, ``memory_gb``, ``disk_gb``,
+    ``tasks`` and ``protocol_error``.
     """
 
     status: Status
-    en: str
-    zh: str
+    key: str
     shows_line: bool = True
     """Whether the result points at the learner's line, when the stack dump names one."""
     shows_trace: bool = True
@@ -139,58 +134,15 @@ class _Stop:
 
 
 _STOPS: dict[str, _Stop] = {
-    "timeout": _Stop(
-        Status.TIMEOUT,
-        "Your code was still running after {limit} (the limit for this task) and was stopped{at}.",
-        "你的代码运行超过 {limit}（本题的时间上限），已被停止{at}。",
-    ),
-    "disk": _Stop(
-        Status.ERROR,
-        "Your code wrote more than {disk_gb:g} GB of files (or too many files) in its "
-        "folder, the limit for a check, and was stopped{at}.",
-        "你的代码在它的文件夹里写入了超过 {disk_gb:g} GB 的文件（或太多文件），已被停止{at}。",
-    ),
-    "memory": _Stop(
-        Status.ERROR,
-        "Your code used more than {memory_gb:.1f} GB of memory (the limit for this task) "
-        "and was stopped{at}.",
-        "你的代码使用了超过 {memory_gb:.1f} GB 内存（本题的上限），已被停止{at}。",
-    ),
-    "tasks": _Stop(
-        Status.ERROR,
-        "Your code started more than {tasks} processes or threads at "
-        "once (the limit for a check) and was stopped{at}.",
-        "你的代码同时启动了超过 {tasks} 个进程或线程（检查的上限），已被停止{at}。",
-    ),
-    "protocol": _Stop(
-        Status.ERROR,
-        "The process running your code sent quiz-tui a message it cannot accept, "
-        "and was stopped: {protocol_error}. Do not write to quiz-tui's event pipe "
-        "(file descriptor 3).",
-        "运行你的代码的进程发来了 quiz-tui 无法接受的消息，已被停止：{protocol_error}。"
-        "请不要写入 quiz-tui 的事件管道（文件描述符 3）。",
-        shows_line=False,
-        shows_trace=False,
-    ),
-    "cancelled": _Stop(
-        Status.CANCELLED, "Cancelled before it finished.", "已取消。", shows_trace=False
-    ),
-    "start": _Stop(
-        Status.CHECKER_ERROR,
-        "The worker did not start in time; see the worker log in quiz-tui's cache folder.",
-        "运行检查的进程没有按时启动；请查看 quiz-tui 缓存文件夹中的 worker 日志。",
-        shows_line=False,
-        shows_trace=False,
-    ),
+    "timeout": _Stop(Status.TIMEOUT, "runner.stop-timeout"),
+    "disk": _Stop(Status.ERROR, "runner.stop-disk"),
+    "memory": _Stop(Status.ERROR, "runner.stop-memory"),
+    "tasks": _Stop(Status.ERROR, "runner.stop-tasks"),
+    "protocol": _Stop(Status.ERROR, "runner.stop-protocol", shows_line=False, shows_trace=False),
+    "cancelled": _Stop(Status.CANCELLED, "runner.stop-cancelled", shows_trace=False),
+    "start": _Stop(Status.CHECKER_ERROR, "runner.stop-start", shows_line=False, shows_trace=False),
 }
 """Why the runner stopped a job (``Outcome.killed``) → what the learner reads."""
-
-_TIMEOUT_HINT = (
-    " It may be waiting for something that never happens, or doing far more "
-    "work than the task needs.",
-    "它可能在等待一件永远不会发生的事，或者做了远超题目需要的计算。",
-)
-"""Added to a timeout when neither the stack dump nor a result says where the code was."""
 
 
 def _stopped(
@@ -205,17 +157,19 @@ def _stopped(
     """The result of a job this runner stopped (time, memory, tasks, disk, cancel, ...)."""
     stop = _STOPS.get(reason, _STOPS["start"])
     line = _line_from_trace(trace)
-    template = pick(job.lang, stop.en, stop.zh)
-    message = template.format(
+    message = say(
+        job.lang,
+        stop.key,
         at=_at(job.code, line, job.lang),
         limit=f"{job.limits.seconds:g} s",
-        memory_gb=(job.limits.memory_mb or DEFAULT_MEMORY_MB) / 1024,
-        disk_gb=DISK_LIMIT / (1 << 30),
+        memory_gb=f"{(job.limits.memory_mb or DEFAULT_MEMORY_MB) / 1024:.1f}",
+        disk_gb=f"{DISK_LIMIT / (1 << 30):g}",
         tasks=job.limits.tasks,
         protocol_error=protocol_error,
     )
     if reason == "timeout" and line is None and not has_result:
-        message += pick(job.lang, *_TIMEOUT_HINT)
+        # Neither the stack dump nor a result says where the code was.
+        message += say(job.lang, "runner.timeout-hint")
     return Result(
         status=stop.status,
         message=message,
@@ -231,66 +185,34 @@ def _death(job: Job, outcome: Outcome, trace: str) -> dict[str, Any]:
     line = _line_from_trace(trace)
     at = _at(job.code, line, lang)
     if outcome.lost:
-        message = pick(
-            lang,
-            "The worker process that runs checks stopped while your code ran (did your "
-            "code kill its parent process?). A new worker has been started; check again.",
-            "运行检查的 worker 进程在你的代码运行时停止了（你的代码是否结束了它的父进程？）。"
-            "已经启动了新的 worker；请再检查一次。",
-        )
-        return {"message": message, "line": line}
+        return {"message": say(lang, "runner.worker-lost"), "line": line}
     status = outcome.status
     if status is None:
-        message = pick(lang, "The check ended without a result.", "检查结束了，但没有给出结果。")
-        return {"message": message, "line": line}
+        return {"message": say(lang, "runner.no-result"), "line": line}
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         if sig == signal.SIGABRT or "Fatal Python error: Aborted" in trace:
             # As pid 1 of its box, a process ignores its own SIGABRT, and abort()
             # ends in a fault instead; the trace still says what happened.
-            en = "aborted the Python process (SIGABRT: os.abort() or a failed C assertion)"
-            zh = "中止了 Python 进程（SIGABRT：os.abort() 或 C 代码中的断言失败）"
+            message = say(lang, "runner.died-abort", at=at)
         elif sig == signal.SIGSEGV:
-            en = "crashed Python with a segmentation fault (SIGSEGV)"
-            zh = "让 Python 因段错误（SIGSEGV）崩溃了"
+            message = say(lang, "runner.died-segfault", at=at)
         elif sig == signal.SIGKILL:
-            en = "was killed (SIGKILL) from outside quiz-tui; the system may have run out of memory"
-            zh = "被 quiz-tui 之外的程序强行结束了（SIGKILL）；系统可能内存不足"
+            message = say(lang, "runner.died-killed", at=at)
         else:
-            en = f"ended the Python process with signal {name}"
-            zh = f"用信号 {name} 结束了 Python 进程"
-        return {
-            "message": pick(lang, f"Your code {en}{at}.", f"你的代码{zh}{at}。"),
-            "line": line,
-            "traceback": _trace_excerpt(trace),
-        }
+            message = say(lang, "runner.died-signal", signal=name, at=at)
+        return {"message": message, "line": line, "traceback": _trace_excerpt(trace)}
     code = os.WEXITSTATUS(status)
-    return {
-        "message": pick(
-            lang,
-            f"Your code ended the process (exit code {code}, e.g. with os._exit) "
-            f"before the checks could run{at}. Remove that call.",
-            f"你的代码在检查开始之前就结束了进程（退出码 {code}，例如调用了 os._exit）{at}。"
-            "请删掉这个调用。",
-        ),
-        "line": line,
-    }
+    return {"message": say(lang, "runner.exited", code=code, at=at), "line": line}
 
 
 def forged(job: Job, raw: dict[str, Any]) -> dict[str, Any]:
     """The learner's process claimed a verdict it cannot give: say so, as an error."""
-    zh = job.lang == "zh"
     claimed = str(raw.get("status"))[:40]
     return {
         "status": Status.ERROR.value,
-        "message": (
-            f"你的代码所在的进程自己报告了结果（“{claimed}”）：只有检查器能给出结论。"
-            "请不要写入 quiz-tui 的事件管道。"
-            if zh
-            else f"The process running your code reported a verdict itself ({claimed!r}); only "
-            "the judge gives verdicts. Do not write to quiz-tui's event pipe."
-        ),
+        "message": say(job.lang, "runner.forged-verdict", claimed=claimed),
     }
 
 
@@ -306,7 +228,7 @@ def explained(result: Result, job: Job) -> Result:
     # of their own.
     message = result.message.rstrip()
     if message and not message.endswith((".", "!", "?", "。", "！", "？", ":", "：")):
-        message += "。" if job.lang == "zh" else "."
+        message += say(job.lang, "runner.full-stop")
     return replace(result, message="\n".join([message, *extra]))
 
 
@@ -338,12 +260,6 @@ def _at(code: str, line: int | None, lang: Lang = "en") -> str:
     source = _source_line(code, line)
     if line is None:
         return ""
-    if lang == "zh":
-        return f"（第 {line} 行：`{source}`）" if source else f"（第 {line} 行）"
-    return f" at line {line}: `{source}`" if source else f" at line {line}"
-
-
-def pick(lang: Lang, en: str, zh: str) -> str:
-    """The runner's own texts, in the job's language (the runner cannot use ``checkers.t``:
-    importing the checkers would import torch into the app)."""
-    return zh if lang == "zh" else en
+    if source:
+        return say(lang, "runner.at-line-source", line=line, source=source)
+    return say(lang, "runner.at-line", line=line)

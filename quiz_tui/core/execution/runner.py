@@ -39,7 +39,6 @@ from quiz_tui.core.execution.results import (
     explained,
     forged,
     judged,
-    pick,
     result_of,
 )
 from quiz_tui.core.execution.sandbox import (
@@ -60,6 +59,7 @@ from quiz_tui.core.execution.supervise import (
 )
 from quiz_tui.core.execution.timing import mark, open_marks
 from quiz_tui.core.execution.worker import Launched, Spawned, Zygote, worker_env
+from quiz_tui.core.messages import say
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
     Result,
@@ -231,11 +231,7 @@ class Runner:
             return Result(
                 task=job.task,
                 status=Status.NOT_ATTEMPTED,
-                message=(
-                    "你还没有修改初始代码：写下你的答案，再检查。"
-                    if job.lang == "zh"
-                    else "You haven't changed the starter code yet: write your answer, then check."
-                ),
+                message=say(job.lang, "runner.untouched-starter"),
                 device="",
             )
         if job.uses_data and job.mode in ("check", "run"):
@@ -272,11 +268,7 @@ class Runner:
                     {
                         "type": "progress",
                         "fraction": 0.0,
-                        "text": pick(
-                            job.lang,
-                            "preparing the data (first time only)",
-                            "正在准备数据（仅第一次）",
-                        ),
+                        "text": say(job.lang, "runner.preparing-data"),
                     }
                 )
             prepare = replace(
@@ -294,15 +286,10 @@ class Runner:
                 return None
         if result.status is Status.CANCELLED:
             return result
-        zh = job.lang == "zh"
         return replace(
             result,
             status=Status.CHECKER_ERROR,
-            message=(
-                f"准备本题的数据时出错（不是你的代码的问题）：{result.message}"
-                if zh
-                else f"Preparing this task's data failed (not your code's fault): {result.message}"
-            ),
+            message=say(job.lang, "runner.prepare-failed", message=result.message),
         )
 
     def _payload(
