@@ -20,7 +20,7 @@ from quiz_tui.messages import CheckFinished
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.exam import ExamForm, ExamIntro, ResumeExam
 from quiz_tui.screens.progress import ProgressScreen
-from quiz_tui.widgets.loss_chart import chart_lines
+from quiz_tui.widgets.loss_chart import LossChart, chart_lines
 from tests.ui.conftest import checked, hint_texts, panel_text, screen_text, started, wait_for
 from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
@@ -349,6 +349,23 @@ def test_the_loss_chart_has_a_scale_and_the_latest_value() -> None:
     assert lines[0].startswith("2.3 ┤") and lines[-1].startswith("1.2 ┤")
     assert all(len(line) <= 40 for line in lines)
     assert chart_lines([1.0] * 500, 30)[0].endswith("█" * 25)  # flat, and squeezed to fit
+
+
+async def test_the_loss_chart_says_its_words_in_the_learners_language() -> None:
+    from textual.app import App, ComposeResult
+
+    class ChartOnly(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LossChart()
+
+    async with ChartOnly().run_test(size=(80, 10)) as pilot:
+        chart = pilot.app.query_one(LossChart)
+        chart.losses = [2.0, 1.25, 1.5]
+        await pilot.pause()
+        assert chart.render().plain.startswith("loss now 1.5 · first 2 · lowest 1.25 · 3 reports")
+        chart.lang = "zh"
+        await pilot.pause()
+        assert chart.render().plain.startswith("当前损失 1.5 · 最初 2 · 最低 1.25 · 共 3 次报告")
 
 
 async def test_solved_after_the_solution_has_the_same_mark_in_header_and_list(
