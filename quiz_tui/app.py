@@ -187,7 +187,7 @@ class QuizApp(App[None]):
                 self.theme = self._saved_theme
             else:
                 self._notices.append(
-                    f"Theme {self._saved_theme!r} is not available; using the default."
+                    say(self.lang, "app.theme-not-available", theme=repr(self._saved_theme))
                 )
         # Start the loading threads once the first frame is out: they would otherwise
         # compete with it for the interpreter (see bench/ui.py).
@@ -212,7 +212,7 @@ class QuizApp(App[None]):
                 save_config_value("theme", theme.name)
                 self._saved_theme = theme.name
             except OSError as exc:
-                self.notify(f"The theme could not be saved: {exc}", severity="warning")
+                self.notify(say(self.lang, "app.theme-not-saved", error=exc), severity="warning")
 
     def _start_background(self) -> None:
         self._load()

@@ -21,7 +21,15 @@ from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.exam import ExamForm, ExamIntro, ResumeExam
 from quiz_tui.screens.progress import ProgressScreen
 from quiz_tui.widgets.loss_chart import LossChart, chart_lines
-from tests.ui.conftest import checked, hint_texts, panel_text, screen_text, started, wait_for
+from tests.ui.conftest import (
+    checked,
+    hint_texts,
+    notified,
+    panel_text,
+    screen_text,
+    started,
+    wait_for,
+)
 from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
@@ -422,3 +430,15 @@ async def test_the_editor_follows_the_theme_and_the_choice_is_kept(
     async with again.run_test(size=SMALL) as pilot:
         await started(pilot)
         assert again.theme == "textual-light" and again.editor.theme == "github_light"
+
+
+async def test_an_unknown_saved_theme_is_reported_in_the_learners_language(
+    make_app: Callable[..., QuizApp],
+) -> None:
+    from quiz_tui.core.state.config import save_config_value
+
+    save_config_value("theme", "no-such-theme")
+    app = make_app("23", lang="zh")
+    async with app.run_test(size=SMALL) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: notified(app, "主题 'no-such-theme' 不可用，使用默认主题。"))
