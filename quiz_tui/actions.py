@@ -13,6 +13,8 @@ from typing import Literal
 
 from textual.binding import Binding
 
+from quiz_tui.core.messages import say
+
 KEY_NAMES = {"pageup": "PgUp", "pagedown": "PgDn"}
 """Keys whose shown name is not their Textual name upper-cased."""
 
@@ -24,13 +26,14 @@ class Action:
     action: str
     """The ``action_…`` method's name."""
     name: str
-    """The name in the palette."""
+    """The message key of its name in the palette (``app.action-…``)."""
     help: str
-    """What it does, for the palette; the keys are added to it."""
+    """The message key of what it does, for the palette; the keys are added to it."""
     keys: str = ""
     """Textual key names, comma-separated; empty for palette-only actions."""
     label: str = ""
-    """The binding's short description."""
+    """The binding's short description (Textual's key panel; the key bar has its own
+    words in ``widgets/keybar.py``)."""
     show: bool = True
     scope: Literal["app", "workspace"] = "workspace"
     """Where the action and its keys live. The workspace screen's keys do nothing while
@@ -43,9 +46,14 @@ class Action:
         """The keys as the README writes them: ``F5, Ctrl+R``."""
         return ", ".join(shown_key(key) for key in self.keys.split(",") if key)
 
-    @property
-    def palette_help(self) -> str:
-        return f"{self.help} ({self.key_text})" if self.keys else self.help
+    def title(self, lang: str) -> str:
+        """Its name in the palette, in ``lang``."""
+        return say(lang, self.name)
+
+    def palette_help(self, lang: str) -> str:
+        """What it does, in ``lang``, with its keys."""
+        text = say(lang, self.help)
+        return f"{text} ({self.key_text})" if self.keys else text
 
 
 def shown_key(key: str, *, short: bool = False) -> str:
@@ -64,36 +72,37 @@ def action(name: str) -> Action:
 
 # Not Ctrl+B or Ctrl+A anywhere: they are the prefix keys of tmux and screen.
 ACTIONS: tuple[Action, ...] = (
-    Action("check", "Check", "Run the checks on your code", "f5,ctrl+r", "Check"),
-    Action("run", "Run", "Run your code and show its output, without judging", "f6,ctrl+g",
-           "Run"),
-    Action("next_task", "Next task", "Open the next task", "ctrl+n,ctrl+pagedown", "Next"),
-    Action("previous_task", "Previous task", "Open the previous task", "ctrl+pageup", "Prev"),
-    Action("next_unsolved", "Next unsolved task", "Open the next task not yet passed", "f12",
+    # the method, its name and help in the message catalogue, keys, the binding's label
+    Action("check", "app.action-check", "app.action-check-help", "f5,ctrl+r", "Check"),
+    Action("run", "app.action-run", "app.action-run-help", "f6,ctrl+g", "Run"),
+    Action("next_task", "app.action-next-task", "app.action-next-task-help",
+           "ctrl+n,ctrl+pagedown", "Next"),
+    Action("previous_task", "app.action-previous-task", "app.action-previous-task-help",
+           "ctrl+pageup", "Prev"),
+    Action("next_unsolved", "app.action-next-unsolved", "app.action-next-unsolved-help", "f12",
            "Unsolved", show=False),
-    Action("hint", "Hint", "Show one more hint", "f7,ctrl+t", "Hint",
+    Action("hint", "app.action-hint", "app.action-hint-help", "f7,ctrl+t", "Hint",
            exam="never"),
-    Action("show_solution", "Show solution", "Show the reference solution (asks first)",
+    Action("show_solution", "app.action-show-solution", "app.action-show-solution-help",
            exam="never"),
-    Action("reset", "Reset to starter", "Replace your code with the starter (asks first)"),
-    Action("external_editor", "Open in $EDITOR", "Edit in your own editor, then check",
+    Action("reset", "app.action-reset", "app.action-reset-help"),
+    Action("external_editor", "app.action-external-editor", "app.action-external-editor-help",
            "f4,ctrl+o", "$EDITOR", show=False),
-    Action("cancel", "Cancel check", "Stop the running check", "f9", "Cancel", scope="app"),
-    Action("progress", "Progress", "How far you are, section by section", "f8", "Progress",
+    Action("cancel", "app.action-cancel", "app.action-cancel-help", "f9", "Cancel", scope="app"),
+    Action("progress", "app.action-progress", "app.action-progress-help", "f8", "Progress",
            show=False),
-    Action("toggle_tasks", "Tasks", "Show or hide the task list", "f2,ctrl+l", "Tasks"),
-    Action("toggle_lang", "中文 / English", "Switch the language of prompts and messages", "f3",
+    Action("toggle_tasks", "app.action-toggle-tasks", "app.action-toggle-tasks-help",
+           "f2,ctrl+l", "Tasks"),
+    Action("toggle_lang", "app.action-toggle-lang", "app.action-toggle-lang-help", "f3",
            "中/EN"),
-    Action("view_image", "View image",
-           "Open the last image at full resolution, where the terminal can"),
-    Action("reload_packs", "Reload packs", "Read the exercise files again (for authors)",
+    Action("view_image", "app.action-view-image", "app.action-view-image-help"),
+    Action("reload_packs", "app.action-reload-packs", "app.action-reload-packs-help",
            scope="app"),
-    Action("start_exam", "Start exam…", "A timed self-assessment on tasks you choose",
-           exam="never"),
-    Action("hand_in", "Hand in exam", "End the exam now; every task is checked as it stands",
+    Action("start_exam", "app.action-start-exam", "app.action-start-exam-help", exam="never"),
+    Action("hand_in", "app.action-hand-in", "app.action-hand-in-help", exam="only"),
+    Action("abandon_exam", "app.action-abandon-exam", "app.action-abandon-exam-help",
            exam="only"),
-    Action("abandon_exam", "Abandon exam", "End the exam without a score", exam="only"),
-    Action("quit", "Quit", "Save and quit", "f10,ctrl+q", "Quit", scope="app"),
+    Action("quit", "app.action-quit", "app.action-quit-help", "f10,ctrl+q", "Quit", scope="app"),
 )  # fmt: skip
 
 

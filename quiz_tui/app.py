@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.events import Resize
 from textual.reactive import reactive
@@ -29,7 +29,9 @@ from quiz_tui.messages import WorkerReady
 from quiz_tui.screens.workspace import Workspace
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
+
+    from textual.screen import Screen
 
     from quiz_tui.core.content.packs import Library, TaskRef
     from quiz_tui.core.execution.runner import Runner
@@ -186,11 +188,17 @@ class QuizApp(App[None]):
                 self.theme = self._saved_theme
             else:
                 self._notices.append(
-                    f"Theme {self._saved_theme!r} is not available; using the default."
+                    say(self.lang, "app.theme-not-available", theme=repr(self._saved_theme))
                 )
         # Start the loading threads once the first frame is out: they would otherwise
         # compete with it for the interpreter (see bench/ui.py).
         self.call_after_refresh(self._start_background)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette entries (theme, keys, screenshot…), in the app's language."""
+        from quiz_tui.commands import in_language
+
+        return in_language(super().get_system_commands(screen), self.lang)
 
     # -- themes ------------------------------------------------------------------------
 
@@ -205,7 +213,7 @@ class QuizApp(App[None]):
                 save_config_value("theme", theme.name)
                 self._saved_theme = theme.name
             except OSError as exc:
-                self.notify(f"The theme could not be saved: {exc}", severity="warning")
+                self.notify(say(self.lang, "app.theme-not-saved", error=exc), severity="warning")
 
     def _start_background(self) -> None:
         self._load()

@@ -104,29 +104,30 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     def _value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value.strip()
 
-    def _number(self, key: str, what: str) -> int | None:
+    def _number(self, key: str, label: str) -> int | None:
         raw = self._value(key)
         if not raw:
             return None
         try:
             return int(raw)
         except ValueError as exc:
-            raise ExamError(f"{what}: {raw!r} is not a whole number") from exc
+            field = say(self.lang, label)
+            raise ExamError("app.exam-not-a-whole-number", field=field, value=repr(raw)) from exc
 
     def _submit(self) -> None:
         try:
-            minutes = self._number("minutes", "minutes")
+            minutes = self._number("minutes", "app.exam-field-minutes")
             chosen = plan(
                 self.pack,
                 tasks=self._value("tasks") or None,
                 section=self._value("section") or None,
-                random_count=self._number("random", "random"),
+                random_count=self._number("random", "app.exam-field-random"),
                 minutes=minutes if minutes is not None else 30,
-                seed=self._number("seed", "seed"),
+                seed=self._number("seed", "app.exam-field-seed"),
                 feedback=self.query_one("#feedback", Checkbox).value,
             )
         except ExamError as exc:
-            self.query_one("#error", Static).update(str(exc))
+            self.query_one("#error", Static).update(Text(exc.text(self.lang)))
             return
         self.dismiss(chosen)
 

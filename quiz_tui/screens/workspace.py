@@ -359,8 +359,9 @@ class Workspace(ExamWorkspace):
         if "loss" in event:
             self._losses.append(float(event["loss"]))
         self.result_panel.show_progress(
-            float(event.get("fraction", 0.0)), str(event.get("text", "")), self._losses
-        )
+            self.app.lang, float(event.get("fraction", 0.0)), str(event.get("text", "")),
+            self._losses,
+        )  # fmt: skip
 
     def on_check_finished(self, message: CheckFinished) -> None:
         if self._running_timer is not None:

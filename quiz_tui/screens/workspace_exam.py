@@ -222,6 +222,7 @@ class ExamWorkspace(Screen[None]):
         def on_task(index: int, total: int, exercise: Exercise) -> None:
             self.app.call_from_thread(
                 self.result_panel.show_progress,
+                self.app.lang,
                 (index - 1) / total,
                 say(self.app.lang, "app.exam-grading-task", index=index, total=total,
                     number=exercise.number),

@@ -7,6 +7,8 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from quiz_tui.core.messages import BASE, say
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ROWS = 3
 """Chart rows; each row has eight levels, so the curve has 24."""
@@ -51,19 +53,17 @@ class LossChart(Widget):
     """
 
     losses: reactive[list[float]] = reactive(list, always_update=True, layout=True)
+    lang = reactive(BASE)
 
     def render(self) -> Text:
         losses = self.losses
         if not losses:
             return Text("")
         text = Text()
-        text.append("loss ", style="bold")
-        text.append(f"now {_label(losses[-1])}", style="bold")
-        text.append(
-            f" · first {_label(losses[0])} · lowest {_label(min(losses))} · "
-            f"{len(losses)} reports\n",
-            style="dim",
-        )
+        text.append(say(self.lang, "app.loss-now", loss=_label(losses[-1])), style="bold")
+        summary = say(self.lang, "app.loss-summary", first=_label(losses[0]),
+                      lowest=_label(min(losses)), reports=len(losses))  # fmt: skip
+        text.append(f" · {summary}\n", style="dim")
         text.append("\n".join(chart_lines(losses, self.size.width)))
         return text
 

@@ -76,14 +76,16 @@ class ResultPanel(VerticalScroll):
         self.query_one("#verdict", Static).update(Text(f"⋯ {doing}{note}   {cancel}", style="bold"))
         self.query_one("#body", Static).update("")
 
-    def show_progress(self, fraction: float, text: str, losses: list[float]) -> None:
+    def show_progress(self, lang: Lang, fraction: float, text: str, losses: list[float]) -> None:
         bar = self.query("#progress")
         if not bar:
             self.mount(ProgressBar(total=1.0, show_eta=False, id="progress", classes="dynamic"))
             self.mount(LossChart(id="loss-chart", classes="dynamic"))
         self.query_one("#progress", ProgressBar).update(progress=fraction)
         if losses:
-            self.query_one("#loss-chart", LossChart).losses = list(losses)
+            chart = self.query_one("#loss-chart", LossChart)
+            chart.lang = lang
+            chart.losses = list(losses)
         if text:
             self.query_one("#body", Static).update(Text(visible(text), style="dim"))
 

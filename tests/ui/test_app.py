@@ -18,7 +18,15 @@ from quiz_tui.core.state.progress import ProgressStore
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.progress import ProgressScreen
 from quiz_tui.screens.workspace import Workspace
-from tests.ui.conftest import checked, hint_texts, notified, panel_text, started, wait_for
+from tests.ui.conftest import (
+    checked,
+    hint_texts,
+    notified,
+    panel_text,
+    screen_text,
+    started,
+    wait_for,
+)
 from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
@@ -226,10 +234,58 @@ async def test_palette_opens_tasks_by_number_and_runs_actions(
         await wait_for(pilot, lambda: not isinstance(app.screen, ProgressScreen))
 
 
+async def test_the_palette_and_the_exam_form_speak_the_apps_language(
+    make_app: Callable[..., QuizApp],
+) -> None:
+    from quiz_tui.screens.exam import ExamForm
+
+    app = make_app("4", lang="zh")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await pilot.press("ctrl+p", *"23")
+        await wait_for(pilot, lambda: "打开第 23 题" in screen_text(app))
+        assert "Open task" not in screen_text(app)
+        await pilot.press("escape", "ctrl+p", *"Progress")  # English names find them too
+        await wait_for(pilot, lambda: "各章节的完成情况 (F8)" in screen_text(app))
+        assert "进度" in screen_text(app) and "How far" not in screen_text(app)
+        await pilot.press("escape", "ctrl+p", *"Pack")
+        await wait_for(pilot, lambda: "题目包：" in screen_text(app))
+        assert "(60 tasks)" not in screen_text(app) and "（60 题）" in screen_text(app)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, Workspace))
+        textual_own = {(c.title, c.help) for c in app.get_system_commands(app.screen)}
+        assert {("主题", "更换配色主题"), ("截图", "把当前屏幕保存为 SVG“截图”")} <= textual_own
+
+        await app.workspace.run_action("start_exam")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExamForm) and app.screen.is_mounted)
+        await pilot.pause()
+        form, error = app.screen, app.screen.query_one("#error", Static)
+        form.query_one("#random", Input).value = "0"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "随机抽题数至少为 1" in str(error.render()))
+        form.query_one("#minutes", Input).value = "x"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "分钟：'x' 不是整数" in str(error.render()))
+        form.query_one("#minutes", Input).value = ""
+        form.query_one("#random", Input).value = ""
+        form.query_one("#tasks", Input).value = "99"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "题目包里没有第 99 题" in str(error.render()))
+
+
+def test_exam_errors_keep_english_for_the_command_line() -> None:
+    from quiz_tui.core.state.exam import ExamError
+
+    error = ExamError("core.exam-random-too-large", count=5, tasks=3)
+    assert str(error) == "--random 5: only 3 tasks to choose from"
+    assert error.text("zh") == "随机抽 5 题：只有 3 道题可选"
+    assert error.text("xx") == str(error)  # a language without the text: English
+
+
 async def test_every_action_is_in_the_palette() -> None:
     from quiz_tui.actions import ACTIONS
 
-    names = {a.name for a in ACTIONS}
+    names = {a.title("en") for a in ACTIONS}
     required = {
         "Check", "Run", "Next task", "Previous task", "Hint", "Show solution",
         "Reset to starter", "Open in $EDITOR", "Cancel check", "Progress", "Quit",

@@ -20,8 +20,16 @@ from quiz_tui.messages import CheckFinished
 from quiz_tui.screens.confirm import Confirm
 from quiz_tui.screens.exam import ExamForm, ExamIntro, ResumeExam
 from quiz_tui.screens.progress import ProgressScreen
-from quiz_tui.widgets.loss_chart import chart_lines
-from tests.ui.conftest import checked, hint_texts, panel_text, screen_text, started, wait_for
+from quiz_tui.widgets.loss_chart import LossChart, chart_lines
+from tests.ui.conftest import (
+    checked,
+    hint_texts,
+    notified,
+    panel_text,
+    screen_text,
+    started,
+    wait_for,
+)
 from tests.ui.fake_runner import FakeRunner, wrong_dtype_4
 
 WRONG_4 = "x = torch.zeros(5, 3)\nprint(x)\n"
@@ -351,6 +359,23 @@ def test_the_loss_chart_has_a_scale_and_the_latest_value() -> None:
     assert chart_lines([1.0] * 500, 30)[0].endswith("█" * 25)  # flat, and squeezed to fit
 
 
+async def test_the_loss_chart_says_its_words_in_the_learners_language() -> None:
+    from textual.app import App, ComposeResult
+
+    class ChartOnly(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LossChart()
+
+    async with ChartOnly().run_test(size=(80, 10)) as pilot:
+        chart = pilot.app.query_one(LossChart)
+        chart.losses = [2.0, 1.25, 1.5]
+        await pilot.pause()
+        assert chart.render().plain.startswith("loss now 1.5 · first 2 · lowest 1.25 · 3 reports")
+        chart.lang = "zh"
+        await pilot.pause()
+        assert chart.render().plain.startswith("当前损失 1.5 · 最初 2 · 最低 1.25 · 共 3 次报告")
+
+
 async def test_solved_after_the_solution_has_the_same_mark_in_header_and_list(
     make_app: Callable[..., QuizApp],
 ) -> None:
@@ -405,3 +430,15 @@ async def test_the_editor_follows_the_theme_and_the_choice_is_kept(
     async with again.run_test(size=SMALL) as pilot:
         await started(pilot)
         assert again.theme == "textual-light" and again.editor.theme == "github_light"
+
+
+async def test_an_unknown_saved_theme_is_reported_in_the_learners_language(
+    make_app: Callable[..., QuizApp],
+) -> None:
+    from quiz_tui.core.state.config import save_config_value
+
+    save_config_value("theme", "no-such-theme")
+    app = make_app("23", lang="zh")
+    async with app.run_test(size=SMALL) as pilot:
+        await started(pilot)
+        await wait_for(pilot, lambda: notified(app, "主题 'no-such-theme' 不可用，使用默认主题。"))

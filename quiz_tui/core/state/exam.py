@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from quiz_tui.core.errors import QuizError
+from quiz_tui.core.messages import BASE, say
 from quiz_tui.core.model import Exercise, Pack, Result, Status
 from quiz_tui.core.state.progress import ProgressStore
 
@@ -32,7 +33,21 @@ EXPORT_KIND = "quiz-tui-exam"
 
 
 class ExamError(QuizError):
-    """An exam cannot be made or found (bad selection, unknown id)."""
+    """An exam cannot be made or found (bad selection, unknown id).
+
+    Raised with a message key and its fields (``ExamError("core.exam-no-task", number=99)``):
+    ``str()`` is the English text, for the command line and logs; the app shows
+    ``text(lang)``, in the learner's language.
+    """
+
+    def __init__(self, key: str, /, **fields: Any) -> None:
+        self.key = key
+        self.fields = fields
+        super().__init__(say(BASE, key, **fields))
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (English where that language lacks it)."""
+        return say(lang, self.key, **self.fields)
 
 
 MAX_SELECTED = 10_000
@@ -53,14 +68,13 @@ def parse_numbers(spec: str) -> list[int]:
                     raise ValueError
                 if hi - lo + 1 + len(numbers) > MAX_SELECTED:
                     raise ExamError(
-                        f"{part!r} names too many tasks: a selection names at most "
-                        f"{MAX_SELECTED:,} (e.g. 1-60)"
+                        "core.exam-too-many-tasks", part=repr(part), limit=f"{MAX_SELECTED:,}"
                     )
                 numbers.extend(range(lo, hi + 1))
             else:
                 numbers.append(int(part))
         except ValueError as exc:
-            raise ExamError(f"{part!r} is not a task number or a range like 1-25") from exc
+            raise ExamError("core.exam-not-a-task-number", part=repr(part)) from exc
     return list(dict.fromkeys(numbers))
 
 
@@ -94,27 +108,29 @@ def plan(
         known = {ex.number for ex in chosen}
         missing = [n for n in wanted if n not in known]
         if missing:
-            raise ExamError(f"--tasks: the pack has no task {missing[0]}")
+            raise ExamError("core.exam-no-such-task", number=missing[0])
         chosen = [ex for ex in chosen if ex.number in wanted]
     if section:
         ids = {s.id for s in pack.sections}
         match = [s.id for s in pack.sections if section in (s.id, s.title.en, s.title.zh)]
         if not match:
             raise ExamError(
-                f"--section: no section {section!r} (sections: {', '.join(sorted(ids))})"
+                "core.exam-no-such-section",
+                section=repr(section),
+                sections=", ".join(sorted(ids)),
             )
         chosen = [ex for ex in chosen if ex.section == match[0]]
     if random_count is not None:
         if random_count < 1:
-            raise ExamError("--random must be at least 1")
+            raise ExamError("core.exam-random-too-small")
         if random_count > len(chosen):
-            raise ExamError(f"--random {random_count}: only {len(chosen)} tasks to choose from")
+            raise ExamError("core.exam-random-too-large", count=random_count, tasks=len(chosen))
         rng = random.Random(seed)
         chosen = sorted(rng.sample(chosen, random_count), key=lambda e: e.number)
     if not chosen:
-        raise ExamError("that selection has no tasks")
+        raise ExamError("core.exam-no-tasks")
     if not 1 <= minutes <= 24 * 60:
-        raise ExamError("--minutes must be between 1 and 1440")
+        raise ExamError("core.exam-minutes-out-of-range")
     selection = f"{pack.id}:" + ",".join(ex.id for ex in chosen)
     return ExamPlan(pack, tuple(chosen), float(minutes), feedback, seed, selection)
 
@@ -227,7 +243,7 @@ class ExamBook:
     def get(self, exam_id: int) -> Exam:
         rows = self._rows(f"SELECT {self._COLUMNS} FROM exams WHERE id = ?", (exam_id,))
         if not rows:
-            raise ExamError(f"there is no exam {exam_id}")
+            raise ExamError("core.exam-not-found", id=exam_id)
         return self._exam(rows[0])
 
     def running(self) -> Exam | None:
