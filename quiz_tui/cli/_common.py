@@ -1,4 +1,8 @@
-"""What every command shares: settings, options, completion, reading answers and showing results."""
+"""What every command shares: settings, options, completion, reading answers and showing results.
+
+About 500 lines, kept together: each part is small and used by every command module,
+and splitting them would only trade one file for several import lines in each.
+"""
 
 from __future__ import annotations
 
