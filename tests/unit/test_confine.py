@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,22 @@ def test_doctor_json_reports_every_protection() -> None:
     if ABI >= 1:
         assert by_name["write_outside"]["ok"] and by_name["read_outside"]["ok"]
     assert data["sandbox"]["name"] in ("cgroup", "watch")
+
+
+def test_a_module_is_readable_only_through_the_deepest_path_entry_it_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker imports the built-in pack's helpers from ``<checkout>/exercises/<pack>/lib``
+    while the checkout itself is on ``sys.path``: the box may read that helper package,
+    never the checkout's ``exercises`` folder, which holds the solutions."""
+    checkout = tmp_path / "checkout"
+    lib = checkout / "exercises" / "pack" / "lib"
+    for package in (lib / "helpers", checkout / "mine"):
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        module = types.ModuleType(package.name)
+        module.__file__ = str(package / "__init__.py")
+        monkeypatch.setitem(sys.modules, f"_test_{package.name}", module)
+    entries = [str(checkout), str(lib)]
+    assert cf._imported_from(str(checkout), entries) == [str(checkout / "mine")]
+    assert cf._imported_from(str(lib), entries) == [str(lib / "helpers")]

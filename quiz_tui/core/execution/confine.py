@@ -442,19 +442,25 @@ def _interpreter_paths() -> tuple[str, ...]:
     system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/proc", "/sys"]
     allowed = [*sorted(prefixes), *system, *_ETC, *_DEVICES]
     trusted = [*prefixes, "/usr"]
-    for entry in sys.path:
-        real = os.path.realpath(entry or os.getcwd())
-        if not os.path.exists(real):
-            continue
+    entries = [os.path.realpath(e or os.getcwd()) for e in sys.path]
+    entries = [e for e in entries if os.path.exists(e)]
+    for real in entries:
         if any(_inside(real, t) for t in trusted):
             allowed.append(real)
         else:
-            allowed.extend(_imported_from(real))
+            allowed.extend(_imported_from(real, entries))
     return tuple(allowed)
 
 
-def _imported_from(folder: str) -> list[str]:
-    """Top-level packages and modules already imported from ``folder``."""
+def _imported_from(folder: str, entries: Iterable[str] = ()) -> list[str]:
+    """Top-level packages and modules already imported from ``folder``.
+
+    A module under a deeper ``sys.path`` entry (``entries``) was imported from that
+    one: the built-in pack's helpers in ``<checkout>/exercises/pytorch60/lib`` make
+    that ``lib`` folder's package readable, never the checkout's whole ``exercises``
+    folder with its solutions.
+    """
+    deeper = [e for e in entries if e != folder and _inside(e, folder)]
     found: set[str] = set()
     for module in list(sys.modules.values()):
         source = getattr(module, "__file__", None)
@@ -462,6 +468,8 @@ def _imported_from(folder: str) -> list[str]:
             continue
         real = os.path.realpath(source)
         if not _inside(real, folder) or real == folder:
+            continue
+        if any(_inside(real, e) for e in deeper):
             continue
         top = real[len(folder.rstrip("/")) + 1 :].split("/", 1)[0]
         found.add(os.path.join(folder, top))
