@@ -168,11 +168,16 @@ def _resolve_device(requested: str) -> str:
     return "cuda" if available else "cpu"
 
 
-def run_job(job: dict[str, Any], fds: dict[str, int]) -> None:
-    """Run one job in this process, writing events to ``fds["events"]``."""
+def run_job(job: dict[str, Any], fds: dict[str, int], *, joined: bool = False) -> None:
+    """Run one job in this process, writing events to ``fds["events"]``.
+
+    ``joined``: this process is in the job's cgroups already (a parked judge the worker
+    moved while it was idle); moving again would only wait on the kernel.
+    """
     with contextlib.suppress(OSError):  # already a leader when started with start_new_session
         os.setsid()
-    _join_cgroups(job.get("cgroups", []))
+    if not joined:
+        _join_cgroups(job.get("cgroups", []))
     events_fd, trace_fd = take_fds(job, fds)
     judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
     mark(f"{'judge' if judging else 'learner'}: forked")

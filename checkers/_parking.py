@@ -47,30 +47,42 @@ class Parked:
         """The box's outer process: a session leader, parent of the box's pid 1."""
         self.sock = sock
         self._box_pid_fd = box_pid_fd
+        self._box_pid: int | None = None
+        self.joined: list[str] = []
+        """The cgroup folders the box is already in (see :meth:`join`)."""
 
     def box_pid(self) -> int:
-        """The box's pid 1 as seen from here (it may still be starting)."""
-        with os.fdopen(self._box_pid_fd, "rb") as f:
-            data = f.read()
-        return int(data) if data.strip().isdigit() else 0
+        """The box's pid 1 as seen from here (waits for the box to say it)."""
+        if self._box_pid is None:
+            with os.fdopen(self._box_pid_fd, "rb") as f:
+                data = f.read()
+            self._box_pid = int(data) if data.strip().isdigit() else 0
+        return self._box_pid
+
+    def join(self, folders: list[str]) -> None:
+        """Move the box into ``folders`` (cgroups the runner made for its next check).
+
+        Done while the worker is idle: a cgroup move waits on the kernel (several
+        milliseconds each), which then is not on any check's critical path.
+        """
+        _move([self.pid, self.box_pid()], folders)
+        self.joined = list(folders)
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
         """Hand the parked box its job, then move it into the job's cgroups.
 
-        Moving a process between cgroups waits for the kernel (about 10 ms), so the
-        box replays the trusted setup meanwhile; it runs the learner's code only
-        once it hears :data:`JOINED` (see :func:`checkers._learner.await_cgroups_on`).
+        A box that already joined them (:meth:`join`) starts at once. Otherwise it
+        replays the trusted setup while the move waits for the kernel, and runs the
+        learner's code only once it hears :data:`JOINED` (see
+        :func:`checkers._learner.await_cgroups_on`).
         """
-        members = [self.pid, self.box_pid()]
         message = json.dumps({"job_path": job_path}).encode()
+        folders = list(job.get("cgroups", []))
         overlap = bool(job.get("prefork", True))  # off: the old order, to measure it
         if overlap:
             socket.send_fds(self.sock, [message], fds)
-        for folder in job.get("cgroups", []):
-            for pid in members:
-                path = os.path.join(folder, "cgroup.procs")
-                with contextlib.suppress(OSError), open(path, "w") as f:
-                    f.write(str(pid))
+        if folders != self.joined:
+            _move([self.pid, self.box_pid()], folders)
         if not overlap:
             socket.send_fds(self.sock, [message], fds)
         with contextlib.suppress(OSError):
@@ -159,9 +171,18 @@ class ParkedJudge:
     def __init__(self, pid: int, sock: socket.socket) -> None:
         self.pid = pid
         self.sock = sock
+        self.joined: list[str] = []
+        """The cgroup folders the judge is already in (see :meth:`join`)."""
 
-    def dispatch(self, job_path: str, fds: list[int]) -> None:
-        socket.send_fds(self.sock, [json.dumps({"job_path": job_path}).encode()], fds)
+    def join(self, folders: list[str]) -> None:
+        """Move the judge into ``folders`` while the worker is idle (as :meth:`Parked.join`)."""
+        _move([self.pid], folders)
+        self.joined = list(folders)
+
+    def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
+        joined = list(job.get("cgroups", [])) == self.joined
+        message = {"job_path": job_path, "joined": joined}
+        socket.send_fds(self.sock, [json.dumps(message).encode()], fds)
         self.sock.close()
 
     def discard(self) -> None:
@@ -193,8 +214,10 @@ def park_judge(close_in_child: Callable[[], None]) -> ParkedJudge | None:
             theirs.close()
             if msg:
                 mark("judge: parked judge got its job")
-                job = read_job(json.loads(msg)["job_path"])
-                run_job(job, dict(zip(FD_NAMES, fd_list, strict=False)))
+                request = json.loads(msg)
+                job = read_job(request["job_path"])
+                fds = dict(zip(FD_NAMES, fd_list, strict=False))
+                run_job(job, fds, joined=request.get("joined") is True)
         finally:
             os._exit(0)
     theirs.close()
@@ -220,6 +243,23 @@ def _warm_up() -> None:
         torch.load(buffer, map_location="cpu", weights_only=True)
         repr(torch.zeros(2, 2, dtype=torch.long))  # printing a tensor, and expect_printed
         repr(torch.zeros(2, 2))
+        # The first convolution and pooling in a process pick and set up their kernels.
+        functional = torch.nn.functional
+        features = functional.max_pool2d(
+            functional.conv2d(torch.zeros(1, 3, 12, 12), torch.zeros(2, 3, 5, 5)), 2
+        )
+        functional.linear(features.flatten(1), torch.zeros(2, features[0].numel()))
+
+
+def _move(pids: list[int], folders: list[str]) -> None:
+    """Move ``pids`` into the cgroup ``folders`` (each write waits on the kernel)."""
+    for folder in folders:
+        for pid in pids:
+            if pid <= 0:
+                continue  # writing 0 to cgroup.procs would move the worker itself
+            path = os.path.join(folder, "cgroup.procs")
+            with contextlib.suppress(OSError), open(path, "w") as f:
+                f.write(str(pid))
 
 
 def kill_tree(pid: int) -> None:

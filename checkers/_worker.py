@@ -77,6 +77,8 @@ def preload() -> None:
     import checkers
     import checkers._facts  # noqa: F401
 
+    _preload_builtin_helpers()
+
     # Slow to work out (about 0.1 s), so found once here and inherited by every box.
     confine.default_read_only_paths()
     # The misconception catalogue (TOML) is read on first use: read it once, here.
@@ -85,6 +87,33 @@ def preload() -> None:
     for lang in _mistakes.languages():
         _mistakes.entries(lang)
     _mistakes._patterns()
+
+
+def _preload_builtin_helpers() -> None:
+    """Import the built-in pack's helpers (its LeNet, training loop, practice data).
+
+    Their checks import them, and the worker writes no ``.pyc`` files (a learner's box
+    must not leave bytecode a judge would load), so each judge compiled them afresh:
+    15-20 ms of task 39's check. Imported here, every fork has them. An instructor's
+    pack's helpers are imported per check as before (their folder is known per job).
+    """
+    import importlib
+    import pkgutil
+
+    from quiz_tui.core.content.packs import builtin_pack_dir
+
+    lib = builtin_pack_dir() / "lib"
+    if not lib.is_dir():
+        return
+    if str(lib) not in sys.path:
+        sys.path.insert(0, str(lib))
+    for package in pkgutil.iter_modules([str(lib)]):
+        try:
+            module = importlib.import_module(package.name)
+            for sub in pkgutil.iter_modules(getattr(module, "__path__", [])):
+                importlib.import_module(f"{package.name}.{sub.name}")
+        except Exception as exc:  # a broken helper fails its own checks, with its own error
+            print(f"quiz-tui worker: could not preload {package.name}: {exc}", file=sys.stderr)
 
 
 def _set_subreaper() -> None:
@@ -125,6 +154,9 @@ def serve(sock: socket.socket) -> None:
     """The next learner's box, made once the first boxed job showed it is wanted."""
     parked_judge: ParkedJudge | None = None
     """The next check's judge, made once the first judge that may wait parked was asked for."""
+    reserved: dict[str, list[str]] = {"learner": [], "judge": []}
+    """Cgroups the runner made for its next check's two processes: the parked box and
+    judge join them while nothing runs, so that the check does not wait for the moves."""
 
     def close_in_child() -> None:
         _child_after_fork(sock, sel, wake_r, wake_w)
@@ -157,8 +189,14 @@ def serve(sock: socket.socket) -> None:
     warm = True
     """Whether parked processes warm up (off with the runner's ``prefork=False``)."""
     while True:
-        wanted = want_park or want_judge
+        joins = [
+            (waiting, reserved[role])
+            for waiting, role in ((parked, "learner"), (parked_judge, "judge"))
+            if waiting is not None and reserved[role] and waiting.joined != reserved[role]
+        ]
+        wanted = want_park or want_judge or bool(joins)
         ready = sel.select(timeout=(0 if just_parked else PARK_IDLE) if wanted else 1.0)
+        quiet = not ready and not just_parked  # a whole PARK_IDLE without a request
         just_parked = False
         learners &= set(jobs)
         asked = any(key.data == "sock" for key, _ in ready)
@@ -172,6 +210,13 @@ def serve(sock: socket.socket) -> None:
         elif not ready and want_judge and not jobs:
             parked_judge = park_judge(close_in_child)
             want_judge = False
+            just_parked = True
+        elif joins and quiet and not learners:
+            # A move blocks this loop on the kernel (7-12 ms); only once the app has been
+            # quiet for a while, so that checks sent back to back (verify, grade) do not
+            # wait behind it: their boxes are moved the old way, while they replay the setup.
+            target, folders = joins[0]
+            target.join(folders)
             just_parked = True
         for key, _ in ready:
             if key.data == "sock":
@@ -200,7 +245,7 @@ def serve(sock: socket.socket) -> None:
                         parked = None
                     elif judge and parked_judge is not None and _alive(parked_judge.pid):
                         pid = parked_judge.pid
-                        parked_judge.dispatch(request["job_path"], fd_list)
+                        parked_judge.dispatch(job, request["job_path"], fd_list)
                         parked_judge = None
                     else:
                         pid = os.fork()
@@ -210,6 +255,9 @@ def serve(sock: socket.socket) -> None:
                                 run_job(job, fds)
                             finally:
                                 os._exit(0)
+                    role = str(job.get("role"))
+                    if role in reserved and job.get("cgroups") == reserved[role]:
+                        reserved[role] = []  # taken: nothing else may join them any more
                     mark(f"zygote: handed {job.get('role')} over")
                     for fd in fd_list:
                         os.close(fd)
@@ -220,6 +268,13 @@ def serve(sock: socket.socket) -> None:
                     send({"event": "started", "id": job.get("id", ""), "pid": pid})
                     want_park = want_park or (boxed and parked is None)
                     want_judge = want_judge or (judge and parked_judge is None)
+                elif op == "reserve":
+                    for fd in fd_list:
+                        os.close(fd)
+                    for role in reserved:
+                        folders = request.get(role)
+                        if isinstance(folders, list) and all(isinstance(f, str) for f in folders):
+                            reserved[role] = folders
                 elif op == "ping":
                     for fd in fd_list:
                         os.close(fd)

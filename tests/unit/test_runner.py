@@ -139,6 +139,8 @@ def test_the_working_directory_is_fresh_and_removed(runner: Runner) -> None:
     )
     cwd, listing = result.stdout.splitlines()
     assert listing == "[]"
+    # Removed once the verdict is back, off its critical path.
+    assert runner.wait_idle()
     assert not os.path.exists(cwd)
 
 
@@ -170,3 +172,25 @@ def test_falls_back_to_a_cold_interpreter_when_the_warm_worker_cannot_start(tmp_
         result = r.run(job("x = torch.zeros(2)"))
     assert result.status is Status.PASS, result.message
     assert not result.warm
+
+
+def test_checks_keep_their_own_limits_when_their_cgroups_were_made_ahead(sandboxed: Runner) -> None:
+    """After each check the runner makes the next one's cgroups, and the worker's waiting
+    box joins them while idle: the next check must still be held to its own limits."""
+    hog = "keep = []\nwhile True:\n    keep.append(torch.ones(25_000_000))\n"
+    threads = (
+        "import threading, time\n"
+        "while True:\n"
+        "    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()\n"
+    )
+    for _ in range(2):
+        assert_worker_still_works(sandboxed)
+        assert sandboxed.wait_idle()
+        result = sandboxed.run(job(hog, seconds=30, memory_mb=400))
+        assert result.status is Status.ERROR, result.message
+        assert "used more than 0.4 GB of memory" in result.message, result.message
+        assert sandboxed.wait_idle()
+        few = replace(job(threads), limits=Limits(seconds=30, tasks=16))
+        result = sandboxed.run(few)
+        assert result.status is Status.ERROR, result.message
+        assert "threads" in result.message, result.message

@@ -90,8 +90,9 @@ class CgroupSandbox:
     def prepare(self, job_id: str, limits: JobLimits) -> list[str]:
         mem = self._memory_root / job_id
         pids = self._pids_root / job_id
-        mem.mkdir()
-        pids.mkdir()
+        if job_id not in self._jobs:  # else made ahead (reserved): only its limits change
+            mem.mkdir()
+            pids.mkdir()
         # The runner stops the job at the limit itself (after a stack dump, so the learner
         # sees the line); the kernel's limit, a little higher, is the backstop.
         backstop = limits.memory_bytes + limits.memory_bytes // 4 + (64 << 20)
@@ -434,7 +435,8 @@ class CgroupV2Sandbox:
 
     def prepare(self, job_id: str, limits: JobLimits) -> list[str]:
         job = self._base / job_id
-        self._fs.mkdir(job)
+        if job_id not in self._jobs:  # else made ahead (reserved): only its limits change
+            self._fs.mkdir(job)
         # As in v1: the runner stops the job at its limit, the kernel's is the backstop.
         backstop = limits.memory_bytes + limits.memory_bytes // 4 + (64 << 20)
         try:

@@ -27,7 +27,11 @@ class Sandbox(Protocol):
     name: str
 
     def prepare(self, job_id: str, limits: JobLimits) -> list[str]:
-        """Make what the job needs; return cgroup folders the child must join."""
+        """Make what the job needs; return cgroup folders the child must join.
+
+        Called again for a job id it made before (one the runner made ahead of its
+        check), it sets that job's limits anew and returns the same folders.
+        """
         ...
 
     def breach(self, job_id: str, pid: int) -> Breach | None:

@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import json
 import os
+import queue
 import shutil
 import signal
 import sys
@@ -62,6 +63,7 @@ from quiz_tui.core.execution.worker import Launched, Spawned, Zygote, worker_env
 from quiz_tui.core.messages import say
 from quiz_tui.core.model import (
     DEFAULT_MEMORY_MB,
+    DEFAULT_TASKS,
     Result,
     Status,
     code_hash,
@@ -80,6 +82,57 @@ JUDGE_SECONDS = 30.0
 """The least time the judge gets (replaying the setup, evaluating a trained net)."""
 PREPARE_SECONDS = 600.0
 """Limit for building the practice data and training the reference network once."""
+
+
+_RESERVED_LIMITS = JobLimits(memory_bytes=DEFAULT_MEMORY_MB << 20, tasks=DEFAULT_TASKS)
+"""Limits of cgroups made ahead of a check (:meth:`Runner._reserve`); the check sets its own."""
+
+
+class _Tidy:
+    """One thread that does a check's tidying (its folder, the next check's cgroups)
+    after the verdict is back, in order. Written here rather than with a thread pool:
+    the order matters, and ``close`` must finish what is queued before the sandbox goes.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._queued = self._done = 0
+
+    def later(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="quiz-tui-tidy", daemon=True
+                )
+                self._thread.start()
+            self._queued += 1
+            self._queue.put(task)
+
+    def _work(self) -> None:
+        while (task := self._queue.get()) is not None:
+            with contextlib.suppress(Exception):
+                task()
+            with self._lock:
+                self._done += 1
+                self._idle.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until everything queued so far is done; False on timeout."""
+        with self._lock:
+            target = self._queued
+            return self._idle.wait_for(lambda: self._done >= target, timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Finish what is queued (a little while at most) and stop."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join(timeout)
 
 
 class Runner:
@@ -131,6 +184,10 @@ class Runner:
         self.worker_exit_listeners: list[Callable[[], None]] = []
         """Called (from a background thread) when the warm worker dies unexpectedly."""
         self._closed = False
+        self._reserved: str | None = None
+        """A job id whose learner cgroups exist already, for the next check to take."""
+        self._reserve_lock = threading.Lock()
+        self._tidy = _Tidy()
         open_marks()
 
     @property
@@ -182,6 +239,11 @@ class Runner:
             return False
         return self._ensure_zygote().wait_ready(timeout)
 
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until the tidying after the last check is done (its folder removed, the
+        next check's cgroups made); False on timeout. For benchmarks and tests."""
+        return self._tidy.wait(timeout)
+
     @property
     def worker_pid(self) -> int | None:
         z = self._zygote
@@ -189,6 +251,7 @@ class Runner:
 
     def close(self) -> None:
         self._closed = True
+        self._tidy.close()
         with self._zygote_lock:
             if self._zygote is not None:
                 self._zygote.close()
@@ -243,14 +306,49 @@ class Runner:
     def _run_once(
         self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None
     ) -> Result:
-        job_id = f"job-{next(self._ids)}"
+        checking = job.mode == "check"  # a learner's process and a judge, as reserved
+        job_id = (self._take_reserved() if checking else None) or f"job-{next(self._ids)}"
         workdir = Path(tempfile.mkdtemp(prefix="quiz-tui-"))
         mark("runner: folder made")
         try:
             return self._run_in(job, job_id, workdir, on_event, cancel)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-            mark("runner: folder removed")
+            # Neither is the verdict's business: done after it is back.
+            self._tidy.later(lambda: shutil.rmtree(workdir, ignore_errors=True))
+            if checking:
+                self._tidy.later(self._reserve)
+
+    def _take_reserved(self) -> str | None:
+        with self._reserve_lock:
+            job_id, self._reserved = self._reserved, None
+            return job_id
+
+    def _reserve(self) -> None:
+        """Make the next check's cgroups now (its learner's and its judge's), and have the
+        worker's parked box and judge join them while it is idle: moving a process between
+        cgroups waits on the kernel (7-12 ms here, and it holds up every fork meanwhile),
+        which would otherwise be on the check's critical path."""
+        zygote = self._zygote
+        if not (self.warm and self.prefork and self.box) or zygote is None or self._closed:
+            return
+        if isinstance(self._sandbox, WatchSandbox):
+            return  # no cgroups to join
+        with self._reserve_lock:
+            if self._reserved is not None:
+                return
+            job_id = f"job-{next(self._ids)}"
+            ids = (job_id, f"{job_id}-judge")  # as _run_in names the judge's
+            try:
+                learner, judge = (self._sandbox.prepare(i, _RESERVED_LIMITS) for i in ids)
+            except OSError:
+                for i in ids:
+                    self._sandbox.release(i)
+                return
+            if zygote.reserve(learner, judge):
+                self._reserved = job_id
+            else:
+                for i in ids:
+                    self._sandbox.release(i)
 
     def _prepare(
         self, job: Job, on_event: EventHandler | None, cancel: threading.Event | None

@@ -47,6 +47,8 @@ them could fill the disk that the progress database lives on."""
 DISK_FILES = 20_000
 """Files and folders a check's folder may hold (each costs an inode and a scan)."""
 DISK_POLL = 0.25
+BREACH_POLL = 0.01
+"""Seconds between two looks at a running job's memory and task count."""
 
 
 CANCELLED = threading.Event()
@@ -184,6 +186,7 @@ def supervise(
     """
     out_r, err_r, ev_r, tr_r = read_ends
     next_disk = time.monotonic() + DISK_POLL
+    next_breach = 0.0
     sel = selectors.DefaultSelector()
     for fd in read_ends:
         os.set_blocking(fd, False)
@@ -283,7 +286,10 @@ def supervise(
             # already in the pipes: read it and go on. Waiting for the exit would wait
             # for a large process to tear its memory down (the kill does that).
             drain(captures, outcome, out_r, err_r, tr_r, open_fds)
-            outcome.lost = outcome.lost or not launched.parent_alive()
+            if role != "judge":
+                # Whatever it reported, the learner must hear if its code killed the
+                # worker that forked it. The judge runs none of that code: no need to ask.
+                outcome.lost = outcome.lost or not launched.parent_alive()
             break
         done = outcome.status is not None or outcome.lost
         # Output may still be in flight from processes the job left behind.
@@ -312,7 +318,10 @@ def supervise(
                 next_disk = now + DISK_POLL
                 if folder_too_big(folder):
                     stop("disk")
-            elif pid is not None:
+            elif pid is not None and now >= next_breach:
+                # Rate-limited (cgroup statistics take a while to read); the kernel's own
+                # limit, a little higher, stops a sudden allocation meanwhile.
+                next_breach = now + BREACH_POLL
                 breach = sandbox.breach(job_id, pid)
                 if breach:
                     stop(breach)

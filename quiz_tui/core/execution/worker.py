@@ -153,6 +153,22 @@ class Zygote:
                 raise RunnerError(f"could not reach the worker: {exc}") from exc
         return ZygoteChild(self, job_id)
 
+    def reserve(self, learner: list[str], judge: list[str]) -> bool:
+        """Tell the worker which cgroups the next check's two processes will run in.
+
+        The worker moves its parked box and judge into them while it is idle (see
+        ``checkers._parking.Parked.join``); False if the worker cannot be told.
+        """
+        message = json.dumps({"op": "reserve", "learner": learner, "judge": judge}).encode()
+        with self._lock:
+            if self._sock is None or self._dead or not self._ready:
+                return False
+            try:
+                self._sock.send(message)
+            except OSError:
+                return False
+        return True
+
     def ping(self, timeout: float = 1.0) -> bool:
         """True when the zygote answers: it is alive and not being killed.
 
