@@ -11,30 +11,40 @@ order they happen.
 ``--gap 0`` runs checks back to back (no idle moment for the worker to park the
 next check's processes); the default paces them as a learner would.
 
-Where the milliseconds went (2-core x86_64, cgroup sandbox, checks 0.3 s apart,
-median of 30; issue #15). Task 4 in all, 34.5 ms from ``run()`` to its return:
+Where the milliseconds go (2-core x86_64, cgroup sandbox, checks 0.3 s apart,
+median of 30; issue #15, 2026-12-02). Task 4 in all, 21-25 ms from ``run()`` to its
+return (34.5 ms before the cgroups were made and joined ahead of the check):
 
 ==========  ===================================================================
  ms          step
 ==========  ===================================================================
- 2.7         runner: temp folder, two cgroup folders, two job files, a ping
-             to the worker, both jobs sent
- 0.4         zygote hands the parked box its job (fds over its socket)
- 3.0         box: its pipes on fixed numbers, ``started``, environment, Landlock
- 1.1         setup replay (task 39: 4.0, it builds a LeNet)
- ~7          waiting for the worker to move the box into the job's cgroups: a
-             cgroup move waits on the kernel (7-12 ms); it overlaps the two
-             steps above, and the learner's code starts only after it
- 0.3         the learner's code (task 4)
- 0.7         facts collected and dumped (``torch.save``)
- 2.2         runner: learner's result read, learner's group killed, its
-             cgroups released, a ping; then the secret sent to the judge
- 0.2         judge reads the secret (it replayed the setup meanwhile)
- 1.1         judge reads and restores the facts (restricted ``torch.load``)
- 3.9         the check itself (task 39: 34 ms, the check's own work)
- ~2          verdict written and read by the runner
- 3           runner: judge killed, cgroups released, temp folder removed
+ 2.2         runner: temp folder, the learner's limits set on its cgroups (made
+             after the last check), its job file, a ping to the worker, sent
+ 0.8         the judge's limits and job file, sent; the zygote hands the parked
+             box and judge their jobs (fds over their sockets)
+ 3.5         box: its pipes on fixed numbers, ``started``, environment, Landlock
+ 2.3         setup replay (task 39: 6.7, it builds a LeNet); the judge replays it
+             meanwhile, on the other core
+ 0           waiting for the move into the job's cgroups: the parked box joined
+             them while the worker was idle (it was ~7 ms)
+ 1.1         the learner's code (task 4)
+ 1.0         facts collected and dumped (``torch.save``)
+ 1.2-1.8     runner: learner's result read, a ping (its code may have killed
+             the worker), its group killed, its cgroups released; then the
+             secret sent to the judge
+ 1-2         judge wakes and reads the secret: on two cores the killed learner's
+             process tears its memory down just then
+ 1.0-1.2     judge reads and restores the facts (restricted ``torch.load``)
+ 3-4         the check itself (task 39: 10-12, a LeNet forward of its own)
+ 0.5-2       verdict written and read by the runner
+ 0.7         runner: judge killed, its cgroups released (its folder is removed
+             after the verdict is back, by a tidy thread)
 ==========  ===================================================================
+
+What is left is mostly the price of isolation, paid in a fresh process per check:
+two processes (the learner's box and the judge) and the facts between them as a
+file, a Landlock ruleset built per check, and every first use of a torch kernel
+in a fresh fork. A notebook kernel pays none of it.
 
 Before the pre-fork (``Runner(prefork=False)``) the same check took about 85 ms
 with these marks on: the judge was forked while the learner's code ran (20 ms of

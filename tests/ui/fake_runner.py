@@ -10,12 +10,16 @@ real worker (``@pytest.mark.real_worker``).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from quiz_tui.core.execution.job import EventHandler, Job, is_untouched
 from quiz_tui.core.model import Result, Status
+
+HOLD_LIMIT = 60.0
+"""Seconds a held check waits for ``release()`` at most."""
 
 Respond = Callable[[Job], Result]
 """Builds the verdict for one job (for verdicts whose words depend on the job's language)."""
@@ -106,7 +110,10 @@ class FakeRunner:
             if on_event is not None:
                 on_event(event)
         if scripted.hold:
-            while not self._released.is_set():
+            # Bounded: a test that fails before its release() must fail, not hang (the
+            # app's exit waits for this thread).
+            deadline = time.monotonic() + HOLD_LIMIT
+            while not self._released.is_set() and time.monotonic() < deadline:
                 if cancel is not None and cancel.wait(0.01):
                     break
         if cancel is not None and cancel.is_set():
