@@ -12,7 +12,11 @@ If the zygote cannot start, checks fall back to a cold interpreter per run.
 learner's, then the judge's). The parts it uses live beside it, the way httpx keeps
 its transports apart from its client: the :class:`~.job.Job` (:mod:`.job`), the
 processes (:mod:`.worker`), watching one of them run (:mod:`.supervise`) and
-wording what happened (:mod:`.results`).
+wording what happened (:mod:`.results`), tidying after a check (:mod:`.tidy`).
+
+It is a little over 500 lines because :class:`Runner` owns every piece of state a
+check shares with the next (the warm worker, the reserved cgroups, the prepared data)
+and the order of a check's two processes; splitting it would spread that state.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import contextlib
 import itertools
 import json
 import os
-import queue
 import shutil
 import signal
 import sys
@@ -58,6 +61,7 @@ from quiz_tui.core.execution.supervise import (
     abandon,
     finish,
 )
+from quiz_tui.core.execution.tidy import Tidy
 from quiz_tui.core.execution.timing import mark, open_marks
 from quiz_tui.core.execution.worker import Launched, Spawned, Zygote, worker_env
 from quiz_tui.core.messages import say
@@ -86,53 +90,6 @@ PREPARE_SECONDS = 600.0
 
 _RESERVED_LIMITS = JobLimits(memory_bytes=DEFAULT_MEMORY_MB << 20, tasks=DEFAULT_TASKS)
 """Limits of cgroups made ahead of a check (:meth:`Runner._reserve`); the check sets its own."""
-
-
-class _Tidy:
-    """One thread that does a check's tidying (its folder, the next check's cgroups)
-    after the verdict is back, in order. Written here rather than with a thread pool:
-    the order matters, and ``close`` must finish what is queued before the sandbox goes.
-    """
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._queued = self._done = 0
-
-    def later(self, task: Callable[[], None]) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._work, name="quiz-tui-tidy", daemon=True
-                )
-                self._thread.start()
-            self._queued += 1
-            self._queue.put(task)
-
-    def _work(self) -> None:
-        while (task := self._queue.get()) is not None:
-            with contextlib.suppress(Exception):
-                task()
-            with self._lock:
-                self._done += 1
-                self._idle.notify_all()
-
-    def wait(self, timeout: float) -> bool:
-        """Wait until everything queued so far is done; False on timeout."""
-        with self._lock:
-            target = self._queued
-            return self._idle.wait_for(lambda: self._done >= target, timeout)
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Finish what is queued (a little while at most) and stop."""
-        with self._lock:
-            thread, self._thread = self._thread, None
-            if thread is not None:
-                self._queue.put(None)
-        if thread is not None:
-            thread.join(timeout)
 
 
 class Runner:
@@ -187,7 +144,7 @@ class Runner:
         self._reserved: str | None = None
         """A job id whose learner cgroups exist already, for the next check to take."""
         self._reserve_lock = threading.Lock()
-        self._tidy = _Tidy()
+        self._tidy = Tidy()
         open_marks()
 
     @property
