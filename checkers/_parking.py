@@ -65,8 +65,8 @@ class Parked:
         Done while the worker is idle: a cgroup move waits on the kernel (several
         milliseconds each), which then is not on any check's critical path.
         """
-        _move([self.pid, self.box_pid()], folders)
-        self.joined = list(folders)
+        if _move([self.pid, self.box_pid()], folders):
+            self.joined = list(folders)
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
         """Hand the parked box its job, then move it into the job's cgroups.
@@ -176,8 +176,8 @@ class ParkedJudge:
 
     def join(self, folders: list[str]) -> None:
         """Move the judge into ``folders`` while the worker is idle (as :meth:`Parked.join`)."""
-        _move([self.pid], folders)
-        self.joined = list(folders)
+        if _move([self.pid], folders):
+            self.joined = list(folders)
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
         joined = list(job.get("cgroups", [])) == self.joined
@@ -251,15 +251,23 @@ def _warm_up() -> None:
         functional.linear(features.flatten(1), torch.zeros(2, features[0].numel()))
 
 
-def _move(pids: list[int], folders: list[str]) -> None:
-    """Move ``pids`` into the cgroup ``folders`` (each write waits on the kernel)."""
+def _move(pids: list[int], folders: list[str]) -> bool:
+    """Move ``pids`` into the cgroup ``folders`` (each write waits on the kernel).
+
+    True when every write succeeded: only then may a check skip moving them again.
+    """
+    moved = True
     for folder in folders:
         for pid in pids:
             if pid <= 0:
-                continue  # writing 0 to cgroup.procs would move the worker itself
-            path = os.path.join(folder, "cgroup.procs")
-            with contextlib.suppress(OSError), open(path, "w") as f:
-                f.write(str(pid))
+                moved = False  # writing 0 to cgroup.procs would move the worker itself
+                continue
+            try:
+                with open(os.path.join(folder, "cgroup.procs"), "w") as f:
+                    f.write(str(pid))
+            except OSError:
+                moved = False
+    return moved
 
 
 def kill_tree(pid: int) -> None:

@@ -6,6 +6,7 @@ Misbehaving code (loops, bombs, crashes, floods) is in tests/faults/.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -194,3 +195,22 @@ def test_checks_keep_their_own_limits_when_their_cgroups_were_made_ahead(sandbox
         result = sandboxed.run(few)
         assert result.status is Status.ERROR, result.message
         assert "threads" in result.message, result.message
+
+
+def test_a_parked_process_counts_as_joined_only_when_every_move_succeeded(tmp_path: Path) -> None:
+    """A check skips moving a parked process that joined its cgroups ahead; a move that
+    failed (a folder gone, say) must leave it to be moved again, never unconfined."""
+    from checkers._parking import ParkedJudge
+
+    here, gone = tmp_path / "here", tmp_path / "gone"
+    here.mkdir()
+    (here / "cgroup.procs").write_text("")
+    judge = ParkedJudge(os.getpid(), socket.socket())
+    try:
+        judge.join([str(here), str(gone)])
+        assert judge.joined == []
+        judge.join([str(here)])
+        assert judge.joined == [str(here)]
+        assert (here / "cgroup.procs").read_text() == str(os.getpid())
+    finally:
+        judge.sock.close()
