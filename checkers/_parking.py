@@ -59,14 +59,17 @@ class Parked:
             self._box_pid = int(data) if data.strip().isdigit() else 0
         return self._box_pid
 
-    def join(self, folders: list[str]) -> None:
+    def join(self, folders: list[str]) -> bool:
         """Move the box into ``folders`` (cgroups the runner made for its next check).
 
         Done while the worker is idle: a cgroup move waits on the kernel (several
-        milliseconds each), which then is not on any check's critical path.
+        milliseconds each), which then is not on any check's critical path. False when
+        a move failed: the box is then not counted as joined.
         """
-        if _move([self.pid, self.box_pid()], folders):
-            self.joined = list(folders)
+        if not _move([self.pid, self.box_pid()], folders):
+            return False
+        self.joined = list(folders)
+        return True
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
         """Hand the parked box its job, then move it into the job's cgroups.
@@ -174,10 +177,12 @@ class ParkedJudge:
         self.joined: list[str] = []
         """The cgroup folders the judge is already in (see :meth:`join`)."""
 
-    def join(self, folders: list[str]) -> None:
+    def join(self, folders: list[str]) -> bool:
         """Move the judge into ``folders`` while the worker is idle (as :meth:`Parked.join`)."""
-        if _move([self.pid], folders):
-            self.joined = list(folders)
+        if not _move([self.pid], folders):
+            return False
+        self.joined = list(folders)
+        return True
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
         joined = list(job.get("cgroups", [])) == self.joined

@@ -190,7 +190,7 @@ def serve(sock: socket.socket) -> None:
     """Whether parked processes warm up (off with the runner's ``prefork=False``)."""
     while True:
         joins = [
-            (waiting, reserved[role])
+            (waiting, role)
             for waiting, role in ((parked, "learner"), (parked_judge, "judge"))
             if waiting is not None and reserved[role] and waiting.joined != reserved[role]
         ]
@@ -215,8 +215,9 @@ def serve(sock: socket.socket) -> None:
             # A move blocks this loop on the kernel (7-12 ms); only once the app has been
             # quiet for a while, so that checks sent back to back (verify, grade) do not
             # wait behind it: their boxes are moved the old way, while they replay the setup.
-            target, folders = joins[0]
-            target.join(folders)
+            target, role = joins[0]
+            if not target.join(reserved[role]):
+                reserved[role] = []  # not retried: the check moves it the old way
             just_parked = True
         for key, _ in ready:
             if key.data == "sock":

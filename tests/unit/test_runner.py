@@ -207,9 +207,9 @@ def test_a_parked_process_counts_as_joined_only_when_every_move_succeeded(tmp_pa
     (here / "cgroup.procs").write_text("")
     judge = ParkedJudge(os.getpid(), socket.socket())
     try:
-        judge.join([str(here), str(gone)])
+        assert not judge.join([str(here), str(gone)])
         assert judge.joined == []
-        judge.join([str(here)])
+        assert judge.join([str(here)])
         assert judge.joined == [str(here)]
         assert (here / "cgroup.procs").read_text() == str(os.getpid())
     finally:
