@@ -554,12 +554,16 @@ class Workspace(ExamWorkspace):
                 self.app.session.shown_hints(ref) if self.app.session else [],
             )
         panel = self.result_panel
-        if not self.app.checking:  # a running check keeps its banner until the verdict
-            if self._last_result is not None:
-                panel.show(self._last_result, self.app.lang, hide_details=self._details_hidden)
-                self._translate_verdict()
-            else:
-                panel.show_idle(self.app.lang)
+        if self.app.checking:
+            # A running check keeps its banner until the verdict, said again in this
+            # language once shown (still pending, it will be said in this one).
+            if self._running_timer is None and self._translating is None:
+                self._show_running()
+        elif self._last_result is not None:
+            panel.show(self._last_result, self.app.lang, hide_details=self._details_hidden)
+            self._translate_verdict()
+        else:
+            panel.show_idle(self.app.lang)
         if self.app.data is not None:
             self.header.dataset = self.app.data.short(self.app.lang)
         self.show_exam_in_header()

@@ -189,11 +189,10 @@ async def test_language_toggle(make_app: Callable[..., QuizApp], fake_runner: Fa
         assert "题目要求 long (int64)" in panel_text(app)
         app.editor.load("import time\ntime.sleep(2)\n" + RIGHT_4)
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.checking)
-        await pilot.press("f3")  # while a check runs: its banner (now in English), no verdict
-        await wait_for(
-            pilot, lambda: "Checking" in str(app.result_panel.query_one("#verdict").render())
-        )
+        verdict = app.result_panel.query_one("#verdict")
+        await wait_for(pilot, lambda: "检查中" in str(verdict.render()))
+        await pilot.press("f3")  # while a check runs: its banner, now in English; no verdict
+        await wait_for(pilot, lambda: "Checking" in str(verdict.render()))
         fake_runner.release()
         await wait_for(pilot, lambda: not app.checking)
         assert app.last_result is not None and app.last_result.status is Status.PASS
