@@ -113,7 +113,10 @@ def session_members(sid: int) -> list[int]:
     return found
 
 
-def wait_until(condition: object, timeout: float = 3.0) -> bool:
+def wait_until(condition: object, timeout: float = 30.0) -> bool:
+    """Whether ``condition()`` comes true before ``timeout``: an event awaited, not a time
+    guessed. Generous, because a machine busy elsewhere (CI, ``stress --cpu 2``) takes
+    seconds to tear down a fork bomb's processes; a process that never goes still fails."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():  # type: ignore[operator]
