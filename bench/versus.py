@@ -127,15 +127,11 @@ def time_cold(code: str, n: int, threads: int) -> list[float]:
     return times
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=30, help="warm checks to time per path and task")
-    parser.add_argument("--cold", type=int, default=3, help="cold checks per task")
-    parser.add_argument("--tasks", default="4,24,39")
-    args = parser.parse_args()
+def measure(tasks: list[str], n: int, cold: int) -> tuple[dict[str, dict[str, list[float]]], str]:
+    """Seconds per check, for each task and path, and a line about the machine."""
     pack = load_builtin()
     jobs = {}
-    for task in args.tasks.split(","):
+    for task in tasks:
         exercise = pack.find(task)
         assert exercise is not None, task
         jobs[task] = Job.for_exercise(exercise, exercise.solution)
@@ -147,28 +143,38 @@ def main() -> None:
         threads = runner._threads
         for task, job in jobs.items():
             measure_times(runner, job, 3)
-            rows[task]["quiz-tui"] = measure_times(runner, job, args.n)
-            rows[task]["quiz-tui paced"] = measure_times(runner, job, args.n, gap=PACE)
+            rows[task]["quiz-tui"] = measure_times(runner, job, n)
+            rows[task]["quiz-tui paced"] = measure_times(runner, job, n, gap=PACE)
         sandbox = runner.sandbox_name
     with Runner(device="cpu", warm=True, prefork=False) as runner:
         runner.start()
         runner.wait_ready()
         for task, job in jobs.items():
             measure_times(runner, job, 3)
-            rows[task]["no pre-fork, paced"] = measure_times(runner, job, args.n, gap=PACE)
+            rows[task]["no pre-fork, paced"] = measure_times(runner, job, n, gap=PACE)
     kernel = Kernel(threads)
     try:
         for task, job in jobs.items():
-            rows[task]["kernel"] = time_kernel(kernel, cell(job), args.n)
+            rows[task]["kernel"] = time_kernel(kernel, cell(job), n)
     finally:
         kernel.close()
     for task, job in jobs.items():
-        rows[task]["cold"] = time_cold(cell(job), args.cold, threads)
-
-    print(
+        rows[task]["cold"] = time_cold(cell(job), cold, threads)
+    about = (
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"sandbox: {sandbox}, torch threads: {threads}"
     )
+    return rows, about
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=30, help="warm checks to time per path and task")
+    parser.add_argument("--cold", type=int, default=3, help="cold checks per task")
+    parser.add_argument("--tasks", default="4,24,39")
+    args = parser.parse_args()
+    rows, about = measure(args.tasks.split(","), args.n, args.cold)
+    print(about)
     print(f"{'task':>4}  {'path':<18} {'n':>3} {'p50 ms':>9} {'p95 ms':>9}  {'p50/kernel':>10}")
     met = True
     for task, paths in rows.items():
