@@ -34,7 +34,33 @@ from quiz_tui.core.execution import confine, protocol
 from quiz_tui.core.execution.timing import mark
 
 
-class Parked:
+class _Waiting:
+    """A process forked ahead of its check: its pid, its socket, the cgroups it joined."""
+
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock
+        self.joined: list[str] = []
+        """The cgroup folders the process is already in (see :meth:`join`)."""
+
+    def pids(self) -> list[int]:
+        """The processes a cgroup move takes."""
+        return [self.pid]
+
+    def join(self, folders: list[str]) -> bool:
+        """Move the process into ``folders`` (cgroups the runner made for its next check).
+
+        Done while the worker is idle: a cgroup move waits on the kernel (several
+        milliseconds each), which then is not on any check's critical path. False when
+        a move failed: the process is then not counted as joined.
+        """
+        if not _move(self.pids(), folders):
+            return False
+        self.joined = list(folders)
+        return True
+
+
+class Parked(_Waiting):
     """A learner's box made ahead of time: forked, in its namespaces, waiting for a job.
 
     Forking a process that has torch loaded costs about 12 ms, and a box needs
@@ -43,13 +69,9 @@ class Parked:
     """
 
     def __init__(self, pid: int, sock: socket.socket, box_pid_fd: int) -> None:
-        self.pid = pid
-        """The box's outer process: a session leader, parent of the box's pid 1."""
-        self.sock = sock
+        super().__init__(pid, sock)  # pid: the box's outer process, parent of its pid 1
         self._box_pid_fd = box_pid_fd
         self._box_pid: int | None = None
-        self.joined: list[str] = []
-        """The cgroup folders the box is already in (see :meth:`join`)."""
 
     def box_pid(self) -> int:
         """The box's pid 1 as seen from here (waits for the box to say it)."""
@@ -59,17 +81,9 @@ class Parked:
             self._box_pid = int(data) if data.strip().isdigit() else 0
         return self._box_pid
 
-    def join(self, folders: list[str]) -> bool:
-        """Move the box into ``folders`` (cgroups the runner made for its next check).
-
-        Done while the worker is idle: a cgroup move waits on the kernel (several
-        milliseconds each), which then is not on any check's critical path. False when
-        a move failed: the box is then not counted as joined.
-        """
-        if not _move([self.pid, self.box_pid()], folders):
-            return False
-        self.joined = list(folders)
-        return True
+    def pids(self) -> list[int]:
+        """The outer process and the box's pid 1: a cgroup move takes both."""
+        return [self.pid, self.box_pid()]
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
         """Hand the parked box its job, then move it into the job's cgroups.
@@ -85,7 +99,7 @@ class Parked:
         if overlap:
             socket.send_fds(self.sock, [message], fds)
         if folders != self.joined:
-            _move([self.pid, self.box_pid()], folders)
+            _move(self.pids(), folders)
         if not overlap:
             socket.send_fds(self.sock, [message], fds)
         with contextlib.suppress(OSError):
@@ -161,7 +175,7 @@ def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str], *, warm: bo
     return in_box(job, job["box"], entered, events_fd, trace_fd)
 
 
-class ParkedJudge:
+class ParkedJudge(_Waiting):
     """A judge forked ahead of time, in a session of its own, waiting for its job.
 
     A judge is forked while the learner's process runs, and on two cores that
@@ -170,19 +184,6 @@ class ParkedJudge:
     the job and its pipes, and it joins the job's cgroups itself (it runs no
     learner code, so it needs no box).
     """
-
-    def __init__(self, pid: int, sock: socket.socket) -> None:
-        self.pid = pid
-        self.sock = sock
-        self.joined: list[str] = []
-        """The cgroup folders the judge is already in (see :meth:`join`)."""
-
-    def join(self, folders: list[str]) -> bool:
-        """Move the judge into ``folders`` while the worker is idle (as :meth:`Parked.join`)."""
-        if not _move([self.pid], folders):
-            return False
-        self.joined = list(folders)
-        return True
 
     def dispatch(self, job: dict[str, Any], job_path: str, fds: list[int]) -> None:
         joined = list(job.get("cgroups", [])) == self.joined
