@@ -95,20 +95,25 @@ def profile(task: str, n: int, gap: float) -> list[tuple[str, float, float, int]
             mark("runner: run returned")
             if result.status is not Status.PASS:
                 raise SystemExit(f"the reference solution did not pass: {result.message}")
-    lines = marks_file.read_text().splitlines()
+    return steps(marks_file.read_text().splitlines(), "runner: run called")
+
+
+def steps(lines: list[str], begin: str) -> list[tuple[str, float, float, int]]:
+    """Median ms of each mark since ``begin`` (after the ``bench: measuring`` mark), in
+    order, with the median step from the mark before and how many checks showed it."""
     runs: list[dict[str, float]] = []
     measuring = False
     for line in lines:
         stamp, _, label = line.partition(" ")
         if label == "bench: measuring":
             measuring = True
-        elif measuring and label == "runner: run called":
+        elif measuring and label == begin:
             runs.append({})
         if measuring and runs and label not in runs[-1]:
             runs[-1][label] = float(stamp)
     offsets: dict[str, list[float]] = defaultdict(list)
     for run in runs:
-        start = run["runner: run called"]
+        start = run[begin]
         for label, stamp in run.items():
             offsets[label].append((stamp - start) * 1000)
     order = sorted(offsets, key=lambda label: statistics.median(offsets[label]))
@@ -121,6 +126,12 @@ def profile(task: str, n: int, gap: float) -> list[tuple[str, float, float, int]
     return rows
 
 
+def print_steps(rows: list[tuple[str, float, float, int]]) -> None:
+    print(f"{'at':>7} {'step':>6} {'seen':>4}  mark")
+    for label, at, step, seen in rows:
+        print(f"{at:7.1f} {step:+6.1f} {seen:4}  {label}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="4")
@@ -128,9 +139,7 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between checks")
     args = parser.parse_args()
     print(f"task {args.task}, {args.n} checks, {args.gap} s apart; median ms")
-    print(f"{'at':>7} {'step':>6} {'seen':>4}  mark")
-    for label, at, step, seen in profile(args.task, args.n, args.gap):
-        print(f"{at:7.1f} {step:+6.1f} {seen:4}  {label}")
+    print_steps(profile(args.task, args.n, args.gap))
 
 
 if __name__ == "__main__":

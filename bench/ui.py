@@ -151,7 +151,13 @@ def _wait_for_line(path: Path, n: int, main: int, timeout: float = 120.0) -> Non
 
 
 def verdicts_in_a_terminal(runs: int) -> list[float]:
-    """Seconds from F5 written to the pty until the verdict's words are written back."""
+    """Seconds from F5 written to the pty until the verdict's words are written back.
+
+    With ``QUIZ_TUI_MARKS`` set (``--profile``), this process and the app mark the way.
+    """
+    from quiz_tui.core.execution.timing import mark, open_marks
+
+    open_marks()
     home = tempfile.mkdtemp()
     path = Path(home) / "turns"
     main, child = pty.openpty()
@@ -170,13 +176,17 @@ def verdicts_in_a_terminal(runs: int) -> list[float]:
                     os.read(main, 65536)
             want = VERDICT_WORDS[turn % 2]
             seen = b""
+            if turn == 2:
+                mark("bench: measuring")
             started = time.perf_counter()
+            mark("bench: F5 written")
             os.write(main, b"\x1b[15~")  # F5
             while want not in seen:
                 if select.select([main], [], [], 30)[0]:
                     seen = seen[-64:] + os.read(main, 65536)
                 else:
                     raise TimeoutError(f"no verdict {want!r} after F5")
+            mark("bench: verdict read from the terminal")
             if turn >= 2:  # the first checks warm the fork's pages
                 latencies.append(time.perf_counter() - started)
     finally:
@@ -296,10 +306,31 @@ def first_paints(runs: int) -> dict[str, float]:
     return {"bare": statistics.median(bare), "quiz": statistics.median(quiz)}
 
 
+def profile_f5(runs: int) -> None:
+    """F5 → verdict in a terminal with marks on: the app's steps around the runner's."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from profile_check import print_steps, steps
+
+    marks_file = Path(tempfile.mkdtemp(prefix="quiz-tui-marks-")) / "marks.txt"
+    os.environ["QUIZ_TUI_MARKS"] = str(marks_file)
+    term = verdicts_in_a_terminal(runs)
+    print(f"F5 → verdict on screen, task 4, {len(term)} checks {PACE} s apart: "
+          f"p50 {statistics.median(term) * 1000:.1f} ms; median ms since F5 was written")  # fmt: skip
+    print_steps(steps(marks_file.read_text().splitlines(), "bench: F5 written"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="only F5 → verdict in a terminal, with where its milliseconds go",
+    )
     args = parser.parse_args()
+    if args.profile:
+        profile_f5(args.runs * 4)
+        return
     paint = first_paints(args.runs)
     b, q = paint["bare"], paint["quiz"]
     print(f"first paint, bare Textual app with a code editor: median {b * 1000:.0f} ms")

@@ -32,6 +32,7 @@ from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 
 from quiz_tui.actions import bindings
+from quiz_tui.core.execution.timing import mark
 from quiz_tui.core.messages import next_language, say
 from quiz_tui.marks import verdict_words
 from quiz_tui.messages import (
@@ -289,6 +290,7 @@ class Workspace(ExamWorkspace):
     # -- checking ---------------------------------------------------------------------
 
     def action_check(self) -> None:
+        mark("ui: check key")
         self.editor.submit("check")
 
     def action_run(self) -> None:
@@ -309,6 +311,7 @@ class Workspace(ExamWorkspace):
         self._losses = []
         warm = self.app.runner is not None and self.app.runner.worker_pid is not None
         self._run_job(self.current, code, mode, self.app.lang, self.app.cancel_event)
+        mark("ui: check handed to its thread")
         # After the hand-off, and only if the check is still running a moment later:
         # nothing (a redraw, the draft's SQLite write) stands between the key and the job.
         if translate:
@@ -338,6 +341,7 @@ class Workspace(ExamWorkspace):
         and is recorded on the UI thread, where the exam or practice decides how."""
         from quiz_tui.core.execution.checking import CheckService
 
+        mark("ui: check thread running")
         self.app.runner_ready.wait()
         assert self.app.runner is not None
 
@@ -348,6 +352,7 @@ class Workspace(ExamWorkspace):
         result = service.check(
             ref.exercise, code, mode=cast(Any, mode), on_event=forward, cancel=cancel
         )
+        mark("ui: verdict back in the check thread")
         self.post_message(CheckFinished(ref, code, result, mode))
 
     def on_check_progressed(self, message: CheckProgressed) -> None:
@@ -364,6 +369,7 @@ class Workspace(ExamWorkspace):
         )  # fmt: skip
 
     def on_check_finished(self, message: CheckFinished) -> None:
+        mark("ui: verdict message handled")
         if self._running_timer is not None:
             self._running_timer.stop()
             self._running_timer = None
@@ -391,6 +397,7 @@ class Workspace(ExamWorkspace):
         self._last_job = (message.mode, message.code, self.app.lang)
         self.result_panel.show(message.result, self.app.lang, hide_details=self._details_hidden)
         self._give_result_room(True)
+        mark("ui: verdict laid out")
         if (
             not self._details_hidden
             and message.result.line is not None
@@ -404,6 +411,7 @@ class Workspace(ExamWorkspace):
 
     def _record(self, message: CheckFinished) -> None:
         """The attempt goes to the exam or the practice record, then the marks update."""
+        mark("ui: after the verdict's frame, recording")
         if self.exam_run is not None:
             run = self.exam_run
             run.book.record_check(run.exam, message.ref.exercise.id, message.code, message.result)
