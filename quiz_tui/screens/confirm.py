@@ -25,6 +25,7 @@ class Confirm(ModalScreen[bool]):
     Confirm Button { margin-left: 2; }
     """
 
+    AUTO_FOCUS = "#no"  # set while composing: a key typed at once cannot overtake it
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -42,9 +43,6 @@ class Confirm(ModalScreen[bool]):
             with Horizontal():
                 yield Button(self.no, id="no")
                 yield Button(self.yes, id="yes", variant="warning")
-
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

@@ -46,6 +46,9 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    # Focus is set as the form is composed, before any key reaches it: a focus() in
+    # on_mount lands a moment later and, on a busy machine, after keys already typed
+    # (a Tab, then focus jumped back to Tasks).
     AUTO_FOCUS = "#tasks"
 
     def __init__(self, pack: Pack, lang: Lang) -> None:
@@ -98,9 +101,6 @@ class ExamForm(ModalScreen["ExamPlan | None"]):
                     compact=True,
                 )
 
-    def on_mount(self) -> None:
-        self.query_one("#tasks", Input).focus()
-
     def _value(self, key: str) -> str:
         return self.query_one(f"#{key}", Input).value.strip()
 
@@ -148,6 +148,7 @@ class ExamIntro(ModalScreen[bool]):
     """The tasks, the time and the rules, before the clock starts."""
 
     DEFAULT_CSS = BOX.format(name="ExamIntro")
+    AUTO_FOCUS = "#start"  # set while composing, as ExamForm's
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "answer(False)", "Back"),
         Binding("enter", "answer(True)", "Start"),
@@ -185,9 +186,6 @@ class ExamIntro(ModalScreen[bool]):
                     variant="success",
                 )
 
-    def on_mount(self) -> None:
-        self.query_one("#start", Button).focus()
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "start")
 
@@ -199,6 +197,7 @@ class ResumeExam(ModalScreen[str]):
     """An exam was left running: resume it, hand it in, or abandon it."""
 
     DEFAULT_CSS = BOX.format(name="ResumeExam")
+    AUTO_FOCUS = "Horizontal > Button:last-of-type"  # Resume, or Hand in once time is up
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "choose('resume')", "Resume"),
         Binding("h", "choose('hand_in')", "Hand in"),
@@ -231,9 +230,6 @@ class ResumeExam(ModalScreen[str]):
                     yield Button(
                         say(lang, "app.exam-resume-button"), id="resume", variant="success"
                     )
-
-    def on_mount(self) -> None:
-        self.query(Button).last().focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "resume")

@@ -212,7 +212,11 @@ def test_exam_form(
         app = await started(pilot)
         app.editor.cursor_blink = False
         await app.workspace.run_action("start_exam")
-        await wait_for(pilot, lambda: isinstance(app.screen, ExamForm))
+        # Pushed is not composed: wait for its first field to hold the keys, so that the
+        # blinking cursor is stilled on the form's own fields.
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ExamForm) and app.screen.focused is not None
+        )
 
     assert snap_compare(
         make_app("4"), terminal_size=SIZES[size], run_before=_themed(theme, open_form)
