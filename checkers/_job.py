@@ -253,6 +253,7 @@ def in_box(
         read_write=confine.default_read_write_paths(),
         namespaces=entered,
     )
+    mark("learner: confined")
     _run_job_here(job, events_fd, trace_fd, judging=False)
     return 0
 

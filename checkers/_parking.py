@@ -172,6 +172,7 @@ def _wait_parked(sock: socket.socket, pid_w: int, entered: set[str], *, warm: bo
     events_fd, trace_fd = take_fds(job, fds, keep=(gate,))
     # The runner knows this box by its outer pid (from the worker); this one is 1.
     write_event(events_fd, protocol.Started(pid=os.getpid()))
+    mark("learner: started sent")
     return in_box(job, job["box"], entered, events_fd, trace_fd)
 
 
