@@ -113,10 +113,27 @@ def _text_stream(fd: int) -> io.TextIOWrapper:
     )
 
 
-def _join_cgroups(paths: list[str]) -> None:
-    for path in paths:
-        with open(os.path.join(path, "cgroup.procs"), "w") as f:
-            f.write(str(os.getpid()))
+def move_to_cgroups(pids: list[int], folders: list[str], *, strict: bool) -> bool:
+    """Write each of ``pids`` into each folder's ``cgroup.procs`` (each write waits on
+    the kernel).
+
+    ``strict`` (a job's own process, which must not run outside its limits): the first
+    failure is raised. Otherwise (a parked process, moved again when its check comes
+    if need be) every move is tried, and True means every one succeeded.
+    """
+    moved = True
+    for folder in folders:
+        for pid in pids:
+            try:
+                if pid <= 0:  # writing 0 to cgroup.procs would move the writer itself
+                    raise ProcessLookupError(f"no process to move into {folder}")
+                with open(os.path.join(folder, "cgroup.procs"), "w") as f:
+                    f.write(str(pid))
+            except OSError:
+                if strict:
+                    raise
+                moved = False
+    return moved
 
 
 def _user_task_count() -> int:
@@ -177,7 +194,7 @@ def run_job(job: dict[str, Any], fds: dict[str, int], *, joined: bool = False) -
     with contextlib.suppress(OSError):  # already a leader when started with start_new_session
         os.setsid()
     if not joined:
-        _join_cgroups(job.get("cgroups", []))
+        move_to_cgroups([os.getpid()], job.get("cgroups", []), strict=True)
     events_fd, trace_fd = take_fds(job, fds)
     judging = job.get("role") == "judge" or job.get("mode") in ("prepare", "probe")
     mark(f"{'judge' if judging else 'learner'}: forked")

@@ -23,6 +23,7 @@ from checkers._job import (
     MAX_MESSAGE,
     PR_SET_PDEATHSIG,
     in_box,
+    move_to_cgroups,
     read_job,
     run_job,
     take_fds,
@@ -54,7 +55,7 @@ class _Waiting:
         milliseconds each), which then is not on any check's critical path. False when
         a move failed: the process is then not counted as joined.
         """
-        if not _move(self.pids(), folders):
+        if not move_to_cgroups(self.pids(), folders, strict=False):
             return False
         self.joined = list(folders)
         return True
@@ -99,7 +100,7 @@ class Parked(_Waiting):
         if overlap:
             socket.send_fds(self.sock, [message], fds)
         if folders != self.joined:
-            _move(self.pids(), folders)
+            move_to_cgroups(self.pids(), folders, strict=False)
         if not overlap:
             socket.send_fds(self.sock, [message], fds)
         with contextlib.suppress(OSError):
@@ -256,25 +257,6 @@ def _warm_up() -> None:
             functional.conv2d(torch.zeros(1, 3, 12, 12), torch.zeros(2, 3, 5, 5)), 2
         )
         functional.linear(features.flatten(1), torch.zeros(2, features[0].numel()))
-
-
-def _move(pids: list[int], folders: list[str]) -> bool:
-    """Move ``pids`` into the cgroup ``folders`` (each write waits on the kernel).
-
-    True when every write succeeded: only then may a check skip moving them again.
-    """
-    moved = True
-    for folder in folders:
-        for pid in pids:
-            if pid <= 0:
-                moved = False  # writing 0 to cgroup.procs would move the worker itself
-                continue
-            try:
-                with open(os.path.join(folder, "cgroup.procs"), "w") as f:
-                    f.write(str(pid))
-            except OSError:
-                moved = False
-    return moved
 
 
 def kill_tree(pid: int) -> None:
